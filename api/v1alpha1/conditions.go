@@ -1,0 +1,77 @@
+package v1alpha1
+
+// Condition types. Every object has Ready, always set, as the summary that
+// kstatus (Flux) and Argo CD read.
+const (
+	// ReadyCondition summarises the object's other conditions.
+	ReadyCondition = "Ready"
+
+	// HomeNamespaceReadyCondition says whether the Organization's home namespace exists and is Roster's.
+	HomeNamespaceReadyCondition = "HomeNamespaceReady"
+	// OwnerPresentCondition says whether the Organization has an effective owner user.
+	OwnerPresentCondition = "OwnerPresent"
+	// OwnerRedundancyCondition says whether the Organization has at least two owner users.
+	OwnerRedundancyCondition = "OwnerRedundancy"
+	// AccessReadyCondition says whether the RBAC rendered for the Organization is applied.
+	AccessReadyCondition = "AccessReady"
+
+	// RoleAppliedCondition says whether a Member's spec.role is its effective role.
+	RoleAppliedCondition = "RoleApplied"
+
+	// DeliveredCondition says whether an Invitation's link reached the notifier.
+	DeliveredCondition = "Delivered"
+)
+
+// Condition reasons.
+const (
+	// ReconcilingReason: Roster has not finished acting on the latest spec.
+	ReconcilingReason = "Reconciling"
+	// ReadyReason: everything the object asks for is in place.
+	ReadyReason = "Ready"
+	// NotReadyReason: at least one other condition is False; its message says which.
+	NotReadyReason = "NotReady"
+
+	// HomeNamespaceCreatedReason: Roster created the home namespace.
+	HomeNamespaceCreatedReason = "Created"
+	// HomeNamespaceAdoptedReason: the namespace existed and carries no other organization's label.
+	HomeNamespaceAdoptedReason = "Adopted"
+	// HomeNamespaceConflictReason: the namespace belongs to another organization.
+	HomeNamespaceConflictReason = "HomeNamespaceConflict"
+	// HomeNamespaceTerminatingReason: the namespace is being deleted.
+	HomeNamespaceTerminatingReason = "HomeNamespaceTerminating"
+
+	// OwnerPresentReason: at least one user Member is an effective Owner.
+	OwnerPresentReason = "OwnerPresent"
+	// NoOwnerReason: no user Member is an effective Owner.
+	NoOwnerReason = "NoOwner"
+	// RedundantOwnersReason: at least two user Members are effective Owners.
+	RedundantOwnersReason = "RedundantOwners"
+	// SingleOwnerReason: exactly one user Member is an effective Owner.
+	SingleOwnerReason = "SingleOwner"
+
+	// AccessAppliedReason: every rendered RBAC object exists as rendered.
+	AccessAppliedReason = "Applied"
+	// AccessFailedReason: writing the rendered RBAC failed; the message says why.
+	AccessFailedReason = "ApplyFailed"
+
+	// RoleAppliedReason: status.effectiveRole equals spec.role.
+	RoleAppliedReason = "Applied"
+	// LastOwnerReason: the change would leave the organization without an
+	// owner user, so it is held back until another owner exists.
+	LastOwnerReason = "LastOwner"
+	// DuplicateReason: an older Member already names the same user or group.
+	DuplicateReason = "Duplicate"
+	// OrganizationNotFoundReason: no Organization has this namespace as its home.
+	OrganizationNotFoundReason = "OrganizationNotFound"
+
+	// DeliveredReason: the notifier accepted the invitation link.
+	DeliveredReason = "Delivered"
+	// DeliveryFailedReason: the notifier refused or could not be reached.
+	DeliveryFailedReason = "DeliveryFailed"
+	// ExpiredReason: the invitation was not accepted before status.expiresAt.
+	ExpiredReason = "Expired"
+	// AlreadyMemberReason: the invitee became a Member some other way.
+	AlreadyMemberReason = "AlreadyMember"
+	// InviterLostAuthorityReason: the recorded inviter may no longer grant the invited role.
+	InviterLostAuthorityReason = "InviterLostAuthority"
+)

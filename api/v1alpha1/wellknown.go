@@ -1,0 +1,47 @@
+package v1alpha1
+
+// Labels, annotations and finalizers that are part of Roster's API.
+const (
+	// HomeOfLabel marks a namespace as the home namespace of the named
+	// organization; Roster sets it on the namespaces it creates or adopts.
+	HomeOfLabel = "orgs.roster.dev/home-of"
+	// OrganizationLabel attaches a project namespace to the named
+	// organization, whose members then get RBAC in it.
+	OrganizationLabel = "orgs.roster.dev/organization"
+	// ManagedByLabel marks objects Roster renders (RBAC, namespaces).
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of ManagedByLabel on Roster's objects.
+	ManagedByValue = "roster"
+
+	// InvitedByAnnotation records, at admission, the username of whoever
+	// created an Invitation. It cannot be forged or changed.
+	InvitedByAnnotation = "orgs.roster.dev/invited-by"
+	// InvitedByGroupsAnnotation records the inviter's groups as a JSON list.
+	InvitedByGroupsAnnotation = "orgs.roster.dev/invited-by-groups"
+	// ResendRequestedAtAnnotation asks for an Invitation to be sent again
+	// whenever its value changes.
+	ResendRequestedAtAnnotation = "orgs.roster.dev/resend-requested-at"
+	// ConfirmDeleteAnnotation must carry the Organization's own name before
+	// an Organization that still has Members may be deleted.
+	ConfirmDeleteAnnotation = "orgs.roster.dev/confirm-delete"
+
+	// OrganizationFinalizer lets Roster remove the RBAC it made for an
+	// organization (and its home namespace, if Roster created it).
+	OrganizationFinalizer = "orgs.roster.dev/organization"
+	// LastOwnerFinalizer holds the deletion of a Member that is the
+	// organization's last effective owner until another owner exists.
+	LastOwnerFinalizer = "orgs.roster.dev/last-owner"
+
+	// DefaultHomeNamespacePrefix is prepended to an Organization's name when
+	// spec.homeNamespace is not set.
+	DefaultHomeNamespacePrefix = "org-"
+)
+
+// Custom RBAC verbs on organizations/<name> that carry an organization's
+// authority. `kubectl auth can-i manage-owners organizations/acme` answers them.
+const (
+	// VerbManageOwners is needed for any change with Owner on either side.
+	VerbManageOwners = "manage-owners"
+	// VerbManageMembers is needed to invite, change and remove non-owners.
+	VerbManageMembers = "manage-members"
+)
