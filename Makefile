@@ -1,0 +1,143 @@
+# Roster: the organization's user directory as Kubernetes custom resources.
+# `make help` lists the targets.
+
+IMG ?= ghcr.io/roster-dev/roster:latest
+# The Kubernetes version of the envtest and local-mode control plane.
+K8S_VERSION ?= 1.37.2
+
+# Tool versions, pinned; every tool installs into ./bin.
+CONTROLLER_TOOLS_VERSION ?= v0.23.0
+GOLANGCI_LINT_VERSION ?= v2.15.0
+KUSTOMIZE_VERSION ?= v5.8.1
+
+LOCALBIN ?= $(CURDIR)/bin
+CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
+GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
+KUSTOMIZE ?= $(LOCALBIN)/kustomize
+KUBECTL ?= kubectl
+
+# Arguments for `make run`, e.g. make run ARGS="--data-dir=.roster/etcd".
+ARGS ?=
+ifneq ($(LOCAL),)
+ARGS += --local
+endif
+
+# Prints the envtest assets directory, building the binaries on first use.
+ENVTEST_ASSETS = $(shell K8S_VERSION=$(K8S_VERSION) hack/envtest-binaries.sh)
+
+SHELL = /usr/bin/env bash -o pipefail
+.SHELLFLAGS = -ec
+
+.PHONY: all
+all: build
+
+##@ General
+
+.PHONY: help
+help: ## Show this help.
+	@awk 'BEGIN {FS = ":.*##"; printf "\nUsage:\n  make \033[36m<target>\033[0m\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2 } /^##@/ { printf "\n\033[1m%s\033[0m\n", substr($$0, 5) } ' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: manifests
+manifests: controller-gen ## Generate CRDs, RBAC and webhook configurations from the code's markers.
+	$(CONTROLLER_GEN) rbac:roleName=roster-manager crd webhook paths="./..." \
+		output:crd:artifacts:config=config/crd/bases \
+		output:rbac:artifacts:config=config/rbac \
+		output:webhook:artifacts:config=config/webhook
+
+.PHONY: generate
+generate: controller-gen ## Generate DeepCopy methods.
+	$(CONTROLLER_GEN) object:headerFile="hack/boilerplate.go.txt" paths="./api/..."
+
+.PHONY: fmt
+fmt: ## Run gofmt on the code.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## Run go vet.
+	go vet ./...
+
+.PHONY: lint
+lint: golangci-lint ## Run golangci-lint.
+	$(GOLANGCI_LINT) run ./...
+
+.PHONY: envtest
+envtest: ## Build the control-plane binaries for tests and local mode (cached after the first build).
+	@echo "envtest binaries: $(ENVTEST_ASSETS)"
+
+.PHONY: test
+test: manifests generate vet ## Run every test (unit, policy fuzz corpus, envtest suites, local mode).
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -timeout=30m -coverprofile=cover.out
+
+.PHONY: fuzz
+fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
+	go test ./internal/policy/ -run=NONE -fuzz=FuzzDecide -fuzztime=$(or $(FUZZTIME),2m)
+
+.PHONY: verify
+verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails.
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@git diff --exit-code -- config api || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- config api)" || { echo "generated files are not committed:"; git status --porcelain -- config api; exit 1; }
+
+##@ Build
+
+.PHONY: build
+build: manifests generate fmt vet ## Build the manager and the kubectl plugin into bin/.
+	go build -o $(LOCALBIN)/manager ./cmd/manager
+
+.PHONY: run
+run: manifests generate fmt vet ## Run the manager: against the configured cluster, or (no cluster, or LOCAL=1) on its own local control plane.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/manager $(ARGS)
+
+##@ Deployment
+
+.PHONY: install
+install: manifests kustomize ## Install the CRDs into the cluster in ~/.kube/config.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: manifests kustomize ## Uninstall the CRDs.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: deploy
+deploy: manifests kustomize ## Deploy the manager (config/default) into the cluster.
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
+
+.PHONY: undeploy
+undeploy: kustomize ## Remove the manager from the cluster.
+	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
+
+##@ Tools
+
+.PHONY: controller-gen
+controller-gen: $(CONTROLLER_GEN)
+$(CONTROLLER_GEN): $(LOCALBIN)
+	$(call go-install-tool,$(CONTROLLER_GEN),sigs.k8s.io/controller-tools/cmd/controller-gen,$(CONTROLLER_TOOLS_VERSION))
+
+.PHONY: golangci-lint
+golangci-lint: $(GOLANGCI_LINT)
+$(GOLANGCI_LINT): $(LOCALBIN)
+	$(call go-install-tool,$(GOLANGCI_LINT),github.com/golangci/golangci-lint/v2/cmd/golangci-lint,$(GOLANGCI_LINT_VERSION))
+
+.PHONY: kustomize
+kustomize: $(KUSTOMIZE)
+$(KUSTOMIZE): $(LOCALBIN)
+	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
+
+$(LOCALBIN):
+	mkdir -p $(LOCALBIN)
+
+# go-install-tool installs a pinned tool into bin/ as name-version and links
+# the plain name to it, so a version bump reinstalls.
+define go-install-tool
+@[ -f "$(1)-$(3)" ] || { \
+set -e; \
+echo "installing $(2)@$(3)"; \
+rm -f "$(1)"; \
+GOBIN="$(LOCALBIN)" go install "$(2)@$(3)"; \
+mv "$(1)" "$(1)-$(3)"; \
+}; \
+ln -sf "$$(basename "$(1)-$(3)")" "$(1)"
+endef

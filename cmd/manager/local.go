@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/roster-dev/roster/config"
+	"github.com/roster-dev/roster/internal/localcluster"
+)
+
+// startLocalCluster starts etcd, kube-apiserver and kube-controller-manager
+// with Roster's CRDs, ClusterRoles and webhook configurations installed.
+func startLocalCluster(ctx context.Context, o options) (*localcluster.Cluster, error) {
+	assets, err := localcluster.DefaultAssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	crds, err := config.CRDs()
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded CRDs: %w", err)
+	}
+	roles, err := config.ClusterRoles()
+	if err != nil {
+		return nil, fmt.Errorf("reading the embedded RBAC: %w", err)
+	}
+	objects := make([]client.Object, 0, len(roles))
+	for _, role := range roles {
+		objects = append(objects, role)
+	}
+	opts := localcluster.Options{
+		AssetsDir: assets,
+		CRDs:      crds,
+		Objects:   objects,
+		Log:       setupLog.WithName("local"),
+	}
+	if o.enableWebhooks {
+		if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
+			return nil, fmt.Errorf("reading the embedded webhook configurations: %w", err)
+		}
+	}
+	if o.dataDir != "" {
+		if opts.DataDir, err = filepath.Abs(o.dataDir); err != nil {
+			return nil, err
+		}
+	}
+	return localcluster.Start(ctx, opts)
+}
+
+// printWelcome tells the user how to reach the local control plane. It is
+// the one place the manager writes to stdout rather than to its log.
+func printWelcome(kubeconfig string) {
+	abs, err := filepath.Abs(kubeconfig)
+	if err != nil {
+		abs = kubeconfig
+	}
+	fmt.Fprintf(os.Stdout, `
+Roster is running on a local control plane. In another terminal:
+
+  export KUBECONFIG=%s
+
+  kubectl apply -f config/samples/                  # an organization, its members, an invitation
+  kubectl get roster -A                             # organizations, members and invitations
+  kubectl auth can-i manage-owners organizations/acme --as alice@example.com
+
+Press Ctrl-C to stop Roster and the control plane.
+`, abs)
+}

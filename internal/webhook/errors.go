@@ -1,0 +1,30 @@
+package webhook
+
+import (
+	"errors"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// respond turns a policy decision into the validator's result: Forbidden
+// for authority and invariants, Invalid for a bad field value.
+func respond(kind, resource, name string, d policy.Decision) (admission.Warnings, error) {
+	warnings := admission.Warnings(d.Warnings)
+	switch d.Code {
+	case policy.Allowed:
+		return warnings, nil
+	case policy.Invalid:
+		gk := schema.GroupKind{Group: orgsv1alpha1.GroupVersion.Group, Kind: kind}
+		path := field.NewPath(d.Field)
+		return warnings, apierrors.NewInvalid(gk, name, field.ErrorList{field.Forbidden(path, d.Message)})
+	default:
+		gr := schema.GroupResource{Group: orgsv1alpha1.GroupVersion.Group, Resource: resource}
+		return warnings, apierrors.NewForbidden(gr, name, errors.New(d.Message))
+	}
+}

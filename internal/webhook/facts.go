@@ -1,0 +1,149 @@
+// Package webhook holds Roster's admission webhooks. They gather the facts a
+// decision needs (who asks, which custom verbs they hold, the organization's
+// membership) and ask internal/policy; they decide nothing themselves.
+package webhook
+
+import (
+	"context"
+	"fmt"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// HomeNamespaceIndex indexes Organizations by their home namespace, so a
+// Member's organization is one cache lookup.
+const HomeNamespaceIndex = "roster.homeNamespace"
+
+// HomeNamespaceOf is the index function behind HomeNamespaceIndex.
+func HomeNamespaceOf(obj client.Object) []string {
+	org, ok := obj.(*orgsv1alpha1.Organization)
+	if !ok {
+		return nil
+	}
+	return []string{org.HomeNamespaceName()}
+}
+
+// facts gathers what internal/policy needs from the cluster.
+type facts struct {
+	// reader reads from the manager's cache.
+	reader client.Reader
+	// live reads from the API server, for an Organization the cache has not seen yet.
+	live client.Reader
+	// reviews creates SubjectAccessReviews (never cached).
+	reviews client.Client
+	// userPrefix is put before an e-mail when an invitation becomes a Member.
+	userPrefix string
+}
+
+// requester is who sent the admission request.
+func requester(ctx context.Context) (authenticationv1.UserInfo, policy.Requester, error) {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return authenticationv1.UserInfo{}, policy.Requester{}, fmt.Errorf("reading the admission request: %w", err)
+	}
+	return req.UserInfo, policy.Requester{User: req.UserInfo.Username, Groups: req.UserInfo.Groups}, nil
+}
+
+// organizationFor returns the Organization whose home namespace is namespace, or nil.
+func (f *facts) organizationFor(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
+	var orgs orgsv1alpha1.OrganizationList
+	if err := f.reader.List(ctx, &orgs, client.MatchingFields{HomeNamespaceIndex: namespace}); err != nil {
+		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
+	}
+	if len(orgs.Items) == 0 {
+		// `kubectl apply` of an Organization and its Members in one go can
+		// outrun the cache: ask the API server before refusing.
+		if err := f.live.List(ctx, &orgs); err != nil {
+			return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
+		}
+	}
+	return oldestClaim(orgs.Items, namespace), nil
+}
+
+// oldestClaim returns the oldest organization whose home is namespace, or nil.
+// Admission refuses a second claim, so there is at most one unless a race made two.
+func oldestClaim(orgs []orgsv1alpha1.Organization, namespace string) *orgsv1alpha1.Organization {
+	var oldest *orgsv1alpha1.Organization
+	for i := range orgs {
+		if orgs[i].HomeNamespaceName() != namespace {
+			continue
+		}
+		if oldest == nil || orgs[i].CreationTimestamp.Before(&oldest.CreationTimestamp) {
+			oldest = &orgs[i]
+		}
+	}
+	return oldest
+}
+
+// snapshot reads the membership of the organization whose home is namespace.
+func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot, error) {
+	org, err := f.organizationFor(ctx, namespace)
+	if err != nil || org == nil {
+		return policy.Snapshot{UserPrefix: f.userPrefix}, err
+	}
+	var members orgsv1alpha1.MemberList
+	if err := f.reader.List(ctx, &members, client.InNamespace(namespace)); err != nil {
+		return policy.Snapshot{}, fmt.Errorf("listing the members of organization %q: %w", org.Name, err)
+	}
+	var invitations orgsv1alpha1.InvitationList
+	if err := f.reader.List(ctx, &invitations, client.InNamespace(namespace)); err != nil {
+		return policy.Snapshot{}, fmt.Errorf("listing the invitations of organization %q: %w", org.Name, err)
+	}
+	return policy.Snapshot{
+		Organization: org,
+		Members:      members.Items,
+		Invitations:  invitations.Items,
+		UserPrefix:   f.userPrefix,
+	}, nil
+}
+
+// authority asks the API server whether user holds verb on organizations/<org>.
+// Only the verb the operation needs is asked about: one review per request.
+func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (policy.Authority, error) {
+	if verb == "" || org == "" {
+		return policy.Authority{}, nil
+	}
+	allowed, err := f.holds(ctx, user, org, verb)
+	if err != nil {
+		return policy.Authority{}, err
+	}
+	switch verb {
+	case orgsv1alpha1.VerbManageOwners:
+		return policy.Authority{ManageOwners: allowed}, nil
+	case orgsv1alpha1.VerbManageMembers:
+		return policy.Authority{ManageMembers: allowed}, nil
+	}
+	return policy.Authority{}, fmt.Errorf("unknown verb %q", verb)
+}
+
+// holds runs one SubjectAccessReview for user, verb and organizations/<org>.
+func (f *facts) holds(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (bool, error) {
+	extra := make(map[string]authorizationv1.ExtraValue, len(user.Extra))
+	for k, v := range user.Extra {
+		extra[k] = authorizationv1.ExtraValue(v)
+	}
+	review := &authorizationv1.SubjectAccessReview{
+		Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:   user.Username,
+			Groups: user.Groups,
+			UID:    user.UID,
+			Extra:  extra,
+			ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Group:    orgsv1alpha1.GroupVersion.Group,
+				Resource: "organizations",
+				Name:     org,
+				Verb:     verb,
+			},
+		},
+	}
+	if err := f.reviews.Create(ctx, review); err != nil {
+		return false, fmt.Errorf("checking whether %q may %s organizations/%s: %w", user.Username, verb, org, err)
+	}
+	return review.Status.Allowed, nil
+}
