@@ -9,14 +9,21 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"sync"
+	"syscall"
 	"time"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -24,6 +31,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/localcluster"
 	rosterwebhook "github.com/roster-dev/roster/internal/webhook"
 )
@@ -47,6 +57,9 @@ type options struct {
 	webhookCertDir string
 	userPrefix     string
 
+	managerNamespace  string
+	listOrganizations bool
+
 	local         bool
 	dataDir       string
 	kubeconfigOut string
@@ -60,6 +73,8 @@ func main() {
 	flag.BoolVar(&o.enableWebhooks, "enable-webhooks", true, "Serve the admission webhooks.")
 	flag.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding tls.crt and tls.key for the webhook server (default: controller-runtime's).")
 	flag.StringVar(&o.userPrefix, "user-prefix", "", "Put before an e-mail when an accepted invitation becomes a Member's spec.user, to match the authenticator's usernames (e.g. oidc:).")
+	flag.StringVar(&o.managerNamespace, "manager-namespace", envOr("POD_NAMESPACE", "roster-system"), "The manager's own namespace, which is never a project namespace.")
+	flag.BoolVar(&o.listOrganizations, "members-list-organizations", true, "Let every member of an organization list and watch Organizations (names and status), so `kubectl roster orgs` works. Turn off where organization names are private.")
 	flag.BoolVar(&o.local, "local", false, "Start a local control plane (etcd, kube-apiserver, kube-controller-manager) and run against it. The default when no cluster is configured.")
 	flag.StringVar(&o.dataDir, "data-dir", "", "Local mode: keep etcd's data in this directory between runs (default: a temporary directory).")
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
@@ -68,13 +83,14 @@ func main() {
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
-	if err := run(ctrl.SetupSignalHandler(), o); err != nil {
+	if err := run(o); err != nil {
 		setupLog.Error(err, "Roster stopped")
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, o options) error {
+func run(o options) error {
+	ctx, sd := newShutdown()
 	local := o.local || !localcluster.ClusterConfigured()
 	var (
 		cfg        *rest.Config
@@ -87,12 +103,14 @@ func run(ctx context.Context, o options) error {
 		if cluster, err = startLocalCluster(ctx, o); err != nil {
 			return err
 		}
-		defer func() {
+		stopCluster := func() {
 			setupLog.Info("stopping the local control plane")
 			if err := cluster.Stop(); err != nil {
 				setupLog.Error(err, "stopping the local control plane")
 			}
-		}()
+		}
+		defer stopCluster()
+		sd.onForce(stopCluster)
 		cfg = cluster.Config()
 		webhookOpt = cluster.WebhookServerOptions()
 		o.leaderElect = false
@@ -113,6 +131,7 @@ func run(ctx context.Context, o options) error {
 		},
 		WebhookServer:          webhook.NewServer(withoutHTTP2(webhookOpt)),
 		HealthProbeBindAddress: o.probeAddr,
+		Cache:                  cacheOptions(),
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "roster.orgs.roster.dev",
 	})
@@ -142,12 +161,24 @@ func run(ctx context.Context, o options) error {
 	return <-errs
 }
 
-// setup registers the webhooks and controllers and the health checks.
+// setup registers the indexes, webhooks, controllers and health checks.
 func setup(ctx context.Context, mgr ctrl.Manager, o options) error {
+	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
 	if o.enableWebhooks {
-		if err := rosterwebhook.SetupWithManager(ctx, mgr, rosterwebhook.Options{UserPrefix: o.userPrefix}); err != nil {
+		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.userPrefix}); err != nil {
 			return err
 		}
+	}
+	if err := (&controllers.OrganizationReconciler{
+		Client:            mgr.GetClient(),
+		Recorder:          mgr.GetEventRecorder("roster"),
+		Access:            &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
+		ManagerNamespace:  o.managerNamespace,
+		ListOrganizations: o.listOrganizations,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Organization controller: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return fmt.Errorf("adding the health check: %w", err)
@@ -186,6 +217,57 @@ func waitReady(ctx context.Context, mgr ctrl.Manager, o options) <-chan error {
 		}
 	}()
 	return done
+}
+
+// shutdown cancels its context on the first SIGINT or SIGTERM. On the
+// second it runs the registered last resort (stopping the local control
+// plane, so no etcd or kube-apiserver is left behind) and exits.
+type shutdown struct {
+	mu         sync.Mutex
+	lastResort func()
+}
+
+func newShutdown() (context.Context, *shutdown) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sd := &shutdown{}
+	signals := make(chan os.Signal, 2)
+	signal.Notify(signals, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-signals
+		cancel()
+		<-signals
+		setupLog.Info("second signal: stopping at once")
+		sd.mu.Lock()
+		if sd.lastResort != nil {
+			sd.lastResort()
+		}
+		os.Exit(1)
+	}()
+	return ctx, sd
+}
+
+func (sd *shutdown) onForce(fn func()) {
+	sd.mu.Lock()
+	defer sd.mu.Unlock()
+	sd.lastResort = fn
+}
+
+// cacheOptions scopes the RBAC caches to Roster's own objects, so the
+// RoleBindings of a large cluster cost the manager no memory.
+func cacheOptions() cache.Options {
+	ours := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&rbacv1.RoleBinding{}:        ours,
+		&rbacv1.ClusterRole{}:        ours,
+		&rbacv1.ClusterRoleBinding{}: ours,
+	}}
+}
+
+func envOr(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
 }
 
 // disableHTTP2 keeps the servers off HTTP/2 (CVE-2023-44487, rapid reset).

@@ -13,21 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/policy"
 )
-
-// HomeNamespaceIndex indexes Organizations by their home namespace, so a
-// Member's organization is one cache lookup.
-const HomeNamespaceIndex = "roster.homeNamespace"
-
-// HomeNamespaceOf is the index function behind HomeNamespaceIndex.
-func HomeNamespaceOf(obj client.Object) []string {
-	org, ok := obj.(*orgsv1alpha1.Organization)
-	if !ok {
-		return nil
-	}
-	return []string{org.HomeNamespaceName()}
-}
 
 // facts gathers what internal/policy needs from the cluster.
 type facts struct {
@@ -52,33 +40,17 @@ func requester(ctx context.Context) (authenticationv1.UserInfo, policy.Requester
 
 // organizationFor returns the Organization whose home namespace is namespace, or nil.
 func (f *facts) organizationFor(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
+	org, err := index.OrganizationFor(ctx, f.reader, namespace)
+	if err != nil || org != nil {
+		return org, err
+	}
+	// `kubectl apply` of an Organization and its Members in one go can
+	// outrun the cache: ask the API server before refusing.
 	var orgs orgsv1alpha1.OrganizationList
-	if err := f.reader.List(ctx, &orgs, client.MatchingFields{HomeNamespaceIndex: namespace}); err != nil {
+	if err := f.live.List(ctx, &orgs); err != nil {
 		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
 	}
-	if len(orgs.Items) == 0 {
-		// `kubectl apply` of an Organization and its Members in one go can
-		// outrun the cache: ask the API server before refusing.
-		if err := f.live.List(ctx, &orgs); err != nil {
-			return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
-		}
-	}
-	return oldestClaim(orgs.Items, namespace), nil
-}
-
-// oldestClaim returns the oldest organization whose home is namespace, or nil.
-// Admission refuses a second claim, so there is at most one unless a race made two.
-func oldestClaim(orgs []orgsv1alpha1.Organization, namespace string) *orgsv1alpha1.Organization {
-	var oldest *orgsv1alpha1.Organization
-	for i := range orgs {
-		if orgs[i].HomeNamespaceName() != namespace {
-			continue
-		}
-		if oldest == nil || orgs[i].CreationTimestamp.Before(&oldest.CreationTimestamp) {
-			oldest = &orgs[i]
-		}
-	}
-	return oldest
+	return index.OldestClaim(orgs.Items, namespace), nil
 }
 
 // snapshot reads the membership of the organization whose home is namespace.

@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"context"
 	"fmt"
 
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -19,11 +18,9 @@ type Options struct {
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 // +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations;members;invitations,verbs=get;list;watch
 
-// SetupWithManager registers Roster's admission webhooks and the cache index they read.
-func SetupWithManager(ctx context.Context, mgr ctrl.Manager, opts Options) error {
-	if err := mgr.GetFieldIndexer().IndexField(ctx, &orgsv1alpha1.Organization{}, HomeNamespaceIndex, HomeNamespaceOf); err != nil {
-		return fmt.Errorf("indexing organizations by home namespace: %w", err)
-	}
+// SetupWithManager registers Roster's admission webhooks. They read the
+// cache through the indexes of internal/index, which the caller registers.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	f := &facts{reader: mgr.GetClient(), live: mgr.GetAPIReader(), reviews: mgr.GetClient(), userPrefix: opts.UserPrefix}
 	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.Member{}).
 		WithValidator(&MemberValidator{facts: f}).

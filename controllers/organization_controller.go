@@ -1,0 +1,394 @@
+// Package controllers holds Roster's reconcilers. The Organization
+// reconciler owns every decision that spans members: effective roles, the
+// last-owner rule, duplicates, the RBAC it renders and every status.
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/recorder"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations,verbs=get;list;watch;update;patch;delete;manage-owners;manage-members
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations/status;members/status;invitations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations/finalizers;members/finalizers,verbs=update
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=members;invitations,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// OrganizationReconciler reconciles an Organization with its Members,
+// Invitations, home namespace, project namespaces and RBAC.
+type OrganizationReconciler struct {
+	Client   client.Client
+	Recorder recorder.EventRecorder
+	Access   *access.Applier
+	// ManagerNamespace is never a project namespace.
+	ManagerNamespace string
+	// ListOrganizations lets every member list and watch Organizations.
+	ListOrganizations bool
+}
+
+// scope is what one reconcile of one organization works on.
+type scope struct {
+	org        *orgsv1alpha1.Organization
+	home       homeNamespace
+	members    []orgsv1alpha1.Member
+	pending    int32
+	projects   []string
+	effective  policy.Effective
+	accessErr  error
+	accessDone bool
+}
+
+// homeNamespace is what became of the organization's home namespace.
+type homeNamespace struct {
+	name   string
+	ok     bool
+	reason string
+	msg    string
+}
+
+// Reconcile brings one organization's world in line with its Members.
+func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	org := &orgsv1alpha1.Organization{}
+	if err := r.Client.Get(ctx, req.NamespacedName, org); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !org.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.reconcileDelete(ctx, org)
+	}
+	if controllerutil.AddFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
+		// The update triggers the next reconcile.
+		return ctrl.Result{}, r.Client.Update(ctx, org)
+	}
+	return ctrl.Result{}, r.reconcileNormal(ctx, org)
+}
+
+func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {
+	s := &scope{org: org}
+	before := org.Status.DeepCopy()
+
+	if err := r.ensureHomeNamespace(ctx, s); err != nil {
+		return err
+	}
+	if !s.home.ok {
+		return r.writeStatus(ctx, s, before)
+	}
+	if err := r.loadMembership(ctx, s); err != nil {
+		return err
+	}
+	s.effective = policy.EffectiveRoles(s.members, org.Status.EffectiveOwners, false)
+	// The commit point: a decision taken on a stale view of the organization
+	// fails here with a conflict and is retried, never applied.
+	if err := r.commitOwners(ctx, s); err != nil {
+		return err
+	}
+	var errs []error
+	s.accessErr = r.applyAccess(ctx, s)
+	s.accessDone = s.accessErr == nil
+	errs = append(errs, s.accessErr)
+	errs = append(errs, r.syncMembers(ctx, s)...)
+	errs = append(errs, r.writeStatus(ctx, s, before))
+	return kerrors.NewAggregate(errs)
+}
+
+// ensureHomeNamespace creates the home namespace, or adopts one that no other
+// organization claims.
+func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *scope) error {
+	name := s.org.HomeNamespaceName()
+	s.home = homeNamespace{name: name}
+	ns := &corev1.Namespace{}
+	err := r.Client.Get(ctx, client.ObjectKey{Name: name}, ns)
+	switch {
+	case apierrors.IsNotFound(err):
+		ns = &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
+			Name: name,
+			Labels: map[string]string{
+				orgsv1alpha1.HomeOfLabel:    s.org.Name,
+				orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue,
+			},
+		}}
+		if err := r.Client.Create(ctx, ns); err != nil {
+			return fmt.Errorf("creating home namespace %q: %w", name, err)
+		}
+		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, "HomeNamespaceCreated", "Create", "Created home namespace %s", name)
+		s.home.ok, s.home.reason = true, orgsv1alpha1.HomeNamespaceCreatedReason
+		s.home.msg = fmt.Sprintf("Namespace %s holds the organization's Members and Invitations.", name)
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading home namespace %q: %w", name, err)
+	}
+	if owner := ns.Labels[orgsv1alpha1.HomeOfLabel]; owner != "" && owner != s.org.Name {
+		s.home.reason = orgsv1alpha1.HomeNamespaceConflictReason
+		s.home.msg = fmt.Sprintf("Namespace %s is the home of organization %q; delete this Organization and create it with another spec.homeNamespace.", name, owner)
+		return nil
+	}
+	if !ns.DeletionTimestamp.IsZero() {
+		s.home.reason = orgsv1alpha1.HomeNamespaceTerminatingReason
+		s.home.msg = fmt.Sprintf("Namespace %s is being deleted; Roster creates it again once it is gone.", name)
+		return nil
+	}
+	s.home.ok = true
+	if ns.Labels[orgsv1alpha1.ManagedByLabel] == orgsv1alpha1.ManagedByValue {
+		s.home.reason = orgsv1alpha1.HomeNamespaceCreatedReason
+	} else {
+		s.home.reason = orgsv1alpha1.HomeNamespaceAdoptedReason
+	}
+	s.home.msg = fmt.Sprintf("Namespace %s holds the organization's Members and Invitations.", name)
+	if ns.Labels[orgsv1alpha1.HomeOfLabel] == s.org.Name {
+		return nil
+	}
+	patch := client.MergeFrom(ns.DeepCopy())
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	ns.Labels[orgsv1alpha1.HomeOfLabel] = s.org.Name
+	if err := r.Client.Patch(ctx, ns, patch); err != nil {
+		return fmt.Errorf("labelling home namespace %q: %w", name, err)
+	}
+	return nil
+}
+
+// loadMembership reads the Members, Invitations and project namespaces.
+func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) error {
+	var members orgsv1alpha1.MemberList
+	if err := r.Client.List(ctx, &members, client.InNamespace(s.home.name)); err != nil {
+		return fmt.Errorf("listing members: %w", err)
+	}
+	s.members = members.Items
+	var invitations orgsv1alpha1.InvitationList
+	if err := r.Client.List(ctx, &invitations, client.InNamespace(s.home.name)); err != nil {
+		return fmt.Errorf("listing invitations: %w", err)
+	}
+	for i := range invitations.Items {
+		if invitations.Items[i].IsPending() {
+			s.pending++
+		}
+	}
+	var namespaces corev1.NamespaceList
+	if err := r.Client.List(ctx, &namespaces, client.MatchingLabels{orgsv1alpha1.OrganizationLabel: s.org.Name}); err != nil {
+		return fmt.Errorf("listing project namespaces: %w", err)
+	}
+	for i := range namespaces.Items {
+		if r.isProject(&namespaces.Items[i], s.home.name) {
+			s.projects = append(s.projects, namespaces.Items[i].Name)
+		}
+	}
+	return nil
+}
+
+// isProject says whether a namespace labelled for the organization may be
+// one of its projects: never a home namespace, kube-*, default or the
+// manager's own, and not while it is being deleted.
+func (r *OrganizationReconciler) isProject(ns *corev1.Namespace, home string) bool {
+	switch {
+	case ns.Name == home, ns.Labels[orgsv1alpha1.HomeOfLabel] != "",
+		strings.HasPrefix(ns.Name, "kube-"), ns.Name == "default",
+		ns.Name == r.ManagerNamespace, !ns.DeletionTimestamp.IsZero():
+		return false
+	}
+	return true
+}
+
+// commitOwners writes the new effective owner set with optimistic
+// concurrency on the resourceVersion that was read.
+func (r *OrganizationReconciler) commitOwners(ctx context.Context, s *scope) error {
+	if equality.Semantic.DeepEqual(s.org.Status.EffectiveOwners, s.effective.Owners) ||
+		(len(s.org.Status.EffectiveOwners) == 0 && len(s.effective.Owners) == 0) {
+		return nil
+	}
+	s.org.Status.EffectiveOwners = s.effective.Owners
+	if err := r.Client.Status().Update(ctx, s.org); err != nil {
+		return fmt.Errorf("committing the effective owners of %q: %w", s.org.Name, err)
+	}
+	return nil
+}
+
+// applyAccess renders the committed membership as RBAC and applies it.
+func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) error {
+	snapshot := access.Snapshot{
+		Organization:      s.org,
+		HomeNamespace:     s.home.name,
+		ProjectNamespaces: s.projects,
+		ListOrganizations: r.ListOrganizations,
+	}
+	for i := range s.members {
+		m := &s.members[i]
+		outcome := s.effective.Members[m.Name]
+		if outcome.Role == "" {
+			continue
+		}
+		subject := access.Subject{Kind: rbacv1.UserKind, Name: m.Spec.User, Role: outcome.Role}
+		if m.Spec.Group != "" {
+			subject = access.Subject{Kind: rbacv1.GroupKind, Name: m.Spec.Group, Role: outcome.Role}
+		}
+		snapshot.Subjects = append(snapshot.Subjects, subject)
+	}
+	result, err := r.Access.Apply(ctx, s.org, access.Render(snapshot))
+	if err != nil {
+		r.Recorder.Eventf(s.org, nil, corev1.EventTypeWarning, orgsv1alpha1.AccessFailedReason, "ApplyAccess", "Applying RBAC failed: %v", err)
+		return fmt.Errorf("applying RBAC: %w", err)
+	}
+	if result.Created+result.Updated+result.Deleted > 0 {
+		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, "AccessApplied", "ApplyAccess",
+			"Applied RBAC: %d created, %d updated, %d deleted", result.Created, result.Updated, result.Deleted)
+	}
+	return nil
+}
+
+// syncMembers keeps the last-owner finalizer on effective owners only, lets
+// released Members go, and writes each Member's status when it changed.
+func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope) []error {
+	var errs []error
+	for i := range s.members {
+		m := &s.members[i]
+		outcome := s.effective.Members[m.Name]
+		if err := r.syncFinalizer(ctx, m, outcome); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if outcome.Released {
+			if m.Status.EffectiveRole != "" {
+				r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "MemberRemoved", "Remove", "%s left organization %s", m.Subject(), s.org.Name)
+			}
+			continue
+		}
+		before := m.DeepCopy()
+		setMemberStatus(m, s.org.Name, outcome, s.accessDone)
+		if equality.Semantic.DeepEqual(before.Status, m.Status) {
+			continue
+		}
+		r.memberEvents(before, m, outcome)
+		if err := r.Client.Status().Patch(ctx, m, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+			errs = append(errs, fmt.Errorf("writing the status of member %s: %w", m.Name, err))
+		}
+	}
+	return errs
+}
+
+// syncFinalizer holds a Member that is an effective owner, so that deleting
+// the last one waits until another owner exists.
+func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, outcome policy.Outcome) error {
+	hold := outcome.Role == orgsv1alpha1.RoleOwner && m.Spec.User != ""
+	if hold == controllerutil.ContainsFinalizer(m, orgsv1alpha1.LastOwnerFinalizer) {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(m.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	if hold {
+		controllerutil.AddFinalizer(m, orgsv1alpha1.LastOwnerFinalizer)
+	} else {
+		controllerutil.RemoveFinalizer(m, orgsv1alpha1.LastOwnerFinalizer)
+	}
+	if err := r.Client.Patch(ctx, m, patch); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("updating the finalizer of member %s: %w", m.Name, err)
+	}
+	return nil
+}
+
+func (r *OrganizationReconciler) memberEvents(before, m *orgsv1alpha1.Member, outcome policy.Outcome) {
+	switch {
+	case outcome.HeldBack && !isHeldBack(before):
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, orgsv1alpha1.LastOwnerReason, "HoldRole",
+			"Kept the Owner role of %s: it is the organization's last owner user", m.Subject())
+	case before.Status.EffectiveRole == "" && m.Status.EffectiveRole != "":
+		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "MemberAdded", "Add", "%s joined with role %s", m.Subject(), m.Status.EffectiveRole)
+	case before.Status.EffectiveRole != m.Status.EffectiveRole:
+		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "RoleChanged", "ChangeRole", "Role of %s changed from %s to %s",
+			m.Subject(), before.Status.EffectiveRole, m.Status.EffectiveRole)
+	}
+}
+
+// writeStatus writes the Organization's status when it changed.
+func (r *OrganizationReconciler) writeStatus(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
+	setOrganizationStatus(s)
+	if equality.Semantic.DeepEqual(before, &s.org.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Update(ctx, s.org); err != nil {
+		return fmt.Errorf("writing the status of %q: %w", s.org.Name, err)
+	}
+	return nil
+}
+
+// reconcileDelete removes what Roster made for the organization: its RBAC,
+// the last-owner holds on its Members, and the home namespace if Roster
+// created it. Then it lets the Organization go.
+func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv1alpha1.Organization) error {
+	if !controllerutil.ContainsFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
+		return nil
+	}
+	if _, err := r.Access.DeleteAll(ctx, org.Name); err != nil {
+		return fmt.Errorf("deleting the RBAC of %q: %w", org.Name, err)
+	}
+	home := org.HomeNamespaceName()
+	var members orgsv1alpha1.MemberList
+	if err := r.Client.List(ctx, &members, client.InNamespace(home)); err != nil {
+		return fmt.Errorf("listing members: %w", err)
+	}
+	for i := range members.Items {
+		if err := r.syncFinalizer(ctx, &members.Items[i], policy.Outcome{Released: true}); err != nil {
+			return err
+		}
+	}
+	ns := &corev1.Namespace{}
+	err := r.Client.Get(ctx, client.ObjectKey{Name: home}, ns)
+	switch {
+	case err == nil && ns.Labels[orgsv1alpha1.HomeOfLabel] == org.Name && ns.Labels[orgsv1alpha1.ManagedByLabel] == orgsv1alpha1.ManagedByValue:
+		if err := r.Client.Delete(ctx, ns); client.IgnoreNotFound(err) != nil {
+			return fmt.Errorf("deleting home namespace %q: %w", home, err)
+		}
+	case err != nil && !apierrors.IsNotFound(err):
+		return fmt.Errorf("reading home namespace %q: %w", home, err)
+	}
+	controllerutil.RemoveFinalizer(org, orgsv1alpha1.OrganizationFinalizer)
+	return client.IgnoreNotFound(r.Client.Update(ctx, org))
+}
+
+// SetupWithManager watches Organizations and everything that maps to one:
+// Members and Invitations through their namespace, namespaces through their
+// labels, and the RBAC Roster made through its owner.
+func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	toOrg := handler.EnqueueRequestsFromMapFunc(r.organizationOfNamespace)
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&orgsv1alpha1.Organization{}).
+		Owns(&rbacv1.ClusterRole{}).
+		Owns(&rbacv1.ClusterRoleBinding{}).
+		Owns(&rbacv1.RoleBinding{}).
+		Watches(&orgsv1alpha1.Member{}, toOrg).
+		Watches(&orgsv1alpha1.Invitation{}, toOrg).
+		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
+		Named("organization").
+		Complete(r)
+}
+
+// organizationOfNamespace maps a Member or Invitation to its organization.
+func (r *OrganizationReconciler) organizationOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
+	org, err := index.OrganizationFor(ctx, r.Client, obj.GetNamespace())
+	if err != nil {
+		log.FromContext(ctx).Error(err, "mapping to an organization", "object", client.ObjectKeyFromObject(obj))
+		return nil
+	}
+	if org == nil {
+		return nil
+	}
+	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org.Name}}}
+}

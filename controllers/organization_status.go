@@ -1,0 +1,133 @@
+package controllers
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// setOrganizationStatus computes the Organization's status from the scope:
+// one setter per condition, Ready last, observedGeneration current.
+func setOrganizationStatus(s *scope) {
+	st := &s.org.Status
+	st.ObservedGeneration = s.org.Generation
+	st.HomeNamespace = s.home.name
+	setHomeNamespaceReady(s)
+	if !s.home.ok {
+		// Nothing else was looked at: say so rather than keep stale answers.
+		for _, t := range []string{orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.OwnerRedundancyCondition, orgsv1alpha1.AccessReadyCondition} {
+			setOrgCondition(s.org, t, metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Waiting for the home namespace.")
+		}
+		setOrganizationReady(s.org)
+		return
+	}
+	setCounts(s)
+	setOwnerPresent(s)
+	setOwnerRedundancy(s)
+	setAccessReady(s)
+	setOrganizationReady(s.org)
+}
+
+func setOrgCondition(org *orgsv1alpha1.Organization, conditionType string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(&org.Status.Conditions, metav1.Condition{
+		Type: conditionType, Status: status, Reason: reason, Message: message, ObservedGeneration: org.Generation,
+	})
+}
+
+func setHomeNamespaceReady(s *scope) {
+	status := metav1.ConditionFalse
+	if s.home.ok {
+		status = metav1.ConditionTrue
+	}
+	setOrgCondition(s.org, orgsv1alpha1.HomeNamespaceReadyCondition, status, s.home.reason, s.home.msg)
+}
+
+// setCounts counts Members by effective role (duplicates and Members on
+// their way out do not count), pending invitations and projects.
+func setCounts(s *scope) {
+	st := &s.org.Status
+	st.RoleCounts = orgsv1alpha1.RoleCounts{}
+	st.Members = 0
+	for _, outcome := range s.effective.Members {
+		switch outcome.Role {
+		case orgsv1alpha1.RoleOwner:
+			st.RoleCounts.Owners++
+		case orgsv1alpha1.RoleAdmin:
+			st.RoleCounts.Admins++
+		case orgsv1alpha1.RoleContributor:
+			st.RoleCounts.Contributors++
+		case orgsv1alpha1.RoleViewer:
+			st.RoleCounts.Viewers++
+		case orgsv1alpha1.RoleViewerNoSecrets:
+			st.RoleCounts.ViewersNoSecrets++
+		default:
+			continue
+		}
+		st.Members++
+	}
+	st.Owners = int32(len(s.effective.Owners))
+	st.PendingInvitations = s.pending
+	st.Projects = int32(len(s.projects))
+}
+
+func setOwnerPresent(s *scope) {
+	if len(s.effective.Owners) == 0 {
+		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
+			fmt.Sprintf("Organization %s has no owner user: create a Member in namespace %s with spec.user and role Owner.", s.org.Name, s.home.name))
+		return
+	}
+	setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionTrue, orgsv1alpha1.OwnerPresentReason,
+		"Owners: "+strings.Join(s.effective.Owners, ", ")+".")
+}
+
+func setOwnerRedundancy(s *scope) {
+	switch len(s.effective.Owners) {
+	case 0:
+		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
+			"The organization has no owner user; at least two are recommended.")
+	case 1:
+		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.SingleOwnerReason,
+			fmt.Sprintf("%s is the only owner; at least two owners are recommended in case one needs to leave or be removed.", s.effective.Owners[0]))
+	default:
+		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionTrue, orgsv1alpha1.RedundantOwnersReason,
+			fmt.Sprintf("The organization has %d owners.", len(s.effective.Owners)))
+	}
+}
+
+func setAccessReady(s *scope) {
+	if s.accessErr != nil || !s.accessDone {
+		msg := "RBAC has not been applied yet."
+		if s.accessErr != nil {
+			msg = "Applying RBAC failed: " + s.accessErr.Error()
+		}
+		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessFailedReason, msg)
+		return
+	}
+	setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
+		fmt.Sprintf("RBAC applied in the home namespace and %d project namespace(s).", len(s.projects)))
+}
+
+// setOrganizationReady summarises: Ready when the home namespace, an owner
+// and the RBAC are in place. A single owner is advice, not unreadiness.
+func setOrganizationReady(org *orgsv1alpha1.Organization) {
+	for _, t := range []string{orgsv1alpha1.HomeNamespaceReadyCondition, orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.AccessReadyCondition} {
+		c := meta.FindStatusCondition(org.Status.Conditions, t)
+		if c == nil || c.Status != metav1.ConditionTrue {
+			status, reason, msg := metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Roster is reconciling the organization."
+			if c != nil {
+				status, reason, msg = c.Status, c.Reason, c.Message
+			}
+			if status == metav1.ConditionTrue {
+				status = metav1.ConditionUnknown
+			}
+			setOrgCondition(org, orgsv1alpha1.ReadyCondition, status, reason, msg)
+			return
+		}
+	}
+	setOrgCondition(org, orgsv1alpha1.ReadyCondition, metav1.ConditionTrue, orgsv1alpha1.ReadyReason,
+		fmt.Sprintf("Organization %s is ready.", org.Name))
+}

@@ -1,0 +1,112 @@
+package policy
+
+import (
+	"sort"
+	"strings"
+
+	"github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// Outcome is a Member's effective role and why it is what it is.
+type Outcome struct {
+	// Role is the role that is applied; empty means no access (a duplicate,
+	// or a Member whose deletion is released).
+	Role v1alpha1.Role
+	// HeldBack: spec.role (or the deletion) is not applied because the
+	// organization would be left without an owner user.
+	HeldBack bool
+	// DuplicateOf names the older Member with the same user or group.
+	DuplicateOf string
+	// Released: the Member is being deleted and nothing holds it any more.
+	Released bool
+}
+
+// Effective is the membership as it is to be applied.
+type Effective struct {
+	// Members maps each Member's name to its outcome.
+	Members map[string]Outcome
+	// Owners are the users whose effective role is Owner, sorted: the set the
+	// controller commits to the Organization's status.effectiveOwners.
+	Owners []string
+}
+
+// EffectiveRoles turns the Members' wishes (spec.role, deletions) into
+// effective roles. committedOwners is the owner set last committed; when the
+// wishes would leave no owner user while one was committed, the oldest
+// committed owner that still exists keeps the Owner role (or its Member
+// stays, if it is being deleted) until another owner exists. releasing turns
+// that rule off, for an Organization that is itself being deleted.
+//
+// Members with the same user (case-insensitively) or group: the oldest wins,
+// the others get no access.
+func EffectiveRoles(members []v1alpha1.Member, committedOwners []string, releasing bool) Effective {
+	ordered := make([]*v1alpha1.Member, len(members))
+	for i := range members {
+		ordered[i] = &members[i]
+	}
+	sort.SliceStable(ordered, func(i, j int) bool {
+		a, b := ordered[i], ordered[j]
+		if !a.CreationTimestamp.Equal(&b.CreationTimestamp) {
+			return a.CreationTimestamp.Before(&b.CreationTimestamp)
+		}
+		return a.Name < b.Name
+	})
+
+	out := Effective{Members: make(map[string]Outcome, len(members))}
+	claimed := map[string]string{}
+	hasOwner := false
+	for _, m := range ordered {
+		if m.DeletionTimestamp != nil {
+			// A Member on its way out claims nothing and grants nothing.
+			out.Members[m.Name] = Outcome{Released: true}
+			continue
+		}
+		key := subjectKey(m)
+		if first, ok := claimed[key]; ok {
+			out.Members[m.Name] = Outcome{DuplicateOf: first}
+			continue
+		}
+		claimed[key] = m.Name
+		out.Members[m.Name] = Outcome{Role: m.Spec.Role}
+		if m.Spec.Role == v1alpha1.RoleOwner && m.Spec.User != "" {
+			hasOwner = true
+		}
+	}
+
+	if !hasOwner && !releasing && len(committedOwners) > 0 {
+		if held := oldestCommittedOwner(ordered, committedOwners, out.Members); held != nil {
+			out.Members[held.Name] = Outcome{Role: v1alpha1.RoleOwner, HeldBack: true}
+		}
+	}
+
+	for _, m := range ordered {
+		if o := out.Members[m.Name]; o.Role == v1alpha1.RoleOwner && m.Spec.User != "" {
+			out.Owners = append(out.Owners, m.Spec.User)
+		}
+	}
+	sort.Strings(out.Owners)
+	return out
+}
+
+// oldestCommittedOwner is the oldest user Member named in committed that is
+// not a duplicate of another.
+func oldestCommittedOwner(ordered []*v1alpha1.Member, committed []string, outcomes map[string]Outcome) *v1alpha1.Member {
+	for _, m := range ordered {
+		if m.Spec.User == "" || outcomes[m.Name].DuplicateOf != "" {
+			continue
+		}
+		for _, user := range committed {
+			if SameUser(user, m.Spec.User) {
+				return m
+			}
+		}
+	}
+	return nil
+}
+
+func subjectKey(m *v1alpha1.Member) string {
+	if m.Spec.User != "" {
+		return "user:" + strings.ToLower(m.Spec.User)
+	}
+	return "group:" + m.Spec.Group
+}
