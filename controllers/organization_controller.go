@@ -78,9 +78,20 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	if controllerutil.AddFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
 		// The update triggers the next reconcile.
-		return ctrl.Result{}, r.Client.Update(ctx, org)
+		return requeueOnConflict(ctx, r.Client.Update(ctx, org))
 	}
-	return ctrl.Result{}, r.reconcileNormal(ctx, org)
+	return requeueOnConflict(ctx, r.reconcileNormal(ctx, org))
+}
+
+// requeueOnConflict retries a reconcile whose view was stale without
+// logging it as an error: a conflict is how the commit point refuses a
+// decision taken on an old view, and the retry reads a newer one.
+func requeueOnConflict(ctx context.Context, err error) (ctrl.Result, error) {
+	if err != nil && apierrors.IsConflict(err) {
+		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
+		return ctrl.Result{Requeue: true}, nil
+	}
+	return ctrl.Result{}, err
 }
 
 func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {

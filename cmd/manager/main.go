@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,38 +14,16 @@ import (
 	"syscall"
 	"time"
 
-	rbacv1 "k8s.io/api/rbac/v1"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
-	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/controllers"
-	"github.com/roster-dev/roster/internal/access"
-	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/localcluster"
-	rosterwebhook "github.com/roster-dev/roster/internal/webhook"
+	"github.com/roster-dev/roster/internal/manager"
 )
 
-var (
-	scheme   = runtime.NewScheme()
-	setupLog = ctrl.Log.WithName("setup")
-)
-
-func init() {
-	utilruntime.Must(clientgoscheme.AddToScheme(scheme))
-	utilruntime.Must(orgsv1alpha1.AddToScheme(scheme))
-}
+var setupLog = ctrl.Log.WithName("setup")
 
 // options are the manager's flags.
 type options struct {
@@ -121,24 +98,18 @@ func run(o options) error {
 		}
 	}
 
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme,
-		Metrics: metricsserver.Options{
-			BindAddress:    o.metricsAddr,
-			SecureServing:  true,
-			FilterProvider: filters.WithAuthenticationAndAuthorization,
-			TLSOpts:        []func(*tls.Config){disableHTTP2},
-		},
-		WebhookServer:          webhook.NewServer(withoutHTTP2(webhookOpt)),
-		HealthProbeBindAddress: o.probeAddr,
-		Cache:                  cacheOptions(),
-		LeaderElection:         o.leaderElect,
-		LeaderElectionID:       "roster.orgs.roster.dev",
+	mgr, err := manager.New(ctx, cfg, manager.Options{
+		MetricsAddr:       o.metricsAddr,
+		ProbeAddr:         o.probeAddr,
+		LeaderElection:    o.leaderElect,
+		EnableWebhooks:    o.enableWebhooks,
+		Webhook:           webhookOpt,
+		UserPrefix:        o.userPrefix,
+		ManagerNamespace:  o.managerNamespace,
+		ListOrganizations: o.listOrganizations,
+		Controllers:       true,
 	})
 	if err != nil {
-		return fmt.Errorf("creating the manager: %w", err)
-	}
-	if err := setup(ctx, mgr, o); err != nil {
 		return err
 	}
 
@@ -159,34 +130,6 @@ func run(o options) error {
 		printWelcome(o.kubeconfigOut)
 	}
 	return <-errs
-}
-
-// setup registers the indexes, webhooks, controllers and health checks.
-func setup(ctx context.Context, mgr ctrl.Manager, o options) error {
-	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
-		return err
-	}
-	if o.enableWebhooks {
-		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.userPrefix}); err != nil {
-			return err
-		}
-	}
-	if err := (&controllers.OrganizationReconciler{
-		Client:            mgr.GetClient(),
-		Recorder:          mgr.GetEventRecorder("roster"),
-		Access:            &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
-		ManagerNamespace:  o.managerNamespace,
-		ListOrganizations: o.listOrganizations,
-	}).SetupWithManager(mgr); err != nil {
-		return fmt.Errorf("setting up the Organization controller: %w", err)
-	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return fmt.Errorf("adding the health check: %w", err)
-	}
-	if err := mgr.AddReadyzCheck("readyz", mgr.GetWebhookServer().StartedChecker()); err != nil {
-		return fmt.Errorf("adding the readiness check: %w", err)
-	}
-	return nil
 }
 
 // waitReady reports once the caches have synced and the webhook server
@@ -252,28 +195,9 @@ func (sd *shutdown) onForce(fn func()) {
 	sd.lastResort = fn
 }
 
-// cacheOptions scopes the RBAC caches to Roster's own objects, so the
-// RoleBindings of a large cluster cost the manager no memory.
-func cacheOptions() cache.Options {
-	ours := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&rbacv1.RoleBinding{}:        ours,
-		&rbacv1.ClusterRole{}:        ours,
-		&rbacv1.ClusterRoleBinding{}: ours,
-	}}
-}
-
 func envOr(key, fallback string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
 	}
 	return fallback
-}
-
-// disableHTTP2 keeps the servers off HTTP/2 (CVE-2023-44487, rapid reset).
-func disableHTTP2(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }
-
-func withoutHTTP2(o webhook.Options) webhook.Options {
-	o.TLSOpts = append(o.TLSOpts, disableHTTP2)
-	return o
 }

@@ -1,0 +1,134 @@
+// Package manager builds Roster's controller-runtime manager: the scheme,
+// the cache scoped to Roster's own RBAC, the indexes, the webhooks and the
+// controllers. cmd/manager and the test suites use the same code, so what is
+// tested is what runs.
+package manager
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/index"
+	rosterwebhook "github.com/roster-dev/roster/internal/webhook"
+)
+
+// Scheme knows the built-in types and Roster's.
+var Scheme = runtime.NewScheme()
+
+func init() {
+	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
+	utilruntime.Must(orgsv1alpha1.AddToScheme(Scheme))
+}
+
+// Options configures the manager.
+type Options struct {
+	MetricsAddr    string
+	ProbeAddr      string
+	LeaderElection bool
+	// LeaderElectionNamespace is where the lease lives (default: in-cluster namespace).
+	LeaderElectionNamespace string
+	EnableWebhooks          bool
+	Webhook                 webhook.Options
+	// UserPrefix is put before an e-mail when an invitation becomes a Member.
+	UserPrefix string
+	// ManagerNamespace is never a project namespace.
+	ManagerNamespace string
+	// ListOrganizations lets every member list and watch Organizations.
+	ListOrganizations bool
+	// Controllers runs the controllers. Off, only the webhooks serve: the
+	// race suite turns the webhooks off instead, and a webhook-only manager
+	// lets the admission suite see exactly what admission allows.
+	Controllers bool
+}
+
+// New builds the manager and registers everything Roster runs.
+func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme: Scheme,
+		Metrics: metricsserver.Options{
+			BindAddress:    o.MetricsAddr,
+			SecureServing:  true,
+			FilterProvider: filters.WithAuthenticationAndAuthorization,
+			TLSOpts:        []func(*tls.Config){disableHTTP2},
+		},
+		WebhookServer:           webhook.NewServer(withoutHTTP2(o.Webhook)),
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElection,
+		LeaderElectionID:        "roster.orgs.roster.dev",
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		Cache:                   cacheOptions(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
+		return nil, err
+	}
+	if o.EnableWebhooks {
+		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.UserPrefix}); err != nil {
+			return nil, err
+		}
+	}
+	if o.Controllers {
+		if err := setupControllers(mgr, o); err != nil {
+			return nil, err
+		}
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, fmt.Errorf("adding the health check: %w", err)
+	}
+	if err := mgr.AddReadyzCheck("readyz", mgr.GetWebhookServer().StartedChecker()); err != nil {
+		return nil, fmt.Errorf("adding the readiness check: %w", err)
+	}
+	return mgr, nil
+}
+
+func setupControllers(mgr ctrl.Manager, o Options) error {
+	if err := (&controllers.OrganizationReconciler{
+		Client:            mgr.GetClient(),
+		Recorder:          mgr.GetEventRecorder("roster"),
+		Access:            &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
+		ManagerNamespace:  o.ManagerNamespace,
+		ListOrganizations: o.ListOrganizations,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Organization controller: %w", err)
+	}
+	return nil
+}
+
+// cacheOptions scopes the RBAC caches to Roster's own objects, so the
+// RoleBindings of a large cluster cost the manager no memory.
+func cacheOptions() cache.Options {
+	ours := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&rbacv1.RoleBinding{}:        ours,
+		&rbacv1.ClusterRole{}:        ours,
+		&rbacv1.ClusterRoleBinding{}: ours,
+	}}
+}
+
+// disableHTTP2 keeps the servers off HTTP/2 (CVE-2023-44487, rapid reset).
+func disableHTTP2(c *tls.Config) { c.NextProtos = []string{"http/1.1"} }
+
+func withoutHTTP2(o webhook.Options) webhook.Options {
+	o.TLSOpts = append(o.TLSOpts, disableHTTP2)
+	return o
+}

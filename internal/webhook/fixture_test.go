@@ -1,0 +1,171 @@
+package webhook_test
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// The people of every test organization, by role.
+const (
+	owner           = "alice@example.com"
+	admin           = "bob@example.com"
+	contributor     = "carol@example.com"
+	viewer          = "dave@example.com"
+	viewerNoSecrets = "erin@example.com"
+	outsider        = "mallory@example.com"
+	gitops          = "system:serviceaccount:argocd:argocd-application-controller"
+)
+
+var (
+	clientsMu sync.Mutex
+	clients   = map[string]client.Client{}
+	orgSeq    atomic.Int32
+)
+
+// as returns a client acting as user, authenticated by client certificate.
+func as(user string) client.Client {
+	GinkgoHelper()
+	clientsMu.Lock()
+	defer clientsMu.Unlock()
+	if c, ok := clients[user]; ok {
+		return c
+	}
+	c, err := env.User(user)
+	Expect(err).NotTo(HaveOccurred())
+	clients[user] = c
+	return c
+}
+
+// testOrg is an organization with one Member per role, made by a cluster
+// admin, with its RBAC applied by the controller.
+type testOrg struct {
+	name, home string
+}
+
+func (o testOrg) member(name string) *orgsv1alpha1.Member {
+	GinkgoHelper()
+	m := &orgsv1alpha1.Member{}
+	Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: o.home, Name: name}, m)).To(Succeed())
+	return m
+}
+
+func newMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
+	return &orgsv1alpha1.Member{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
+	}
+}
+
+func newInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
+	return &orgsv1alpha1.Invitation{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
+	}
+}
+
+// members is who newOrg creates: Member name, user, role.
+var members = []struct {
+	name, user string
+	role       orgsv1alpha1.Role
+}{
+	{"alice", owner, orgsv1alpha1.RoleOwner},
+	{"bob", admin, orgsv1alpha1.RoleAdmin},
+	{"carol", contributor, orgsv1alpha1.RoleContributor},
+	{"dave", viewer, orgsv1alpha1.RoleViewer},
+	{"erin", viewerNoSecrets, orgsv1alpha1.RoleViewerNoSecrets},
+}
+
+// newOrg creates an organization whose only owner is alice, with bob,
+// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets,
+// and waits until the controller has applied its RBAC.
+func newOrg() testOrg {
+	GinkgoHelper()
+	name := fmt.Sprintf("org%d", orgSeq.Add(1))
+	o := testOrg{name: name, home: orgsv1alpha1.DefaultHomeNamespacePrefix + name}
+	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	Eventually(func(g Gomega) {
+		org := &orgsv1alpha1.Organization{}
+		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.HomeNamespaceReadyCondition)).To(BeTrue())
+	}).Should(Succeed())
+	for _, m := range members {
+		Expect(env.Admin.Create(ctx, newMember(o.home, m.name, m.user, m.role))).To(Succeed())
+	}
+	o.waitReady(len(members))
+	return o
+}
+
+// waitReady waits until the organization is Ready with n Members counted.
+func (o testOrg) waitReady(n int) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		org := &orgsv1alpha1.Organization{}
+		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.name}, org)).To(Succeed())
+		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
+		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
+		g.Expect(org.Status.Members).To(BeEquivalentTo(n))
+	}).WithTimeout(30 * time.Second).Should(Succeed())
+}
+
+// bindGitOps binds the shipped roster-gitops ClusterRole to the GitOps
+// service account, as docs/gitops.md tells users to.
+func bindGitOps() {
+	GinkgoHelper()
+	err := env.Admin.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "argocd-roster-gitops"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-gitops"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: "argocd", Name: "argocd-application-controller"}},
+	})
+	if !apierrors.IsAlreadyExists(err) {
+		Expect(err).NotTo(HaveOccurred())
+	}
+}
+
+// refusedUnchanged runs a refused action and asserts that it was refused
+// with a Forbidden error saying all of says, and that obj is stored exactly
+// as before (same resourceVersion), or still absent.
+func refusedUnchanged(obj client.Object, action func() error, says ...string) {
+	GinkgoHelper()
+	key := client.ObjectKeyFromObject(obj)
+	before := obj.DeepCopyObject().(client.Object)
+	getErr := env.Admin.Get(ctx, key, before)
+	existed := getErr == nil
+	if !existed {
+		Expect(apierrors.IsNotFound(getErr)).To(BeTrue(), "%v", getErr)
+	}
+
+	err := action()
+	Expect(err).To(HaveOccurred(), "the action was allowed")
+	Expect(apierrors.IsForbidden(err)).To(BeTrue(), "expected Forbidden, got %v", err)
+	for _, s := range says {
+		Expect(err.Error()).To(ContainSubstring(s))
+	}
+
+	after := obj.DeepCopyObject().(client.Object)
+	afterErr := env.Admin.Get(ctx, key, after)
+	if !existed {
+		Expect(apierrors.IsNotFound(afterErr)).To(BeTrue(), "the refused action created %s", key)
+		return
+	}
+	Expect(afterErr).NotTo(HaveOccurred(), "the refused action removed %s", key)
+	Expect(after.GetResourceVersion()).To(Equal(before.GetResourceVersion()), "the refused action changed %s", key)
+	Expect(after.GetDeletionTimestamp()).To(BeNil(), "the refused action started deleting %s", key)
+}
+
+func setRole(c client.Client, m *orgsv1alpha1.Member, role orgsv1alpha1.Role) error {
+	patch := client.MergeFrom(m.DeepCopy())
+	m.Spec.Role = role
+	return c.Patch(ctx, m, patch)
+}
