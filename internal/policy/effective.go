@@ -4,14 +4,14 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/roster-dev/roster/api/v1alpha1"
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
 // Outcome is a Member's effective role and why it is what it is.
 type Outcome struct {
 	// Role is the role that is applied; empty means no access (a duplicate,
 	// or a Member whose deletion is released).
-	Role v1alpha1.Role
+	Role orgsv1alpha1.Role
 	// HeldBack: spec.role (or the deletion) is not applied because the
 	// organization would be left without an owner user.
 	HeldBack bool
@@ -39,8 +39,8 @@ type Effective struct {
 //
 // Members with the same user (case-insensitively) or group: the oldest wins,
 // the others get no access.
-func EffectiveRoles(members []v1alpha1.Member, committedOwners []string, releasing bool) Effective {
-	ordered := make([]*v1alpha1.Member, len(members))
+func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, releasing bool) Effective {
+	ordered := make([]*orgsv1alpha1.Member, len(members))
 	for i := range members {
 		ordered[i] = &members[i]
 	}
@@ -68,19 +68,19 @@ func EffectiveRoles(members []v1alpha1.Member, committedOwners []string, releasi
 		}
 		claimed[key] = m.Name
 		out.Members[m.Name] = Outcome{Role: m.Spec.Role}
-		if m.Spec.Role == v1alpha1.RoleOwner && m.Spec.User != "" {
+		if m.Spec.Role == orgsv1alpha1.RoleOwner && m.Spec.User != "" {
 			hasOwner = true
 		}
 	}
 
 	if !hasOwner && !releasing && len(committedOwners) > 0 {
 		if held := oldestCommittedOwner(ordered, committedOwners, out.Members); held != nil {
-			out.Members[held.Name] = Outcome{Role: v1alpha1.RoleOwner, HeldBack: true}
+			out.Members[held.Name] = Outcome{Role: orgsv1alpha1.RoleOwner, HeldBack: true}
 		}
 	}
 
 	for _, m := range ordered {
-		if o := out.Members[m.Name]; o.Role == v1alpha1.RoleOwner && m.Spec.User != "" {
+		if o := out.Members[m.Name]; o.Role == orgsv1alpha1.RoleOwner && m.Spec.User != "" {
 			out.Owners = append(out.Owners, m.Spec.User)
 		}
 	}
@@ -90,7 +90,7 @@ func EffectiveRoles(members []v1alpha1.Member, committedOwners []string, releasi
 
 // oldestCommittedOwner is the oldest user Member named in committed that is
 // not a duplicate of another.
-func oldestCommittedOwner(ordered []*v1alpha1.Member, committed []string, outcomes map[string]Outcome) *v1alpha1.Member {
+func oldestCommittedOwner(ordered []*orgsv1alpha1.Member, committed []string, outcomes map[string]Outcome) *orgsv1alpha1.Member {
 	for _, m := range ordered {
 		if m.Spec.User == "" || outcomes[m.Name].DuplicateOf != "" {
 			continue
@@ -104,7 +104,7 @@ func oldestCommittedOwner(ordered []*v1alpha1.Member, committed []string, outcom
 	return nil
 }
 
-func subjectKey(m *v1alpha1.Member) string {
+func subjectKey(m *orgsv1alpha1.Member) string {
 	if m.Spec.User != "" {
 		return "user:" + strings.ToLower(m.Spec.User)
 	}

@@ -7,20 +7,20 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/roster-dev/roster/api/v1alpha1"
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
-func effMember(name, user string, role v1alpha1.Role, age int) v1alpha1.Member {
-	return v1alpha1.Member{
+func effMember(name, user string, role orgsv1alpha1.Role, age int) orgsv1alpha1.Member {
+	return orgsv1alpha1.Member{
 		ObjectMeta: metav1.ObjectMeta{
 			Name:              name,
 			CreationTimestamp: metav1.NewTime(time.Unix(1_700_000_000, 0).Add(time.Duration(age) * time.Minute)),
 		},
-		Spec: v1alpha1.MemberSpec{User: user, Role: role},
+		Spec: orgsv1alpha1.MemberSpec{User: user, Role: role},
 	}
 }
 
-func effDeleting(m v1alpha1.Member) v1alpha1.Member {
+func effDeleting(m orgsv1alpha1.Member) orgsv1alpha1.Member {
 	now := metav1.NewTime(time.Unix(1_800_000_000, 0))
 	m.DeletionTimestamp = &now
 	return m
@@ -28,37 +28,37 @@ func effDeleting(m v1alpha1.Member) v1alpha1.Member {
 
 func TestEffectiveRoles(t *testing.T) {
 	const (
-		owner  = v1alpha1.RoleOwner
-		admin  = v1alpha1.RoleAdmin
-		viewer = v1alpha1.RoleViewer
+		owner  = orgsv1alpha1.RoleOwner
+		admin  = orgsv1alpha1.RoleAdmin
+		viewer = orgsv1alpha1.RoleViewer
 	)
 	tests := []struct {
 		name      string
-		members   []v1alpha1.Member
+		members   []orgsv1alpha1.Member
 		committed []string
 		releasing bool
 		want      map[string]Outcome
 		owners    []string
 	}{{
 		name:    "wishes apply when an owner remains",
-		members: []v1alpha1.Member{effMember("alice", "alice@x", owner, 0), effMember("bob", "bob@x", admin, 1)},
+		members: []orgsv1alpha1.Member{effMember("alice", "alice@x", owner, 0), effMember("bob", "bob@x", admin, 1)},
 		want:    map[string]Outcome{"alice": {Role: owner}, "bob": {Role: admin}},
 		owners:  []string{"alice@x"},
 	}, {
 		name:      "downgrading the last owner is held back",
-		members:   []v1alpha1.Member{effMember("alice", "alice@x", admin, 0)},
+		members:   []orgsv1alpha1.Member{effMember("alice", "alice@x", admin, 0)},
 		committed: []string{"alice@x"},
 		want:      map[string]Outcome{"alice": {Role: owner, HeldBack: true}},
 		owners:    []string{"alice@x"},
 	}, {
 		name:      "deleting the last owner is held back",
-		members:   []v1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0)), effMember("bob", "bob@x", viewer, 1)},
+		members:   []orgsv1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0)), effMember("bob", "bob@x", viewer, 1)},
 		committed: []string{"alice@x"},
 		want:      map[string]Outcome{"alice": {Role: owner, HeldBack: true}, "bob": {Role: viewer}},
 		owners:    []string{"alice@x"},
 	}, {
 		name: "two owners demoted at once: the oldest committed owner stays",
-		members: []v1alpha1.Member{
+		members: []orgsv1alpha1.Member{
 			effMember("alice", "alice@x", admin, 0), effMember("bob", "bob@x", viewer, 1),
 		},
 		committed: []string{"alice@x", "bob@x"},
@@ -66,42 +66,42 @@ func TestEffectiveRoles(t *testing.T) {
 		owners:    []string{"alice@x"},
 	}, {
 		name:      "the hold is released once another owner exists",
-		members:   []v1alpha1.Member{effMember("alice", "alice@x", admin, 0), effMember("bob", "bob@x", owner, 1)},
+		members:   []orgsv1alpha1.Member{effMember("alice", "alice@x", admin, 0), effMember("bob", "bob@x", owner, 1)},
 		committed: []string{"alice@x"},
 		want:      map[string]Outcome{"alice": {Role: admin}, "bob": {Role: owner}},
 		owners:    []string{"bob@x"},
 	}, {
 		name:      "a deleting owner is released once another owner exists",
-		members:   []v1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0)), effMember("bob", "bob@x", owner, 1)},
+		members:   []orgsv1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0)), effMember("bob", "bob@x", owner, 1)},
 		committed: []string{"alice@x", "bob@x"},
 		want:      map[string]Outcome{"alice": {Released: true}, "bob": {Role: owner}},
 		owners:    []string{"bob@x"},
 	}, {
 		name:      "an organization being deleted releases everything",
-		members:   []v1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0))},
+		members:   []orgsv1alpha1.Member{effDeleting(effMember("alice", "alice@x", owner, 0))},
 		committed: []string{"alice@x"},
 		releasing: true,
 		want:      map[string]Outcome{"alice": {Released: true}},
 	}, {
 		name:    "an organization that never had an owner holds nothing",
-		members: []v1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
+		members: []orgsv1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
 		want:    map[string]Outcome{"bob": {Role: viewer}},
 	}, {
 		name: "a group owner does not count: the user owner is held",
-		members: []v1alpha1.Member{
+		members: []orgsv1alpha1.Member{
 			effMember("alice", "alice@x", admin, 0),
-			{ObjectMeta: metav1.ObjectMeta{Name: "ops"}, Spec: v1alpha1.MemberSpec{Group: "ops", Role: owner}},
+			{ObjectMeta: metav1.ObjectMeta{Name: "ops"}, Spec: orgsv1alpha1.MemberSpec{Group: "ops", Role: owner}},
 		},
 		committed: []string{"alice@x"},
 		want:      map[string]Outcome{"alice": {Role: owner, HeldBack: true}, "ops": {Role: owner}},
 		owners:    []string{"alice@x"},
 	}, {
 		name:    "duplicates: the oldest wins, case-insensitively",
-		members: []v1alpha1.Member{effMember("new", "Alice@X", owner, 5), effMember("old", "alice@x", viewer, 0)},
+		members: []orgsv1alpha1.Member{effMember("new", "Alice@X", owner, 5), effMember("old", "alice@x", viewer, 0)},
 		want:    map[string]Outcome{"old": {Role: viewer}, "new": {DuplicateOf: "old"}},
 	}, {
 		name:      "a committed owner whose Member is gone cannot be held",
-		members:   []v1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
+		members:   []orgsv1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
 		committed: []string{"alice@x"},
 		want:      map[string]Outcome{"bob": {Role: viewer}},
 	}}
@@ -113,4 +113,24 @@ func TestEffectiveRoles(t *testing.T) {
 			g.Expect(got.Owners).To(Equal(tt.owners))
 		})
 	}
+}
+
+// The single-owner warning is advice on changes of membership; the
+// controller's own metadata updates (finalizers) must not repeat it.
+func TestSingleOwnerWarningOnlyOnMembershipChanges(t *testing.T) {
+	g := NewWithT(t)
+	alice := userMember("alice", "alice@example.com", owner)
+	bob := userMember("bob", "bob@example.com", viewer)
+	snapshot := Snapshot{Organization: acme(), Members: []orgsv1alpha1.Member{alice, bob}}
+
+	changed := withRole(bob, admin)
+	d := DecideMember(MemberRequest{Op: Update, Old: &bob, New: changed, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot})
+	g.Expect(d.Allowed()).To(BeTrue())
+	g.Expect(d.Warnings).To(ConsistOf(ContainSubstring("single owner")))
+
+	finalized := alice.DeepCopy()
+	finalized.Finalizers = []string{orgsv1alpha1.LastOwnerFinalizer}
+	d = DecideMember(MemberRequest{Op: Update, Old: &alice, New: finalized, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot})
+	g.Expect(d.Allowed()).To(BeTrue())
+	g.Expect(d.Warnings).To(BeEmpty())
 }

@@ -1,0 +1,194 @@
+package policy
+
+import (
+	"fmt"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// MemberRequest is one admission request for a Member.
+type MemberRequest struct {
+	Op        Operation
+	Old, New  *orgsv1alpha1.Member
+	Requester Requester
+	Authority Authority
+	Snapshot  Snapshot
+}
+
+// MemberVerb is the custom verb a Member operation needs, whoever asks:
+// manage-owners when Owner is on either side, else manage-members, and
+// nothing for an update that leaves the spec alone (labels, annotations,
+// finalizers are RBAC's business). Leaving is an exemption DecideMember
+// grants from this, because it depends on who asks.
+func MemberVerb(op Operation, old, new *orgsv1alpha1.Member) string {
+	switch op {
+	case Create:
+		return roleVerb(memberRole(new))
+	case Delete:
+		return roleVerb(memberRole(old))
+	case Update:
+		if old != nil && new != nil && old.Spec == new.Spec {
+			return ""
+		}
+		return roleVerb(memberRole(old), memberRole(new))
+	}
+	return orgsv1alpha1.VerbManageOwners // unknown operation: ask for the most
+}
+
+// DecideMember decides a Member request. It checks, in this order, that the
+// namespace is an organization's home, that the requester has the authority,
+// and only then the invariants, so an outsider learns nothing about the
+// membership from a refusal.
+func DecideMember(r MemberRequest) Decision {
+	m := subject(r.Op, r.Old, r.New)
+	if m == nil {
+		return refuseRequest("Members", r.Op)
+	}
+	if r.Snapshot.Organization == nil {
+		return notHome(r.Op, "Members", m.Namespace)
+	}
+	org := r.Snapshot.Organization.Name
+
+	if d := memberAuthority(r, org); !d.Allowed() {
+		return d
+	}
+	if r.Op == Create {
+		if d := uniqueMember(r.Requester, r.New, r.Snapshot.Members, org); !d.Allowed() {
+			return d
+		}
+	}
+
+	old, new := r.Old, r.New
+	switch r.Op {
+	case Create:
+		old = nil
+	case Delete:
+		new = nil
+	}
+	if r.Snapshot.Organization.DeletionTimestamp != nil {
+		// The organization is going: the owner rule is released so that its
+		// home namespace, Members included, can be deleted.
+		return allow()
+	}
+	before, after, sole := ownerChange(r.Snapshot.Members, m.Name, old, new)
+	if before > 0 && after == 0 {
+		// Whoever asks, cluster admins and GitOps included. Only the old
+		// object changes, so it was the owner being lost.
+		return forbid("user %q is the last owner of organization %q; assign the Owner role to another user first",
+			old.Spec.User, org)
+	}
+	// Advise on changes of membership only, not on metadata updates such as
+	// the controller's finalizers.
+	if after == 1 && MemberVerb(r.Op, r.Old, r.New) != "" {
+		return allow(singleOwnerWarning(org, sole))
+	}
+	return allow()
+}
+
+// subject is the object an operation is about: the new one for a create or
+// update, the old one for a delete. nil means nothing to decide on.
+func subject[T any](op Operation, old, new *T) *T {
+	switch op {
+	case Create, Update:
+		return new
+	case Delete:
+		return old
+	}
+	return nil
+}
+
+func memberRole(m *orgsv1alpha1.Member) orgsv1alpha1.Role {
+	if m == nil {
+		return ""
+	}
+	return m.Spec.Role
+}
+
+func memberAuthority(r MemberRequest, org string) Decision {
+	verb := MemberVerb(r.Op, r.Old, r.New)
+	if r.Authority.Holds(verb) {
+		return allow()
+	}
+	// Deleting one's own Member is leaving: the matrix lets Owners and
+	// Admins leave whatever RBAC says (the last-owner rule still applies),
+	// and nobody else.
+	if r.Op == Delete && r.Old != nil && r.Old.Spec.User != "" && SameUser(r.Old.Spec.User, r.Requester.User) {
+		switch r.Old.Spec.Role {
+		case orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleAdmin:
+			return allow()
+		}
+		return forbid("user %q may not leave organization %q: only Admins and Owners can leave organization %s; ask an Admin or Owner to remove you",
+			r.Requester.User, org, org)
+	}
+	return refuseAuthority(r.Requester, org, memberAction(r), verb)
+}
+
+// memberAction says, for a refusal, what the requester tried to do.
+func memberAction(r MemberRequest) string {
+	switch {
+	case r.Op == Delete:
+		return fmt.Sprintf("remove %s (role %s)", r.Old.Subject(), r.Old.Spec.Role)
+	case r.New.Spec.Role == orgsv1alpha1.RoleOwner && memberRole(r.Old) != orgsv1alpha1.RoleOwner:
+		return "grant the Owner role to " + r.New.Subject()
+	case r.Op == Create:
+		return fmt.Sprintf("add %s with role %s", r.New.Subject(), r.New.Spec.Role)
+	case r.Old != nil && r.Old.Spec.Role != r.New.Spec.Role:
+		return fmt.Sprintf("change the role of %s from %s to %s", r.New.Subject(), r.Old.Spec.Role, r.New.Spec.Role)
+	}
+	return "change the Member for " + r.New.Subject()
+}
+
+// uniqueMember refuses a second Member for the same user (case-insensitive)
+// or group. Members being deleted still count: they hold RBAC until gone.
+func uniqueMember(who Requester, m *orgsv1alpha1.Member, members []orgsv1alpha1.Member, org string) Decision {
+	for i := range members {
+		e := &members[i]
+		if m.Name != "" && e.Name == m.Name {
+			continue
+		}
+		same := (m.Spec.User != "" && SameUser(e.Spec.User, m.Spec.User)) ||
+			(m.Spec.Group != "" && e.Spec.Group == m.Spec.Group)
+		if !same {
+			continue
+		}
+		fix := `change that Member's role with "kubectl roster set-role" instead of adding another`
+		if e.DeletionTimestamp != nil {
+			fix = "it is being deleted; try again once it is gone"
+		}
+		return forbid("user %q may not add %s to organization %q: Member %q already gives %s the role %s; %s",
+			who.User, m.Subject(), org, e.Name, e.Subject(), e.Spec.Role, fix)
+	}
+	return allow()
+}
+
+// ownerChange counts owner users before and after the change of the Member
+// named name from old to new (nil for absent), taking old and new from the
+// request rather than the snapshot, which may lag. sole is the owner user
+// left when after == 1. It counts in place: no copy of the membership.
+func ownerChange(members []orgsv1alpha1.Member, name string, old, new *orgsv1alpha1.Member) (before, after int, sole string) {
+	base := 0
+	for i := range members {
+		e := &members[i]
+		if name != "" && e.Name == name {
+			continue
+		}
+		if isOwnerUser(e) {
+			base++
+			sole = e.Spec.User
+		}
+	}
+	before, after = base, base
+	if isOwnerUser(old) {
+		before++
+	}
+	if isOwnerUser(new) {
+		after++
+		sole = new.Spec.User
+	}
+	return before, after, sole
+}
+
+func singleOwnerWarning(org, owner string) string {
+	return fmt.Sprintf("organization %q has a single owner (%s); at least two owners are recommended in case one needs to leave or be removed",
+		org, owner)
+}
