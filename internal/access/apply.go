@@ -1,0 +1,429 @@
+package access
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	utilerrors "k8s.io/apimachinery/pkg/util/errors"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// DefaultFieldOwner is the server-side apply field manager used when
+// Applier.FieldOwner is empty.
+const DefaultFieldOwner = "roster"
+
+// Applier writes rendered RBAC to the cluster.
+type Applier struct {
+	// Client reads (it may be a cache, scoped by the managed-by label) and
+	// writes. It needs list on ClusterRoles, ClusterRoleBindings and
+	// RoleBindings in all namespaces.
+	Client client.Client
+	// FieldOwner is the server-side apply field manager; empty means "roster".
+	FieldOwner string
+}
+
+// Result counts what Apply did per object. A binding re-created because
+// its roleRef changed counts as Updated (it costs two writes: a delete and
+// an apply).
+type Result struct {
+	Created, Updated, Deleted, Unchanged int
+}
+
+// kind ranks: ClusterRoles are written before the bindings that refer to
+// them, bindings are deleted before the roles they refer to.
+const (
+	rankClusterRole = iota
+	rankClusterRoleBinding
+	rankRoleBinding
+)
+
+type objKey struct {
+	rank            int
+	namespace, name string
+}
+
+func (k objKey) String() string {
+	kind := [...]string{"ClusterRole", "ClusterRoleBinding", "RoleBinding"}[k.rank]
+	if k.namespace == "" {
+		return kind + " " + k.name
+	}
+	return kind + " " + k.namespace + "/" + k.name
+}
+
+func keyOf(obj client.Object) (objKey, error) {
+	k := objKey{namespace: obj.GetNamespace(), name: obj.GetName()}
+	switch obj.(type) {
+	case *rbacv1.ClusterRole:
+		k.rank = rankClusterRole
+	case *rbacv1.ClusterRoleBinding:
+		k.rank = rankClusterRoleBinding
+	case *rbacv1.RoleBinding:
+		k.rank = rankRoleBinding
+	default:
+		return k, fmt.Errorf("access: cannot apply %T %s: only ClusterRoles, ClusterRoleBindings and RoleBindings", obj, client.ObjectKeyFromObject(obj))
+	}
+	return k, nil
+}
+
+func less(a, b objKey) bool {
+	if a.rank != b.rank {
+		return a.rank < b.rank
+	}
+	if a.namespace != b.namespace {
+		return a.namespace < b.namespace
+	}
+	return a.name < b.name
+}
+
+// Apply makes the organization's RBAC what desired says. It lists the
+// objects labelled AccessForLabel=<org> and:
+//
+//   - leaves an object that already matches (rules, subjects, roleRef, and
+//     the desired labels, annotations and ownerReferences, extra ones
+//     tolerated) alone: an unchanged object costs no write;
+//   - applies (server-side apply, forced, as FieldOwner) an object that is
+//     missing or differs; a binding whose roleRef differs is deleted and
+//     applied again, since roleRef is immutable;
+//   - only then deletes the labelled objects that are no longer desired
+//     (with a UID precondition), bindings before roles.
+//
+// Every desired object must carry AccessForLabel=<org.Name>, or it could
+// never be pruned; Apply refuses the whole set otherwise. Errors are
+// aggregated: one failed object does not stop the others. Pruning runs even
+// when a create or update failed, so removed access is removed without delay.
+func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, desired []client.Object) (Result, error) {
+	var res Result
+	if org == nil || org.Name == "" {
+		return res, errors.New("access: Apply needs an Organization with a name")
+	}
+	want := make(map[objKey]client.Object, len(desired))
+	keys := make([]objKey, 0, len(desired))
+	for _, obj := range desired {
+		k, err := keyOf(obj)
+		if err != nil {
+			return res, err
+		}
+		if got := obj.GetLabels()[AccessForLabel]; got != org.Name {
+			return res, fmt.Errorf("access: %s has label %s=%q, want %q", k, AccessForLabel, got, org.Name)
+		}
+		if _, dup := want[k]; dup {
+			return res, fmt.Errorf("access: %s is rendered twice", k)
+		}
+		want[k] = obj
+		keys = append(keys, k)
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i].rank < keys[j].rank })
+
+	existing, err := a.list(ctx, org.Name)
+	if err != nil {
+		return res, err
+	}
+
+	log := logf.FromContext(ctx).WithValues("organization", org.Name)
+	var errs []error
+	for _, k := range keys {
+		obj := want[k]
+		cur, found := existing[k]
+		switch {
+		case !found:
+			if err := a.apply(ctx, obj); err != nil {
+				errs = append(errs, fmt.Errorf("creating %s: %w", k, err))
+				continue
+			}
+			log.V(1).Info("created RBAC object", "object", k.String())
+			res.Created++
+		case matches(obj, cur):
+			res.Unchanged++
+		case roleRefChanged(obj, cur):
+			// roleRef is immutable: delete and create again. Access through
+			// this binding is briefly absent, never wider than desired.
+			if err := a.delete(ctx, cur); err != nil {
+				errs = append(errs, fmt.Errorf("re-creating %s (roleRef changed): %w", k, err))
+				continue
+			}
+			if err := a.apply(ctx, obj); err != nil {
+				errs = append(errs, fmt.Errorf("re-creating %s (roleRef changed): %w", k, err))
+				continue
+			}
+			log.V(1).Info("re-created RBAC binding with a new roleRef", "object", k.String())
+			res.Updated++
+		default:
+			if err := a.apply(ctx, obj); err != nil {
+				errs = append(errs, fmt.Errorf("updating %s: %w", k, err))
+				continue
+			}
+			log.V(1).Info("updated RBAC object", "object", k.String())
+			res.Updated++
+		}
+	}
+
+	for _, k := range pruneOrder(existing, want) {
+		if err := a.delete(ctx, existing[k]); err != nil {
+			errs = append(errs, fmt.Errorf("deleting %s: %w", k, err))
+			continue
+		}
+		log.V(1).Info("deleted RBAC object", "object", k.String())
+		res.Deleted++
+	}
+	return res, utilerrors.NewAggregate(errs)
+}
+
+// DeleteAll deletes every ClusterRole, ClusterRoleBinding and RoleBinding
+// labelled AccessForLabel=<org>, bindings first, and returns how many it
+// deleted. Objects already gone are not errors. It is what the
+// Organization's finalizer calls.
+func (a *Applier) DeleteAll(ctx context.Context, org string) (int, error) {
+	if org == "" {
+		return 0, errors.New("access: DeleteAll needs an organization name")
+	}
+	existing, err := a.list(ctx, org)
+	if err != nil {
+		return 0, err
+	}
+	var (
+		errs    []error
+		deleted int
+	)
+	for _, k := range pruneOrder(existing, nil) {
+		if err := a.delete(ctx, existing[k]); err != nil {
+			errs = append(errs, fmt.Errorf("deleting %s: %w", k, err))
+			continue
+		}
+		deleted++
+	}
+	return deleted, utilerrors.NewAggregate(errs)
+}
+
+// pruneOrder lists the keys of existing that are not in want: RoleBindings,
+// then ClusterRoleBindings, then ClusterRoles, each sorted by name.
+func pruneOrder(existing, want map[objKey]client.Object) []objKey {
+	var out []objKey
+	for k := range existing {
+		if _, ok := want[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].rank != out[j].rank {
+			return out[i].rank > out[j].rank
+		}
+		return less(out[i], out[j])
+	})
+	return out
+}
+
+// list returns the objects labelled AccessForLabel=<org>, by key.
+func (a *Applier) list(ctx context.Context, org string) (map[objKey]client.Object, error) {
+	sel := client.MatchingLabels{AccessForLabel: org}
+	out := map[objKey]client.Object{}
+
+	var crs rbacv1.ClusterRoleList
+	if err := a.Client.List(ctx, &crs, sel); err != nil {
+		return nil, fmt.Errorf("listing ClusterRoles of organization %s: %w", org, err)
+	}
+	for i := range crs.Items {
+		out[objKey{rank: rankClusterRole, name: crs.Items[i].Name}] = &crs.Items[i]
+	}
+	var crbs rbacv1.ClusterRoleBindingList
+	if err := a.Client.List(ctx, &crbs, sel); err != nil {
+		return nil, fmt.Errorf("listing ClusterRoleBindings of organization %s: %w", org, err)
+	}
+	for i := range crbs.Items {
+		out[objKey{rank: rankClusterRoleBinding, name: crbs.Items[i].Name}] = &crbs.Items[i]
+	}
+	var rbs rbacv1.RoleBindingList
+	if err := a.Client.List(ctx, &rbs, sel); err != nil {
+		return nil, fmt.Errorf("listing RoleBindings of organization %s: %w", org, err)
+	}
+	for i := range rbs.Items {
+		rb := &rbs.Items[i]
+		out[objKey{rank: rankRoleBinding, namespace: rb.Namespace, name: rb.Name}] = rb
+	}
+	return out, nil
+}
+
+func (a *Applier) fieldOwner() string {
+	if a.FieldOwner == "" {
+		return DefaultFieldOwner
+	}
+	return a.FieldOwner
+}
+
+// apply writes obj with server-side apply, forcing ownership of the fields
+// it sets.
+func (a *Applier) apply(ctx context.Context, obj client.Object) error {
+	ac, err := applyConfiguration(obj)
+	if err != nil {
+		return err
+	}
+	return a.Client.Apply(ctx, ac, client.FieldOwner(a.fieldOwner()), client.ForceOwnership)
+}
+
+// delete deletes obj if it is still the object that was read (same UID).
+func (a *Applier) delete(ctx context.Context, obj client.Object) error {
+	uid := obj.GetUID()
+	var opts []client.DeleteOption
+	if uid != "" {
+		opts = append(opts, client.Preconditions{UID: &uid})
+	}
+	err := a.Client.Delete(ctx, obj, opts...)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// matches reports whether the existing object cur already is what desired
+// asks for, so applying desired would change nothing: the same rules,
+// subjects and roleRef, and every desired label, annotation and
+// ownerReference present (others, added by someone else, are tolerated, as
+// server-side apply would leave them too).
+func matches(desired, cur client.Object) bool {
+	if !subset(desired.GetLabels(), cur.GetLabels()) ||
+		!subset(desired.GetAnnotations(), cur.GetAnnotations()) ||
+		!ownerRefsPresent(desired.GetOwnerReferences(), cur.GetOwnerReferences()) {
+		return false
+	}
+	switch d := desired.(type) {
+	case *rbacv1.ClusterRole:
+		c, ok := cur.(*rbacv1.ClusterRole)
+		return ok && equality.Semantic.DeepEqual(d.Rules, c.Rules)
+	case *rbacv1.ClusterRoleBinding:
+		c, ok := cur.(*rbacv1.ClusterRoleBinding)
+		return ok && d.RoleRef == c.RoleRef && equality.Semantic.DeepEqual(d.Subjects, c.Subjects)
+	case *rbacv1.RoleBinding:
+		c, ok := cur.(*rbacv1.RoleBinding)
+		return ok && d.RoleRef == c.RoleRef && equality.Semantic.DeepEqual(d.Subjects, c.Subjects)
+	}
+	return false
+}
+
+// roleRefChanged reports whether desired and cur are bindings whose roleRefs differ.
+func roleRefChanged(desired, cur client.Object) bool {
+	switch d := desired.(type) {
+	case *rbacv1.ClusterRoleBinding:
+		c, ok := cur.(*rbacv1.ClusterRoleBinding)
+		return ok && d.RoleRef != c.RoleRef
+	case *rbacv1.RoleBinding:
+		c, ok := cur.(*rbacv1.RoleBinding)
+		return ok && d.RoleRef != c.RoleRef
+	}
+	return false
+}
+
+func subset(want, have map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func ownerRefsPresent(want, have []metav1.OwnerReference) bool {
+	for _, w := range want {
+		found := false
+		for _, h := range have {
+			if h.UID == w.UID {
+				found = equality.Semantic.DeepEqual(w, h)
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// applyConfiguration turns a rendered object into the apply configuration
+// that sets exactly its labels, annotations, ownerReferences and content.
+func applyConfiguration(obj client.Object) (runtime.ApplyConfiguration, error) {
+	switch o := obj.(type) {
+	case *rbacv1.ClusterRole:
+		ac := rbacv1ac.ClusterRole(o.Name)
+		setMeta(&ac.ObjectMetaApplyConfiguration, o)
+		for _, r := range o.Rules {
+			ac.WithRules(policyRule(r))
+		}
+		return ac, nil
+	case *rbacv1.ClusterRoleBinding:
+		ac := rbacv1ac.ClusterRoleBinding(o.Name).WithRoleRef(roleRef(o.RoleRef))
+		setMeta(&ac.ObjectMetaApplyConfiguration, o)
+		for _, s := range o.Subjects {
+			ac.WithSubjects(subject(s))
+		}
+		return ac, nil
+	case *rbacv1.RoleBinding:
+		ac := rbacv1ac.RoleBinding(o.Name, o.Namespace).WithRoleRef(roleRef(o.RoleRef))
+		setMeta(&ac.ObjectMetaApplyConfiguration, o)
+		for _, s := range o.Subjects {
+			ac.WithSubjects(subject(s))
+		}
+		return ac, nil
+	}
+	_, err := keyOf(obj)
+	return nil, err
+}
+
+func setMeta(m **metav1ac.ObjectMetaApplyConfiguration, obj client.Object) {
+	if *m == nil {
+		*m = &metav1ac.ObjectMetaApplyConfiguration{}
+	}
+	if len(obj.GetLabels()) > 0 {
+		(*m).WithLabels(obj.GetLabels())
+	}
+	if len(obj.GetAnnotations()) > 0 {
+		(*m).WithAnnotations(obj.GetAnnotations())
+	}
+	for _, ref := range obj.GetOwnerReferences() {
+		r := metav1ac.OwnerReference().
+			WithAPIVersion(ref.APIVersion).
+			WithKind(ref.Kind).
+			WithName(ref.Name).
+			WithUID(ref.UID)
+		if ref.Controller != nil {
+			r.WithController(*ref.Controller)
+		}
+		if ref.BlockOwnerDeletion != nil {
+			r.WithBlockOwnerDeletion(*ref.BlockOwnerDeletion)
+		}
+		(*m).WithOwnerReferences(r)
+	}
+}
+
+func policyRule(r rbacv1.PolicyRule) *rbacv1ac.PolicyRuleApplyConfiguration {
+	return rbacv1ac.PolicyRule().
+		WithAPIGroups(r.APIGroups...).
+		WithResources(r.Resources...).
+		WithResourceNames(r.ResourceNames...).
+		WithNonResourceURLs(r.NonResourceURLs...).
+		WithVerbs(r.Verbs...)
+}
+
+func roleRef(r rbacv1.RoleRef) *rbacv1ac.RoleRefApplyConfiguration {
+	return rbacv1ac.RoleRef().WithAPIGroup(r.APIGroup).WithKind(r.Kind).WithName(r.Name)
+}
+
+func subject(s rbacv1.Subject) *rbacv1ac.SubjectApplyConfiguration {
+	ac := rbacv1ac.Subject().WithKind(s.Kind).WithName(s.Name)
+	if s.APIGroup != "" {
+		ac.WithAPIGroup(s.APIGroup)
+	}
+	if s.Namespace != "" {
+		ac.WithNamespace(s.Namespace)
+	}
+	return ac
+}

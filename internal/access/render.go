@@ -1,0 +1,303 @@
+package access
+
+import (
+	"sort"
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// AccessForLabel names the organization an RBAC object was rendered for.
+// The Applier lists, diffs and prunes by it; DeleteAll deletes by it.
+const AccessForLabel = "orgs.roster.dev/access-for"
+
+// Tiers of the per-organization ClusterRoles, the last segment of their names
+// (roster:org:<org>:<tier>).
+const (
+	// TierOwner holds manage-owners, manage-members, get, update, patch and
+	// delete on organizations/<org>; bound to the Owners.
+	TierOwner = "owner"
+	// TierAdmin holds manage-members and get on organizations/<org>; bound to the Admins.
+	TierAdmin = "admin"
+	// TierMember holds get on organizations/<org> (and list and watch on
+	// organizations when Snapshot.ListOrganizations); bound to every member.
+	TierMember = "member"
+	// TierHomeManage holds full access to Members and Invitations; bound in
+	// the home namespace to the Owners and Admins.
+	TierHomeManage = "home-manage"
+	// TierHomeRead holds read access to Members and Invitations; bound in the
+	// home namespace to every member.
+	TierHomeRead = "home-read"
+)
+
+// Names of the RoleBindings in the home namespace. A home namespace belongs
+// to exactly one organization, so the names need not carry it.
+const (
+	HomeManageBindingName = "roster:home-manage"
+	HomeReadBindingName   = "roster:home-read"
+)
+
+// ProjectClusterRoles is the ClusterRole each role is bound to in every
+// project namespace. It is the one place that says so: the manager's `bind`
+// RBAC marker (rbac.go) and the docs list exactly these ClusterRoles.
+var ProjectClusterRoles = map[orgsv1alpha1.Role]string{
+	orgsv1alpha1.RoleOwner:           "admin",
+	orgsv1alpha1.RoleAdmin:           "admin",
+	orgsv1alpha1.RoleContributor:     "edit",
+	orgsv1alpha1.RoleViewer:          "roster-viewer",
+	orgsv1alpha1.RoleViewerNoSecrets: "view",
+}
+
+// projectBindingSuffix is the last segment of a project RoleBinding's name.
+var projectBindingSuffix = map[orgsv1alpha1.Role]string{
+	orgsv1alpha1.RoleOwner:           "owner",
+	orgsv1alpha1.RoleAdmin:           "admin",
+	orgsv1alpha1.RoleContributor:     "contributor",
+	orgsv1alpha1.RoleViewer:          "viewer",
+	orgsv1alpha1.RoleViewerNoSecrets: "viewer-no-secrets",
+}
+
+// Resources of the orgs.roster.dev group the rendered roles name. Status
+// subresources are deliberately absent: only the manager writes status.
+const (
+	resourceOrganizations = "organizations"
+	resourceMembers       = "members"
+	resourceInvitations   = "invitations"
+)
+
+// Subject is one member: a user or a group with its effective role.
+type Subject struct {
+	// Kind is rbacv1.UserKind or rbacv1.GroupKind; any other kind is not rendered.
+	Kind string
+	// Name is the user or group, used verbatim as the RBAC subject.
+	Name string
+	// Role is the member's effective role (status.effectiveRole), not spec.role.
+	Role orgsv1alpha1.Role
+}
+
+// Snapshot is everything Render needs: one organization's membership.
+type Snapshot struct {
+	// Organization owns everything rendered (its name and UID are used).
+	Organization *orgsv1alpha1.Organization
+	// HomeNamespace holds the Members and Invitations. Empty means
+	// Organization.HomeNamespaceName().
+	HomeNamespace string
+	// Subjects are the members with their effective roles, in any order.
+	Subjects []Subject
+	// ProjectNamespaces are the organization's project namespaces, already
+	// filtered by the caller (never a home namespace, kube-*, or the
+	// manager's namespace). Render additionally drops the home namespace,
+	// kube-* and duplicates, as a second line of defence.
+	ProjectNamespaces []string
+	// ListOrganizations lets every member list and watch Organizations.
+	ListOrganizations bool
+}
+
+// ClusterRoleName is the name of an organization's ClusterRole (and
+// ClusterRoleBinding) of a tier: roster:org:<org>:<tier>.
+func ClusterRoleName(org, tier string) string {
+	return "roster:org:" + org + ":" + tier
+}
+
+// ProjectRoleBindingName is the name of the RoleBinding of a role in every
+// project namespace: roster:owner, roster:admin, roster:contributor,
+// roster:viewer, roster:viewer-no-secrets. It is empty for an unknown role.
+func ProjectRoleBindingName(role orgsv1alpha1.Role) string {
+	suffix, ok := projectBindingSuffix[role]
+	if !ok {
+		return ""
+	}
+	return "roster:" + suffix
+}
+
+// Render returns the RBAC objects the snapshot's organization should have,
+// in a deterministic order (ClusterRoles, ClusterRoleBindings, home
+// RoleBindings, then project RoleBindings by namespace and role, highest
+// role first), every binding's subjects sorted by kind and name. Every
+// object carries the managed-by and AccessForLabel labels and a controller
+// ownerReference to the Organization.
+//
+// The five ClusterRoles are always rendered; a binding is rendered only when
+// it has subjects. Subjects with an unknown role or kind, or no name, get
+// nothing. Render returns nil when s.Organization is nil.
+func Render(s Snapshot) []client.Object {
+	org := s.Organization
+	if org == nil {
+		return nil
+	}
+	home := s.HomeNamespace
+	if home == "" {
+		home = org.HomeNamespaceName()
+	}
+	r := renderer{org: org}
+
+	byRole := map[orgsv1alpha1.Role][]rbacv1.Subject{}
+	var everyone []rbacv1.Subject
+	for _, sub := range s.Subjects {
+		if !sub.Role.IsValid() || sub.Name == "" || (sub.Kind != rbacv1.UserKind && sub.Kind != rbacv1.GroupKind) {
+			continue
+		}
+		rs := rbacv1.Subject{Kind: sub.Kind, APIGroup: rbacv1.GroupName, Name: sub.Name}
+		byRole[sub.Role] = append(byRole[sub.Role], rs)
+		everyone = append(everyone, rs)
+	}
+	owners := sortedSubjects(byRole[orgsv1alpha1.RoleOwner])
+	admins := sortedSubjects(byRole[orgsv1alpha1.RoleAdmin])
+	managers := sortedSubjects(append(append([]rbacv1.Subject{}, owners...), admins...))
+	everyone = sortedSubjects(everyone)
+
+	orgRule := func(verbs ...string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{
+			APIGroups:     []string{orgsv1alpha1.GroupVersion.Group},
+			Resources:     []string{resourceOrganizations},
+			ResourceNames: []string{org.Name},
+			Verbs:         verbs,
+		}
+	}
+	memberRules := []rbacv1.PolicyRule{orgRule("get")}
+	if s.ListOrganizations {
+		memberRules = append(memberRules, rbacv1.PolicyRule{
+			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
+			Resources: []string{resourceOrganizations},
+			// list and watch cannot be restricted by name.
+			Verbs: []string{"list", "watch"},
+		})
+	}
+	homeRule := func(verbs ...string) []rbacv1.PolicyRule {
+		return []rbacv1.PolicyRule{{
+			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
+			Resources: []string{resourceMembers, resourceInvitations},
+			Verbs:     verbs,
+		}}
+	}
+
+	objs := []client.Object{
+		r.clusterRole(TierOwner, []rbacv1.PolicyRule{orgRule(
+			orgsv1alpha1.VerbManageOwners, orgsv1alpha1.VerbManageMembers, "get", "update", "patch", "delete")}),
+		r.clusterRole(TierAdmin, []rbacv1.PolicyRule{orgRule(orgsv1alpha1.VerbManageMembers, "get")}),
+		r.clusterRole(TierMember, memberRules),
+		r.clusterRole(TierHomeManage, homeRule("get", "list", "watch", "create", "update", "patch", "delete")),
+		r.clusterRole(TierHomeRead, homeRule("get", "list", "watch")),
+	}
+	for _, tier := range []struct {
+		name     string
+		subjects []rbacv1.Subject
+	}{{TierOwner, owners}, {TierAdmin, admins}, {TierMember, everyone}} {
+		if len(tier.subjects) > 0 {
+			objs = append(objs, r.clusterRoleBinding(tier.name, tier.subjects))
+		}
+	}
+	if len(managers) > 0 {
+		objs = append(objs, r.roleBinding(home, HomeManageBindingName, ClusterRoleName(org.Name, TierHomeManage), managers))
+	}
+	if len(everyone) > 0 {
+		objs = append(objs, r.roleBinding(home, HomeReadBindingName, ClusterRoleName(org.Name, TierHomeRead), everyone))
+	}
+
+	for _, ns := range projectNamespaces(s.ProjectNamespaces, home) {
+		for _, role := range orgsv1alpha1.Roles {
+			subjects := sortedSubjects(byRole[role])
+			if len(subjects) == 0 {
+				continue
+			}
+			objs = append(objs, r.roleBinding(ns, ProjectRoleBindingName(role), ProjectClusterRoles[role], subjects))
+		}
+	}
+	return objs
+}
+
+// renderer builds objects owned by one organization.
+type renderer struct {
+	org *orgsv1alpha1.Organization
+}
+
+func (r renderer) meta(namespace, name string) metav1.ObjectMeta {
+	return metav1.ObjectMeta{
+		Namespace: namespace,
+		Name:      name,
+		Labels: map[string]string{
+			orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue,
+			AccessForLabel:              r.org.Name,
+		},
+		OwnerReferences: []metav1.OwnerReference{{
+			APIVersion:         orgsv1alpha1.GroupVersion.String(),
+			Kind:               "Organization",
+			Name:               r.org.Name,
+			UID:                r.org.UID,
+			Controller:         ptr.To(true),
+			BlockOwnerDeletion: ptr.To(true),
+		}},
+	}
+}
+
+func (r renderer) clusterRole(tier string, rules []rbacv1.PolicyRule) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
+		ObjectMeta: r.meta("", ClusterRoleName(r.org.Name, tier)),
+		Rules:      rules,
+	}
+}
+
+func (r renderer) clusterRoleBinding(tier string, subjects []rbacv1.Subject) *rbacv1.ClusterRoleBinding {
+	name := ClusterRoleName(r.org.Name, tier)
+	return &rbacv1.ClusterRoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRoleBinding"},
+		ObjectMeta: r.meta("", name),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+		Subjects:   subjects,
+	}
+}
+
+func (r renderer) roleBinding(namespace, name, clusterRole string, subjects []rbacv1.Subject) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "RoleBinding"},
+		ObjectMeta: r.meta(namespace, name),
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: clusterRole},
+		Subjects:   subjects,
+	}
+}
+
+// sortedSubjects returns a sorted copy of subjects (by kind, then name)
+// without duplicates. It never returns an empty non-nil slice.
+func sortedSubjects(in []rbacv1.Subject) []rbacv1.Subject {
+	if len(in) == 0 {
+		return nil
+	}
+	out := append([]rbacv1.Subject(nil), in...)
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	n := 0
+	for i, s := range out {
+		if i > 0 && s.Kind == out[n-1].Kind && s.Name == out[n-1].Name {
+			continue
+		}
+		out[n] = s
+		n++
+	}
+	return out[:n]
+}
+
+// projectNamespaces sorts and de-duplicates the project namespaces and drops
+// empty names, the home namespace and kube-*.
+func projectNamespaces(in []string, home string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, ns := range in {
+		if ns == "" || ns == home || strings.HasPrefix(ns, "kube-") || seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		out = append(out, ns)
+	}
+	sort.Strings(out)
+	return out
+}

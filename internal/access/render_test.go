@@ -1,0 +1,421 @@
+package access
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+const testGroup = "orgs.roster.dev"
+
+func testOrg(name string) *orgsv1alpha1.Organization {
+	return &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name, UID: types.UID("uid-" + name)}}
+}
+
+func user(name string, role orgsv1alpha1.Role) Subject {
+	return Subject{Kind: rbacv1.UserKind, Name: name, Role: role}
+}
+
+func group(name string, role orgsv1alpha1.Role) Subject {
+	return Subject{Kind: rbacv1.GroupKind, Name: name, Role: role}
+}
+
+func users(names ...string) []rbacv1.Subject {
+	out := make([]rbacv1.Subject, 0, len(names))
+	for _, n := range names {
+		out = append(out, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: n})
+	}
+	return out
+}
+
+// rendered indexes Render's output by "Kind ns/name" (cluster-scoped: "Kind name").
+type rendered map[string]client.Object
+
+func index(objs []client.Object) rendered {
+	out := rendered{}
+	for _, o := range objs {
+		out[describe(o)] = o
+	}
+	return out
+}
+
+func describe(o client.Object) string {
+	kind := strings.TrimPrefix(fmt.Sprintf("%T", o), "*v1.")
+	if o.GetNamespace() == "" {
+		return kind + " " + o.GetName()
+	}
+	return kind + " " + o.GetNamespace() + "/" + o.GetName()
+}
+
+func (r rendered) roleBinding(ns, name string) *rbacv1.RoleBinding {
+	o, ok := r["RoleBinding "+ns+"/"+name]
+	if !ok {
+		return nil
+	}
+	return o.(*rbacv1.RoleBinding)
+}
+
+func (r rendered) clusterRoleBinding(name string) *rbacv1.ClusterRoleBinding {
+	o, ok := r["ClusterRoleBinding "+name]
+	if !ok {
+		return nil
+	}
+	return o.(*rbacv1.ClusterRoleBinding)
+}
+
+func (r rendered) clusterRole(name string) *rbacv1.ClusterRole {
+	o, ok := r["ClusterRole "+name]
+	if !ok {
+		return nil
+	}
+	return o.(*rbacv1.ClusterRole)
+}
+
+func TestProjectRoleBindingsPerRole(t *testing.T) {
+	tests := []struct {
+		role        orgsv1alpha1.Role
+		binding     string
+		clusterRole string
+		homeManage  bool
+		orgTier     string
+	}{
+		{orgsv1alpha1.RoleOwner, "roster:owner", "admin", true, TierOwner},
+		{orgsv1alpha1.RoleAdmin, "roster:admin", "admin", true, TierAdmin},
+		{orgsv1alpha1.RoleContributor, "roster:contributor", "edit", false, ""},
+		{orgsv1alpha1.RoleViewer, "roster:viewer", "roster-viewer", false, ""},
+		{orgsv1alpha1.RoleViewerNoSecrets, "roster:viewer-no-secrets", "view", false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.role), func(t *testing.T) {
+			g := NewWithT(t)
+			objs := Render(Snapshot{
+				Organization:      testOrg("acme"),
+				HomeNamespace:     "org-acme",
+				Subjects:          []Subject{user("alice", tt.role)},
+				ProjectNamespaces: []string{"web", "api"},
+			})
+			r := index(objs)
+			for _, ns := range []string{"web", "api"} {
+				rb := r.roleBinding(ns, tt.binding)
+				g.Expect(rb).NotTo(BeNil(), "RoleBinding %s/%s", ns, tt.binding)
+				g.Expect(rb.RoleRef).To(Equal(rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: tt.clusterRole}))
+				g.Expect(rb.Subjects).To(Equal(users("alice")))
+			}
+			// Exactly one RoleBinding per project namespace: no other role has subjects.
+			want := 5 + // ClusterRoles
+				1 + // member ClusterRoleBinding
+				1 + // home-read RoleBinding
+				2 // one RoleBinding in each of the two project namespaces
+			if tt.orgTier != "" {
+				want++ // owner or admin ClusterRoleBinding
+			}
+			if tt.homeManage {
+				want++ // home-manage RoleBinding
+			}
+			g.Expect(objs).To(HaveLen(want))
+
+			g.Expect(r.clusterRoleBinding(ClusterRoleName("acme", TierMember)).Subjects).To(Equal(users("alice")))
+			g.Expect(r.roleBinding("org-acme", HomeReadBindingName).Subjects).To(Equal(users("alice")))
+			for _, tier := range []string{TierOwner, TierAdmin} {
+				crb := r.clusterRoleBinding(ClusterRoleName("acme", tier))
+				if tier == tt.orgTier {
+					g.Expect(crb).NotTo(BeNil())
+					g.Expect(crb.Subjects).To(Equal(users("alice")))
+				} else {
+					g.Expect(crb).To(BeNil(), "tier %s has no subjects, so no binding", tier)
+				}
+			}
+			if tt.homeManage {
+				g.Expect(r.roleBinding("org-acme", HomeManageBindingName).Subjects).To(Equal(users("alice")))
+			} else {
+				g.Expect(r.roleBinding("org-acme", HomeManageBindingName)).To(BeNil())
+			}
+		})
+	}
+}
+
+func TestOrganizationClusterRoles(t *testing.T) {
+	g := NewWithT(t)
+	r := index(Render(Snapshot{Organization: testOrg("acme"), ListOrganizations: false}))
+	orgRule := func(verbs ...string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{APIGroups: []string{testGroup}, Resources: []string{"organizations"}, ResourceNames: []string{"acme"}, Verbs: verbs}
+	}
+	g.Expect(r.clusterRole("roster:org:acme:owner").Rules).To(Equal([]rbacv1.PolicyRule{
+		orgRule("manage-owners", "manage-members", "get", "update", "patch", "delete"),
+	}))
+	g.Expect(r.clusterRole("roster:org:acme:admin").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("manage-members", "get")}))
+	g.Expect(r.clusterRole("roster:org:acme:member").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("get")}))
+	g.Expect(r.clusterRole("roster:org:acme:home-manage").Rules).To(Equal([]rbacv1.PolicyRule{{
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations"},
+		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"},
+	}}))
+	g.Expect(r.clusterRole("roster:org:acme:home-read").Rules).To(Equal([]rbacv1.PolicyRule{{
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations"},
+		Verbs: []string{"get", "list", "watch"},
+	}}))
+}
+
+func TestListOrganizations(t *testing.T) {
+	for _, on := range []bool{true, false} {
+		t.Run(fmt.Sprintf("ListOrganizations=%t", on), func(t *testing.T) {
+			g := NewWithT(t)
+			r := index(Render(Snapshot{Organization: testOrg("acme"), Subjects: []Subject{user("alice", orgsv1alpha1.RoleViewer)}, ListOrganizations: on}))
+			rules := r.clusterRole(ClusterRoleName("acme", TierMember)).Rules
+			listWatch := rbacv1.PolicyRule{APIGroups: []string{testGroup}, Resources: []string{"organizations"}, Verbs: []string{"list", "watch"}}
+			if on {
+				g.Expect(rules).To(ContainElement(listWatch))
+			} else {
+				g.Expect(rules).NotTo(ContainElement(listWatch))
+			}
+			// Whatever the flag, no role of any tier lists organizations by
+			// name (which RBAC cannot restrict), and only the member tier
+			// lists at all.
+			for key, o := range r {
+				cr, ok := o.(*rbacv1.ClusterRole)
+				if !ok {
+					continue
+				}
+				for _, rule := range cr.Rules {
+					if len(rule.ResourceNames) > 0 {
+						g.Expect(rule.Verbs).NotTo(ContainElements("list", "watch"), key)
+					} else if cr.Name != ClusterRoleName("acme", TierMember) {
+						g.Expect(rule.Resources).NotTo(ContainElement("organizations"), key)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestSubjectsSortedGroupedAndDeduplicated(t *testing.T) {
+	g := NewWithT(t)
+	r := index(Render(Snapshot{
+		Organization: testOrg("acme"),
+		Subjects: []Subject{
+			user("zoe", orgsv1alpha1.RoleViewer),
+			group("platform-team", orgsv1alpha1.RoleViewer),
+			user("carol", orgsv1alpha1.RoleOwner),
+			user("bob", orgsv1alpha1.RoleViewer),
+			user("alice", orgsv1alpha1.RoleOwner),
+			user("bob", orgsv1alpha1.RoleViewer), // duplicate
+			group("sre", orgsv1alpha1.RoleAdmin),
+		},
+		ProjectNamespaces: []string{"web"},
+	}))
+	grp := func(n string) rbacv1.Subject {
+		return rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: n}
+	}
+	g.Expect(r.roleBinding("web", "roster:viewer").Subjects).To(Equal(
+		append([]rbacv1.Subject{grp("platform-team")}, users("bob", "zoe")...)))
+	g.Expect(r.roleBinding("web", "roster:owner").Subjects).To(Equal(users("alice", "carol")))
+	g.Expect(r.roleBinding("web", "roster:admin").Subjects).To(Equal([]rbacv1.Subject{grp("sre")}))
+	g.Expect(r.clusterRoleBinding(ClusterRoleName("acme", TierOwner)).Subjects).To(Equal(users("alice", "carol")))
+	g.Expect(r.clusterRoleBinding(ClusterRoleName("acme", TierAdmin)).Subjects).To(Equal([]rbacv1.Subject{grp("sre")}))
+	everyone := append([]rbacv1.Subject{grp("platform-team"), grp("sre")}, users("alice", "bob", "carol", "zoe")...)
+	g.Expect(r.clusterRoleBinding(ClusterRoleName("acme", TierMember)).Subjects).To(Equal(everyone))
+	g.Expect(r.roleBinding("org-acme", HomeReadBindingName).Subjects).To(Equal(everyone))
+	g.Expect(r.roleBinding("org-acme", HomeManageBindingName).Subjects).To(Equal(
+		append([]rbacv1.Subject{grp("sre")}, users("alice", "carol")...)))
+	g.Expect(r.roleBinding("web", "roster:contributor")).To(BeNil())
+	g.Expect(r.roleBinding("web", "roster:viewer-no-secrets")).To(BeNil())
+}
+
+func TestNoSubjectsNoBindings(t *testing.T) {
+	g := NewWithT(t)
+	objs := Render(Snapshot{Organization: testOrg("acme"), ProjectNamespaces: []string{"web", "api"}, ListOrganizations: true})
+	g.Expect(objs).To(HaveLen(5), "only the five per-organization ClusterRoles")
+	for _, o := range objs {
+		g.Expect(o).To(BeAssignableToTypeOf(&rbacv1.ClusterRole{}))
+	}
+}
+
+func TestInvalidSubjectsGetNothing(t *testing.T) {
+	g := NewWithT(t)
+	objs := Render(Snapshot{
+		Organization: testOrg("acme"),
+		Subjects: []Subject{
+			{Kind: rbacv1.ServiceAccountKind, Name: "ci", Role: orgsv1alpha1.RoleOwner},
+			{Kind: rbacv1.UserKind, Name: "", Role: orgsv1alpha1.RoleOwner},
+			{Kind: rbacv1.UserKind, Name: "mallory", Role: "Superuser"},
+			{Kind: rbacv1.UserKind, Name: "nobody"},
+		},
+		ProjectNamespaces: []string{"web"},
+	})
+	g.Expect(objs).To(HaveLen(5))
+}
+
+func TestObjectCount(t *testing.T) {
+	tests := []struct {
+		name     string
+		subjects []Subject
+		projects int
+		// fixed objects: 5 ClusterRoles + one ClusterRoleBinding per tier with subjects.
+		crbs, home, rolesWithSubjects int
+	}{
+		{"owner only", []Subject{user("a", orgsv1alpha1.RoleOwner)}, 3, 2, 2, 1},
+		{"every role", []Subject{
+			user("a", orgsv1alpha1.RoleOwner), user("b", orgsv1alpha1.RoleAdmin), user("c", orgsv1alpha1.RoleContributor),
+			user("d", orgsv1alpha1.RoleViewer), user("e", orgsv1alpha1.RoleViewerNoSecrets),
+		}, 4, 3, 2, 5},
+		{"viewers only", []Subject{user("a", orgsv1alpha1.RoleViewer), group("g", orgsv1alpha1.RoleViewer)}, 2, 1, 1, 1},
+		{"many members, no projects", manyMembers(500), 0, 3, 2, 5},
+		{"many members, many projects", manyMembers(500), 40, 3, 2, 5},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			var namespaces []string
+			for i := range tt.projects {
+				namespaces = append(namespaces, fmt.Sprintf("project-%d", i))
+			}
+			objs := Render(Snapshot{Organization: testOrg("acme"), Subjects: tt.subjects, ProjectNamespaces: namespaces, ListOrganizations: true})
+			g.Expect(objs).To(HaveLen(5 + tt.crbs + tt.home + tt.projects*tt.rolesWithSubjects))
+		})
+	}
+}
+
+func manyMembers(n int) []Subject {
+	var out []Subject
+	for i := range n {
+		out = append(out, user(fmt.Sprintf("user-%03d@example.com", i), orgsv1alpha1.Roles[i%len(orgsv1alpha1.Roles)]))
+	}
+	return out
+}
+
+func TestLabelsAndOwnerReferences(t *testing.T) {
+	g := NewWithT(t)
+	org := testOrg("acme")
+	objs := Render(Snapshot{Organization: org, Subjects: manyMembers(10), ProjectNamespaces: []string{"web"}, ListOrganizations: true})
+	g.Expect(objs).NotTo(BeEmpty())
+	for _, o := range objs {
+		g.Expect(o.GetLabels()).To(Equal(map[string]string{
+			"app.kubernetes.io/managed-by": "roster",
+			"orgs.roster.dev/access-for":   "acme",
+		}), describe(o))
+		refs := o.GetOwnerReferences()
+		g.Expect(refs).To(HaveLen(1), describe(o))
+		g.Expect(refs[0].APIVersion).To(Equal("orgs.roster.dev/v1alpha1"))
+		g.Expect(refs[0].Kind).To(Equal("Organization"))
+		g.Expect(refs[0].Name).To(Equal("acme"))
+		g.Expect(refs[0].UID).To(Equal(org.UID))
+		g.Expect(refs[0].Controller).To(HaveValue(BeTrue()))
+		g.Expect(refs[0].BlockOwnerDeletion).To(HaveValue(BeTrue()))
+		g.Expect(o.GetObjectKind().GroupVersionKind().Group).To(Equal(rbacv1.GroupName))
+	}
+}
+
+func TestHomeNamespace(t *testing.T) {
+	t.Run("defaults to the organization's", func(t *testing.T) {
+		g := NewWithT(t)
+		r := index(Render(Snapshot{Organization: testOrg("acme"), Subjects: []Subject{user("a", orgsv1alpha1.RoleOwner)}}))
+		g.Expect(r.roleBinding("org-acme", HomeManageBindingName)).NotTo(BeNil())
+		g.Expect(r.roleBinding("org-acme", HomeManageBindingName).RoleRef.Name).To(Equal("roster:org:acme:home-manage"))
+		g.Expect(r.roleBinding("org-acme", HomeReadBindingName).RoleRef.Name).To(Equal("roster:org:acme:home-read"))
+	})
+	t.Run("explicit", func(t *testing.T) {
+		g := NewWithT(t)
+		r := index(Render(Snapshot{Organization: testOrg("acme"), HomeNamespace: "people", Subjects: []Subject{user("a", orgsv1alpha1.RoleViewer)}}))
+		g.Expect(r.roleBinding("people", HomeReadBindingName)).NotTo(BeNil())
+		g.Expect(r.roleBinding("people", HomeManageBindingName)).To(BeNil(), "a Viewer does not manage members")
+	})
+	t.Run("never a project namespace, nor kube-*", func(t *testing.T) {
+		g := NewWithT(t)
+		objs := Render(Snapshot{
+			Organization: testOrg("acme"), HomeNamespace: "org-acme",
+			Subjects:          []Subject{user("a", orgsv1alpha1.RoleOwner)},
+			ProjectNamespaces: []string{"org-acme", "kube-system", "", "web", "web"},
+		})
+		r := index(objs)
+		g.Expect(r.roleBinding("org-acme", "roster:owner")).To(BeNil())
+		g.Expect(r.roleBinding("kube-system", "roster:owner")).To(BeNil())
+		g.Expect(r.roleBinding("web", "roster:owner")).NotTo(BeNil())
+		g.Expect(objs).To(HaveLen(5 + 2 + 2 + 1))
+	})
+}
+
+func TestNoStatusSubresources(t *testing.T) {
+	g := NewWithT(t)
+	for _, o := range Render(Snapshot{Organization: testOrg("acme"), Subjects: manyMembers(5), ListOrganizations: true}) {
+		cr, ok := o.(*rbacv1.ClusterRole)
+		if !ok {
+			continue
+		}
+		for _, rule := range cr.Rules {
+			g.Expect(rule.APIGroups).To(Equal([]string{testGroup}), cr.Name)
+			for _, res := range rule.Resources {
+				g.Expect(res).NotTo(ContainSubstring("/"), "%s must not grant a subresource", cr.Name)
+			}
+			g.Expect(rule.Resources).NotTo(ContainElement("*"))
+			g.Expect(rule.Verbs).NotTo(ContainElement("*"))
+		}
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	g := NewWithT(t)
+	subjects := manyMembers(50)
+	reversed := make([]Subject, len(subjects))
+	for i, s := range subjects {
+		reversed[len(subjects)-1-i] = s
+	}
+	a := Render(Snapshot{Organization: testOrg("acme"), Subjects: subjects, ProjectNamespaces: []string{"b", "a", "c"}, ListOrganizations: true})
+	b := Render(Snapshot{Organization: testOrg("acme"), Subjects: reversed, ProjectNamespaces: []string{"c", "b", "a"}, ListOrganizations: true})
+	g.Expect(b).To(Equal(a))
+
+	var order []string
+	for _, o := range a {
+		order = append(order, describe(o))
+	}
+	g.Expect(order[:10]).To(Equal([]string{
+		"ClusterRole roster:org:acme:owner",
+		"ClusterRole roster:org:acme:admin",
+		"ClusterRole roster:org:acme:member",
+		"ClusterRole roster:org:acme:home-manage",
+		"ClusterRole roster:org:acme:home-read",
+		"ClusterRoleBinding roster:org:acme:owner",
+		"ClusterRoleBinding roster:org:acme:admin",
+		"ClusterRoleBinding roster:org:acme:member",
+		"RoleBinding org-acme/roster:home-manage",
+		"RoleBinding org-acme/roster:home-read",
+	}))
+	g.Expect(order[10:15]).To(Equal([]string{
+		"RoleBinding a/roster:owner", "RoleBinding a/roster:admin", "RoleBinding a/roster:contributor",
+		"RoleBinding a/roster:viewer", "RoleBinding a/roster:viewer-no-secrets",
+	}))
+}
+
+func TestRenderNilOrganization(t *testing.T) {
+	NewWithT(t).Expect(Render(Snapshot{Subjects: []Subject{user("a", orgsv1alpha1.RoleOwner)}})).To(BeNil())
+}
+
+// TestBindMarkerMatchesProjectClusterRoles keeps the `bind` marker in
+// rbac.go in step with ProjectClusterRoles.
+func TestBindMarkerMatchesProjectClusterRoles(t *testing.T) {
+	g := NewWithT(t)
+	rules := markerRules(t)
+	var bindable []string
+	for _, r := range rules {
+		if len(r.Verbs) == 1 && r.Verbs[0] == "bind" {
+			g.Expect(r.Resources).To(Equal([]string{"clusterroles"}))
+			g.Expect(r.ResourceNames).NotTo(BeEmpty(), "bind must be restricted by resourceNames")
+			bindable = append(bindable, r.ResourceNames...)
+		}
+	}
+	want := map[string]bool{}
+	for _, cr := range ProjectClusterRoles {
+		want[cr] = true
+	}
+	g.Expect(bindable).To(HaveLen(len(want)))
+	for cr := range want {
+		g.Expect(bindable).To(ContainElement(cr))
+	}
+	g.Expect(ProjectClusterRoles).To(HaveLen(len(orgsv1alpha1.Roles)))
+}
