@@ -35,6 +35,8 @@ type options struct {
 	userPrefix     string
 
 	managerNamespace  string
+	apiQPS            float64
+	apiBurst          int
 	listOrganizations bool
 
 	local         bool
@@ -52,6 +54,8 @@ func main() {
 	flag.StringVar(&o.userPrefix, "user-prefix", "", "Put before an e-mail when an accepted invitation becomes a Member's spec.user, to match the authenticator's usernames (e.g. oidc:).")
 	flag.StringVar(&o.managerNamespace, "manager-namespace", envOr("POD_NAMESPACE", "roster-system"), "The manager's own namespace, which is never a project namespace.")
 	flag.BoolVar(&o.listOrganizations, "members-list-organizations", true, "Let every member of an organization list and watch Organizations (names and status), so `kubectl roster orgs` works. Turn off where organization names are private.")
+	flag.Float64Var(&o.apiQPS, "kube-api-qps", 50, "Requests per second the manager may send to the API server (admission's SubjectAccessReviews are not limited by it).")
+	flag.IntVar(&o.apiBurst, "kube-api-burst", 100, "Burst of requests the manager may send to the API server.")
 	flag.BoolVar(&o.local, "local", false, "Start a local control plane (etcd, kube-apiserver, kube-controller-manager) and run against it. The default when no cluster is configured.")
 	flag.StringVar(&o.dataDir, "data-dir", "", "Local mode: keep etcd's data in this directory between runs (default: a temporary directory).")
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
@@ -108,6 +112,8 @@ func run(o options) error {
 		ManagerNamespace:  o.managerNamespace,
 		ListOrganizations: o.listOrganizations,
 		Controllers:       true,
+		QPS:               float32(o.apiQPS),
+		Burst:             o.apiBurst,
 	})
 	if err != nil {
 		return err

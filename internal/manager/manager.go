@@ -53,6 +53,11 @@ type Options struct {
 	ManagerNamespace string
 	// ListOrganizations lets every member list and watch Organizations.
 	ListOrganizations bool
+	// QPS and Burst limit the manager's own API requests (client-go's
+	// defaults, 5 and 10, are too low for an operator that writes RBAC for
+	// many organizations). Zero keeps what the rest.Config says, or 50/100.
+	QPS   float32
+	Burst int
 	// Controllers runs the controllers. Off, only the webhooks serve: the
 	// race suite turns the webhooks off instead, and a webhook-only manager
 	// lets the admission suite see exactly what admission allows.
@@ -61,6 +66,12 @@ type Options struct {
 
 // New builds the manager and registers everything Roster runs.
 func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	cfg = rest.CopyConfig(cfg)
+	if o.QPS != 0 {
+		cfg.QPS, cfg.Burst = o.QPS, o.Burst
+	} else if cfg.QPS == 0 {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: Scheme,
 		Metrics: metricsserver.Options{

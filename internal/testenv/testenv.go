@@ -153,7 +153,12 @@ func (e *Env) User(name string, groups ...string) (client.Client, error) {
 
 // UserConfig is the REST config behind User.
 func (e *Env) UserConfig(name string, groups ...string) (*rest.Config, error) {
-	return e.Cluster.AddUser(name, append(groups, "system:authenticated")...)
+	cfg, err := e.Cluster.AddUser(name, append(groups, "system:authenticated")...)
+	if err != nil {
+		return nil, err
+	}
+	cfg.QPS = -1 // tests measure Roster, not client-go's default limiter
+	return cfg, nil
 }
 
 // Stop stops the manager and the control plane.

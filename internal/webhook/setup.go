@@ -3,7 +3,9 @@ package webhook
 import (
 	"fmt"
 
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -18,10 +20,28 @@ type Options struct {
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
 // +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations;members;invitations,verbs=get;list;watch
 
+// reviewClient is the client for SubjectAccessReviews: one per admission
+// request, on the request's critical path. It has no client-side rate limit
+// of its own (the API server's priority and fairness still applies), so a
+// burst of admissions is not queued behind the controllers' writes.
+func reviewClient(mgr ctrl.Manager) (client.Client, error) {
+	cfg := rest.CopyConfig(mgr.GetConfig())
+	cfg.QPS, cfg.Burst, cfg.RateLimiter = -1, 0, nil
+	c, err := client.New(cfg, client.Options{Scheme: mgr.GetScheme(), Mapper: mgr.GetRESTMapper()})
+	if err != nil {
+		return nil, fmt.Errorf("creating the SubjectAccessReview client: %w", err)
+	}
+	return c, nil
+}
+
 // SetupWithManager registers Roster's admission webhooks. They read the
 // cache through the indexes of internal/index, which the caller registers.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	f := &facts{reader: mgr.GetClient(), live: mgr.GetAPIReader(), reviews: mgr.GetClient(), userPrefix: opts.UserPrefix}
+	reviews, err := reviewClient(mgr)
+	if err != nil {
+		return err
+	}
+	f := &facts{reader: mgr.GetClient(), live: mgr.GetAPIReader(), reviews: reviews, userPrefix: opts.UserPrefix}
 	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.Member{}).
 		WithValidator(&MemberValidator{facts: f}).
 		Complete(); err != nil {
