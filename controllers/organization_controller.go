@@ -102,6 +102,13 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 		return err
 	}
 	if !s.home.ok {
+		if s.home.reason == orgsv1alpha1.HomeNamespaceTerminatingReason {
+			// Deleting the home namespace removes the membership wholesale:
+			// let its Members go so the namespace can finish.
+			if err := r.releaseMembers(ctx, s.home.name); err != nil {
+				return err
+			}
+		}
 		return r.writeStatus(ctx, s, before)
 	}
 	if err := r.loadMembership(ctx, s); err != nil {
@@ -351,14 +358,8 @@ func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv
 		return fmt.Errorf("deleting the RBAC of %q: %w", org.Name, err)
 	}
 	home := org.HomeNamespaceName()
-	var members orgsv1alpha1.MemberList
-	if err := r.Client.List(ctx, &members, client.InNamespace(home)); err != nil {
-		return fmt.Errorf("listing members: %w", err)
-	}
-	for i := range members.Items {
-		if err := r.syncFinalizer(ctx, &members.Items[i], policy.Outcome{Released: true}); err != nil {
-			return err
-		}
+	if err := r.releaseMembers(ctx, home); err != nil {
+		return err
 	}
 	ns := &corev1.Namespace{}
 	err := r.Client.Get(ctx, client.ObjectKey{Name: home}, ns)
@@ -372,6 +373,20 @@ func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv
 	}
 	controllerutil.RemoveFinalizer(org, orgsv1alpha1.OrganizationFinalizer)
 	return client.IgnoreNotFound(r.Client.Update(ctx, org))
+}
+
+// releaseMembers removes the last-owner hold from every Member in namespace.
+func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace string) error {
+	var members orgsv1alpha1.MemberList
+	if err := r.Client.List(ctx, &members, client.InNamespace(namespace)); err != nil {
+		return fmt.Errorf("listing members: %w", err)
+	}
+	for i := range members.Items {
+		if err := r.syncFinalizer(ctx, &members.Items[i], policy.Outcome{Released: true}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SetupWithManager watches Organizations and everything that maps to one:

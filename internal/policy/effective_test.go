@@ -134,3 +134,23 @@ func TestSingleOwnerWarningOnlyOnMembershipChanges(t *testing.T) {
 	g.Expect(d.Allowed()).To(BeTrue())
 	g.Expect(d.Warnings).To(BeEmpty())
 }
+
+// Deleting the home namespace empties it: the namespace controller holds no
+// custom verb, and the last-owner rule cannot hold a namespace open.
+func TestDeletesReleasedWhenHomeTerminates(t *testing.T) {
+	g := NewWithT(t)
+	alice := userMember("alice", "alice@example.com", owner)
+	inv := invitation("inv", "x@example.com", owner, orgsv1alpha1.InvitationSent)
+	nsController := Requester{User: "system:kube-controller-manager"}
+	snapshot := Snapshot{Organization: acme(), Members: []orgsv1alpha1.Member{alice}, Invitations: []orgsv1alpha1.Invitation{inv}}
+
+	g.Expect(DecideMember(MemberRequest{Op: Delete, Old: &alice, Requester: nsController, Snapshot: snapshot}).Allowed()).To(BeFalse())
+	g.Expect(DecideInvitation(InvitationRequest{Op: Delete, Old: &inv, Requester: nsController, Snapshot: snapshot}).Allowed()).To(BeFalse())
+
+	snapshot.HomeTerminating = true
+	g.Expect(DecideMember(MemberRequest{Op: Delete, Old: &alice, Requester: nsController, Snapshot: snapshot}).Allowed()).To(BeTrue())
+	g.Expect(DecideInvitation(InvitationRequest{Op: Delete, Old: &inv, Requester: nsController, Snapshot: snapshot}).Allowed()).To(BeTrue())
+	// Only deletes: nothing can be added to a namespace on its way out.
+	bob := userMember("bob", "bob@example.com", viewer)
+	g.Expect(DecideMember(MemberRequest{Op: Create, New: &bob, Requester: nsController, Snapshot: snapshot}).Allowed()).To(BeFalse())
+}

@@ -51,6 +51,9 @@ func DecideInvitation(r InvitationRequest) Decision {
 	if r.Snapshot.Organization == nil {
 		return notHome(r.Op, "Invitations", inv.Namespace)
 	}
+	if releasedDelete(r.Op, r.Snapshot) {
+		return allow()
+	}
 	org := r.Snapshot.Organization.Name
 
 	if verb := InvitationVerb(r.Op, r.Old, r.New); !r.Authority.Holds(verb) {

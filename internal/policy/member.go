@@ -47,6 +47,9 @@ func DecideMember(r MemberRequest) Decision {
 	if r.Snapshot.Organization == nil {
 		return notHome(r.Op, "Members", m.Namespace)
 	}
+	if releasedDelete(r.Op, r.Snapshot) {
+		return allow()
+	}
 	org := r.Snapshot.Organization.Name
 
 	if d := memberAuthority(r, org); !d.Allowed() {

@@ -62,6 +62,10 @@ type Snapshot struct {
 	// UserPrefix is put before an e-mail when an invitation becomes a Member
 	// (manager flag --user-prefix), e.g. "oidc:".
 	UserPrefix string
+	// HomeTerminating: the home namespace is being deleted. Whoever could
+	// delete it has removed the membership wholesale; the namespace
+	// controller, which holds no custom verb, must be able to empty it.
+	HomeTerminating bool
 }
 
 // Code says whether a request is allowed and, if not, how to refuse it.
@@ -186,6 +190,12 @@ func refuseRequest(kind string, op Operation) Decision {
 // namespace. Deleting them is allowed: with no organization there is nothing
 // to protect, and the namespace controller must be able to empty a home
 // namespace whose Organization is gone (else it stays Terminating).
+// releasedDelete reports whether a delete needs no decision: the home
+// namespace is going, and with it every Member and Invitation in it.
+func releasedDelete(op Operation, s Snapshot) bool {
+	return op == Delete && s.HomeTerminating
+}
+
 func notHome(op Operation, kind, namespace string) Decision {
 	if op == Delete {
 		return allow()

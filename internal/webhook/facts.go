@@ -9,6 +9,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -67,11 +68,16 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 	if err := f.reader.List(ctx, &invitations, client.InNamespace(namespace)); err != nil {
 		return policy.Snapshot{}, fmt.Errorf("listing the invitations of organization %q: %w", org.Name, err)
 	}
+	ns := &corev1.Namespace{}
+	if err := f.reader.Get(ctx, client.ObjectKey{Name: namespace}, ns); client.IgnoreNotFound(err) != nil {
+		return policy.Snapshot{}, fmt.Errorf("reading namespace %q: %w", namespace, err)
+	}
 	return policy.Snapshot{
-		Organization: org,
-		Members:      members.Items,
-		Invitations:  invitations.Items,
-		UserPrefix:   f.userPrefix,
+		Organization:    org,
+		Members:         members.Items,
+		Invitations:     invitations.Items,
+		UserPrefix:      f.userPrefix,
+		HomeTerminating: !ns.DeletionTimestamp.IsZero(),
 	}, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -283,3 +284,23 @@ func (w *warningRecorder) all() []string {
 	defer w.mu.Unlock()
 	return append([]string(nil), w.messages...)
 }
+
+var _ = Describe("Deleting a home namespace", func() {
+	It("empties it, owners included, and Roster makes a fresh one", func() {
+		o := newOrg()
+		ns := &corev1.Namespace{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, ns)).To(Succeed())
+		oldUID := ns.UID
+		Expect(env.Admin.Delete(ctx, ns)).To(Succeed())
+		// kube-controller-manager's namespace controller deletes the Members
+		// (holding no custom verb) and the namespace finishes deleting.
+		Eventually(func(g Gomega) {
+			fresh := &corev1.Namespace{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, fresh)).To(Succeed())
+			g.Expect(fresh.UID).NotTo(Equal(oldUID))
+			var list orgsv1alpha1.MemberList
+			g.Expect(env.Admin.List(ctx, &list, client.InNamespace(o.home))).To(Succeed())
+			g.Expect(list.Items).To(BeEmpty())
+		}).WithTimeout(60 * time.Second).Should(Succeed())
+	})
+})
