@@ -94,7 +94,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 		return nil, err
 	}
 	if o.EnableWebhooks {
-		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.UserPrefix}); err != nil {
+		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.UserPrefix, ManagerNamespace: o.ManagerNamespace}); err != nil {
 			return nil, err
 		}
 	}

@@ -102,6 +102,11 @@ func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, o
 
 // holds runs one SubjectAccessReview for user, verb and organizations/<org>.
 func (f *facts) holds(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (bool, error) {
+	return f.allowed(ctx, user, resourceCheck{group: orgsv1alpha1.GroupVersion.Group, resource: "organizations", verb: verb, name: org})
+}
+
+// allowed runs one SubjectAccessReview for user and c.
+func (f *facts) allowed(ctx context.Context, user authenticationv1.UserInfo, c resourceCheck) (bool, error) {
 	extra := make(map[string]authorizationv1.ExtraValue, len(user.Extra))
 	for k, v := range user.Extra {
 		extra[k] = authorizationv1.ExtraValue(v)
@@ -113,15 +118,16 @@ func (f *facts) holds(ctx context.Context, user authenticationv1.UserInfo, org, 
 			UID:    user.UID,
 			Extra:  extra,
 			ResourceAttributes: &authorizationv1.ResourceAttributes{
-				Group:    orgsv1alpha1.GroupVersion.Group,
-				Resource: "organizations",
-				Name:     org,
-				Verb:     verb,
+				Group:     c.group,
+				Resource:  c.resource,
+				Verb:      c.verb,
+				Name:      c.name,
+				Namespace: c.namespace,
 			},
 		},
 	}
 	if err := f.reviews.Create(ctx, review); err != nil {
-		return false, fmt.Errorf("checking whether %q may %s organizations/%s: %w", user.Username, verb, org, err)
+		return false, fmt.Errorf("checking whether %q may %s: %w", user.Username, c, err)
 	}
 	return review.Status.Allowed, nil
 }

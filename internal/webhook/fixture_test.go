@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -168,4 +169,15 @@ func setRole(c client.Client, m *orgsv1alpha1.Member, role orgsv1alpha1.Role) er
 	patch := client.MergeFrom(m.DeepCopy())
 	m.Spec.Role = role
 	return c.Patch(ctx, m, patch)
+}
+
+// canDo asks the API server whether user may do verb on group/resource in namespace.
+func canDo(user, verb, group, resource, namespace string) bool {
+	GinkgoHelper()
+	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+		User: user, Groups: []string{"system:authenticated"},
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource},
+	}}
+	Expect(env.Admin.Create(ctx, review)).To(Succeed())
+	return review.Status.Allowed
 }

@@ -3,6 +3,7 @@ package webhook
 import (
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -15,6 +16,8 @@ type Options struct {
 	// UserPrefix is put before an e-mail when an accepted invitation becomes
 	// a Member; "already a member" checks use it too.
 	UserPrefix string
+	// ManagerNamespace is Roster's own namespace, never a project.
+	ManagerNamespace string
 }
 
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
@@ -52,6 +55,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		WithDefaulter(InviterRecorder{}).
 		Complete(); err != nil {
 		return fmt.Errorf("registering the Invitation webhooks: %w", err)
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &corev1.Namespace{}).
+		WithValidator(&NamespaceGuard{facts: f, managerNamespace: opts.ManagerNamespace}).
+		Complete(); err != nil {
+		return fmt.Errorf("registering the namespace guard: %w", err)
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.Organization{}).
 		WithValidator(&OrganizationValidator{facts: f}).
