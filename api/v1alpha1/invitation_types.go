@@ -56,6 +56,31 @@ type InvitationStatus struct {
 	// +optional
 	SendCount int32 `json:"sendCount,omitempty"`
 
+	// TokenHash is the SHA-256 (hex) of the current link's token. The token
+	// itself is never stored: only whoever received the link knows it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=64
+	TokenHash string `json:"tokenHash,omitempty"`
+	// PreviousTokenHashes are the hashes of delivered links that a resend
+	// replaced, newest first, so the accept page can say that a link was
+	// replaced rather than unknown. They are never accepted.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=5
+	// +kubebuilder:validation:items:MaxLength=64
+	PreviousTokenHashes []string `json:"previousTokenHashes,omitempty"`
+	// LastResendRequest is the value of the resend-requested-at annotation
+	// that Roster last acted on; a different value asks for a new link.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	LastResendRequest string `json:"lastResendRequest,omitempty"`
+	// AcceptedAt is when the invitee accepted through the link. The
+	// Invitation is deleted once its Member exists; an Accepted invitation
+	// without acceptedAt resolved itself because the invitee already was a
+	// Member (reason AlreadyMember).
+	// +optional
+	AcceptedAt *metav1.Time `json:"acceptedAt,omitempty"`
+
 	// Conditions: Ready, Delivered.
 	// +optional
 	// +listType=map
@@ -73,6 +98,9 @@ type InvitationStatus struct {
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
 // +kubebuilder:printcolumn:name="Phase",type=string,JSONPath=`.status.phase`
 // +kubebuilder:printcolumn:name="Expires",type=date,JSONPath=`.status.expiresAt`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Sends",type=integer,JSONPath=`.status.sendCount`,priority=1
 // +kubebuilder:printcolumn:name="Invited By",type=string,JSONPath=`.status.invitedBy`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 type Invitation struct {
@@ -96,6 +124,29 @@ type InvitationList struct {
 func init() {
 	SchemeBuilder.Register(&Invitation{}, &InvitationList{})
 }
+
+// Labels, annotations and condition reasons of the invitation flow.
+const (
+	// InvitationLabel is set on a Member created by accepting an Invitation;
+	// its value is the Invitation's name.
+	InvitationLabel = "orgs.roster.dev/invitation"
+	// AcceptedTokenAnnotation is set on a Member created by accepting an
+	// Invitation: the SHA-256 (hex) of the token that was used, so the
+	// accept page can tell a used link from an unknown one.
+	AcceptedTokenAnnotation = "orgs.roster.dev/accepted-token-sha256"
+
+	// SendingReason: a link is being delivered (Delivered Unknown).
+	SendingReason = "Sending"
+	// SentReason: the link was delivered and waits for the invitee (Ready True).
+	SentReason = "Sent"
+	// AcceptedReason: the invitee accepted through the link (Ready True).
+	AcceptedReason = "Accepted"
+	// DeclinedReason: the invitee declined (Ready False).
+	DeclinedReason = "Declined"
+	// ResendRefusedReason: a resend was asked for but cannot be honoured;
+	// the Event's message says why.
+	ResendRefusedReason = "ResendRefused"
+)
 
 // IsPending reports whether the invitation can still be accepted: not
 // accepted, declined, expired or failed.

@@ -110,6 +110,15 @@ func (in *InvitationStatus) DeepCopyInto(out *InvitationStatus) {
 		in, out := &in.ExpiresAt, &out.ExpiresAt
 		*out = (*in).DeepCopy()
 	}
+	if in.PreviousTokenHashes != nil {
+		in, out := &in.PreviousTokenHashes, &out.PreviousTokenHashes
+		*out = make([]string, len(*in))
+		copy(*out, *in)
+	}
+	if in.AcceptedAt != nil {
+		in, out := &in.AcceptedAt, &out.AcceptedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.Conditions != nil {
 		in, out := &in.Conditions, &out.Conditions
 		*out = make([]v1.Condition, len(*in))
