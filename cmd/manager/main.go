@@ -42,6 +42,8 @@ type options struct {
 	local         bool
 	dataDir       string
 	kubeconfigOut string
+
+	certs certFlags
 }
 
 func main() {
@@ -59,6 +61,7 @@ func main() {
 	flag.BoolVar(&o.local, "local", false, "Start a local control plane (etcd, kube-apiserver, kube-controller-manager) and run against it. The default when no cluster is configured.")
 	flag.StringVar(&o.dataDir, "data-dir", "", "Local mode: keep etcd's data in this directory between runs (default: a temporary directory).")
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
+	o.certs.bind(flag.CommandLine)
 	zapOpts := zap.Options{Development: true}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -112,6 +115,7 @@ func run(o options) error {
 		ManagerNamespace:  o.managerNamespace,
 		ListOrganizations: o.listOrganizations,
 		Controllers:       true,
+		CertRotation:      o.certs.rotation(o.managerNamespace, o.webhookCertDir, local),
 		QPS:               float32(o.apiQPS),
 		Burst:             o.apiBurst,
 	})

@@ -26,7 +26,9 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/controllers"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/metrics"
 	rosterwebhook "github.com/roster-dev/roster/internal/webhook"
 )
 
@@ -62,6 +64,10 @@ type Options struct {
 	// race suite turns the webhooks off instead, and a webhook-only manager
 	// lets the admission suite see exactly what admission allows.
 	Controllers bool
+	// CertRotation, when set, has the manager create and rotate the webhook
+	// serving certificate itself (--webhook-cert-mode=self-managed);
+	// nil reads it from Webhook.CertDir (cert-manager, envtest, local mode).
+	CertRotation *certs.Options
 }
 
 // New builds the manager and registers everything Roster runs.
@@ -72,6 +78,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 	} else if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
+	webhookServer, rotation, err := newWebhookServer(o)
+	if err != nil {
+		return nil, err
+	}
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme: Scheme,
 		Metrics: metricsserver.Options{
@@ -80,7 +90,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 			FilterProvider: filters.WithAuthenticationAndAuthorization,
 			TLSOpts:        []func(*tls.Config){disableHTTP2},
 		},
-		WebhookServer:           webhook.NewServer(withoutHTTP2(o.Webhook)),
+		WebhookServer:           webhookServer,
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElection,
 		LeaderElectionID:        "roster.orgs.roster.dev",
@@ -93,6 +103,12 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 	if err := index.Register(ctx, mgr.GetFieldIndexer()); err != nil {
 		return nil, err
 	}
+	if rotation != nil {
+		if err := rotation.Add(mgr); err != nil {
+			return nil, err
+		}
+	}
+	metrics.Watch(mgr.GetClient())
 	if o.EnableWebhooks {
 		if err := rosterwebhook.SetupWithManager(mgr, rosterwebhook.Options{UserPrefix: o.UserPrefix, ManagerNamespace: o.ManagerNamespace}); err != nil {
 			return nil, err
@@ -134,6 +150,20 @@ func cacheOptions() cache.Options {
 		&rbacv1.ClusterRole{}:        ours,
 		&rbacv1.ClusterRoleBinding{}: ours,
 	}}
+}
+
+// newWebhookServer builds the webhook server; with self-managed
+// certificates it starts serving once the certificate is in place.
+func newWebhookServer(o Options) (webhook.Server, *certs.Rotation, error) {
+	server := webhook.NewServer(withoutHTTP2(o.Webhook))
+	if o.CertRotation == nil {
+		return server, nil, nil
+	}
+	rotation, err := certs.NewRotation(*o.CertRotation)
+	if err != nil {
+		return nil, nil, err
+	}
+	return rotation.Server(server), rotation, nil
 }
 
 // disableHTTP2 keeps the servers off HTTP/2 (CVE-2023-44487, rapid reset).

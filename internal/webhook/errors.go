@@ -9,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/metrics"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -16,6 +17,7 @@ import (
 // for authority and invariants, Invalid for a bad field value.
 func respond(kind, resource, name string, d policy.Decision) (admission.Warnings, error) {
 	warnings := admission.Warnings(d.Warnings)
+	metrics.RecordWebhookDecision(kind, string(d.Code), len(d.Warnings))
 	switch d.Code {
 	case policy.Allowed:
 		return warnings, nil
