@@ -7,6 +7,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -83,13 +84,16 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	return requeueOnConflict(ctx, r.reconcileNormal(ctx, org))
 }
 
+// conflictRetry is how soon a reconcile that lost a race reads again.
+const conflictRetry = 50 * time.Millisecond
+
 // requeueOnConflict retries a reconcile whose view was stale without
 // logging it as an error: a conflict is how the commit point refuses a
 // decision taken on an old view, and the retry reads a newer one.
 func requeueOnConflict(ctx context.Context, err error) (ctrl.Result, error) {
 	if err != nil && apierrors.IsConflict(err) {
 		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
-		return ctrl.Result{Requeue: true}, nil
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return ctrl.Result{}, err
 }

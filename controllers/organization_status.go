@@ -2,6 +2,7 @@ package controllers
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -69,9 +70,9 @@ func setCounts(s *scope) {
 		}
 		st.Members++
 	}
-	st.Owners = int32(len(s.effective.Owners))
+	st.Owners = count32(len(s.effective.Owners))
 	st.PendingInvitations = s.pending
-	st.Projects = int32(len(s.projects))
+	st.Projects = count32(len(s.projects))
 }
 
 func setOwnerPresent(s *scope) {
@@ -130,4 +131,12 @@ func setOrganizationReady(org *orgsv1alpha1.Organization) {
 	}
 	setOrgCondition(org, orgsv1alpha1.ReadyCondition, metav1.ConditionTrue, orgsv1alpha1.ReadyReason,
 		fmt.Sprintf("Organization %s is ready.", org.Name))
+}
+
+// count32 converts a count for status, saturating rather than wrapping.
+func count32(n int) int32 {
+	if n > math.MaxInt32 {
+		return math.MaxInt32
+	}
+	return int32(n)
 }

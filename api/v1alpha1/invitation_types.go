@@ -121,10 +121,6 @@ type InvitationList struct {
 	Items           []Invitation `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&Invitation{}, &InvitationList{})
-}
-
 // Labels, annotations and condition reasons of the invitation flow.
 const (
 	// InvitationLabel is set on a Member created by accepting an Invitation;

@@ -82,10 +82,6 @@ type MemberList struct {
 	Items           []Member `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&Member{}, &MemberList{})
-}
-
 // Subject is the member's user or group, for messages.
 func (m *Member) Subject() string {
 	if m.Spec.User != "" {

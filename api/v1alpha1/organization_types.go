@@ -112,10 +112,6 @@ type OrganizationList struct {
 	Items           []Organization `json:"items"`
 }
 
-func init() {
-	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
-}
-
 // HomeNamespaceName is the organization's home namespace: the one recorded
 // in status, else spec.homeNamespace, else "org-<name>".
 func (o *Organization) HomeNamespaceName() string {
