@@ -38,11 +38,13 @@ type guard struct {
 	cmd      *exec.Cmd
 	done     chan struct{}
 
-	mu       sync.Mutex
-	w        *os.File // nil once released
-	known    map[int]bool
-	stopScan chan struct{}
-	scanDone chan struct{}
+	mu    sync.Mutex
+	w     *os.File // nil once released
+	known map[int]bool
+
+	settleOnce sync.Once
+	stopScan   chan struct{}
+	scanDone   chan struct{}
 }
 
 // startGuard starts the guard process and a scan of this process's
@@ -104,14 +106,10 @@ func (g *guard) settle() {
 	if g == nil {
 		return
 	}
-	g.mu.Lock()
-	stop := g.stopScan
-	g.stopScan = nil
-	g.mu.Unlock()
-	if stop != nil {
-		close(stop)
+	g.settleOnce.Do(func() {
+		close(g.stopScan)
 		<-g.scanDone
-	}
+	})
 	g.scan()
 }
 

@@ -13,7 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 )
 
 const helperEnv = "ROSTER_LOCALCLUSTER_HELPER"
@@ -24,6 +26,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(helperEnv) == "1" {
 		os.Exit(helperMain())
 	}
+	// envtest logs through controller-runtime's logger; the errors it
+	// logs are also returned.
+	ctrllog.SetLogger(logr.Discard())
 	os.Exit(m.Run())
 }
 

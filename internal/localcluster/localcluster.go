@@ -41,7 +41,7 @@ const (
 	// account credentials).
 	controllerManagerUser = "system:kube-controller-manager"
 
-	processStartTimeout = 60 * time.Second
+	processStartTimeout = 30 * time.Second
 	processStopTimeout  = 10 * time.Second
 	readyTimeout        = 60 * time.Second
 )
@@ -118,6 +118,21 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		return nil, err
 	}
 
+	dataDir := opts.DataDir
+	persistent := dataDir != ""
+	if persistent {
+		var err error
+		if dataDir, err = filepath.Abs(dataDir); err != nil {
+			return nil, fmt.Errorf("etcd data directory: %w", err)
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return nil, fmt.Errorf("creating the etcd data directory: %w", err)
+		}
+		if err := checkDataDirFree(dataDir); err != nil {
+			return nil, err
+		}
+	}
+
 	workDir, err := os.MkdirTemp("", "roster-local-")
 	if err != nil {
 		return nil, fmt.Errorf("creating a work directory: %w", err)
@@ -133,16 +148,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		}
 	}()
 
-	dataDir := opts.DataDir
-	persistent := dataDir != ""
-	if persistent {
-		if dataDir, err = filepath.Abs(dataDir); err != nil {
-			return nil, fmt.Errorf("etcd data directory: %w", err)
-		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating the etcd data directory: %w", err)
-		}
-	} else {
+	if !persistent {
 		// Inside the work directory, which Stop removes, so envtest never
 		// owns (and never deletes) the data directory itself.
 		dataDir = filepath.Join(workDir, "etcd")

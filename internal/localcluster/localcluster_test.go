@@ -233,6 +233,13 @@ func TestDataDirReuse(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	t.Logf("second Start took %s", time.Since(begin))
 	defer func() { g.Expect(c.Stop()).To(Succeed()) }()
+
+	// A concurrent Start on the same DataDir fails at once.
+	begin = time.Now()
+	_, err = Start(ctx, opts)
+	g.Expect(err).To(MatchError(ContainSubstring("in use by another etcd")))
+	g.Expect(time.Since(begin)).To(BeNumerically("<", 5*time.Second))
+
 	cl, err = client.New(c.Config(), client.Options{})
 	g.Expect(err).NotTo(HaveOccurred())
 	var cm corev1.ConfigMap

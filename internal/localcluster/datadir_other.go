@@ -1,0 +1,5 @@
+//go:build !unix
+
+package localcluster
+
+func checkDataDirFree(string) error { return nil }
