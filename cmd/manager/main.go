@@ -44,6 +44,8 @@ type options struct {
 	kubeconfigOut string
 
 	certs certFlags
+
+	invites inviteFlags
 }
 
 func main() {
@@ -62,6 +64,7 @@ func main() {
 	flag.StringVar(&o.dataDir, "data-dir", "", "Local mode: keep etcd's data in this directory between runs (default: a temporary directory).")
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
 	o.certs.bind(flag.CommandLine)
+	o.invites.bind(flag.CommandLine)
 	zapOpts := zap.Options{Development: true}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -76,6 +79,10 @@ func main() {
 func run(o options) error {
 	ctx, sd := newShutdown()
 	local := o.local || !localcluster.ClusterConfigured()
+	invitations, err := o.invites.options(o.managerNamespace, local)
+	if err != nil {
+		return err
+	}
 	var (
 		cfg        *rest.Config
 		webhookOpt = webhook.Options{CertDir: o.webhookCertDir}
@@ -109,6 +116,10 @@ func run(o options) error {
 		MetricsAddr:       o.metricsAddr,
 		ProbeAddr:         o.probeAddr,
 		LeaderElection:    o.leaderElect,
+		// The lease lives in the manager's own namespace, in a cluster
+		// (POD_NAMESPACE) and outside one, where controller-runtime has no
+		// namespace to default to.
+		LeaderElectionNamespace: o.managerNamespace,
 		EnableWebhooks:    o.enableWebhooks,
 		Webhook:           webhookOpt,
 		UserPrefix:        o.userPrefix,
@@ -118,6 +129,7 @@ func run(o options) error {
 		CertRotation:      o.certs.rotation(o.managerNamespace, o.webhookCertDir, local),
 		QPS:               float32(o.apiQPS),
 		Burst:             o.apiBurst,
+		Invitations:       invitations,
 	})
 	if err != nil {
 		return err

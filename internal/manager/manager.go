@@ -64,6 +64,9 @@ type Options struct {
 	// race suite turns the webhooks off instead, and a webhook-only manager
 	// lets the admission suite see exactly what admission allows.
 	Controllers bool
+	// Invitations runs the Invitation controller and the accept server
+	// (see invitations.go); nil runs neither.
+	Invitations *InvitationOptions
 	// CertRotation, when set, has the manager create and rotate the webhook
 	// serving certificate itself (--webhook-cert-mode=self-managed);
 	// nil reads it from Webhook.CertDir (cert-manager, envtest, local mode).
@@ -116,6 +119,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 	}
 	if o.Controllers {
 		if err := setupControllers(mgr, o); err != nil {
+			return nil, err
+		}
+	}
+	if o.Invitations != nil {
+		if err := setupInvitations(ctx, mgr, o); err != nil {
 			return nil, err
 		}
 	}

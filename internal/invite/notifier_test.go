@@ -1,0 +1,276 @@
+package invite_test
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/tls"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/go-logr/logr/funcr"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/fake"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/invite"
+)
+
+const testLink = "http://127.0.0.1:8082/invitations/accept?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+
+func testMessage() invite.Message {
+	return invite.Message{
+		Email: "erin@example.com", Link: testLink,
+		Organization: "acme", OrganizationDisplayName: "Acme <Corp> & Co",
+		Role: orgsv1alpha1.RoleViewer, InvitedBy: "alice@example.com",
+		ExpiresAt:  time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
+		Invitation: types.NamespacedName{Namespace: "org-acme", Name: "erin"},
+	}
+}
+
+func secretReader(data map[string]string) client.Reader {
+	b := fake.NewClientBuilder()
+	if data != nil {
+		s := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: "roster-system", Name: "roster-notifier"}, Data: map[string][]byte{}}
+		for k, v := range data {
+			s.Data[k] = []byte(v)
+		}
+		b = b.WithObjects(s)
+	}
+	return b.Build()
+}
+
+// hookReceiver is a chat-tool stand-in that verifies the signature itself,
+// with crypto/hmac, not with the code under test.
+type hookReceiver struct {
+	key      []byte
+	mu       sync.Mutex
+	payloads []invite.WebhookPayload
+	refusals []string
+}
+
+func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	ts := r.Header.Get(invite.TimestampHeader)
+	mac := hmac.New(sha256.New, h.key)
+	mac.Write([]byte(ts + "."))
+	mac.Write(body)
+	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !hmac.Equal([]byte(want), []byte(r.Header.Get(invite.SignatureHeader))) || r.Header.Get("Content-Type") != "application/json" {
+		h.refusals = append(h.refusals, r.Header.Get(invite.SignatureHeader))
+		http.Error(w, "bad signature", http.StatusUnauthorized)
+		return
+	}
+	if err := invite.VerifySignature(h.key, ts, body, r.Header.Get(invite.SignatureHeader), time.Now(), time.Minute); err != nil {
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	var p invite.WebhookPayload
+	if err := json.Unmarshal(body, &p); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	h.payloads = append(h.payloads, p)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func TestWebhookNotifierSignature(t *testing.T) {
+	g := NewWithT(t)
+	recv := &hookReceiver{key: []byte("s3cret-key")}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+
+	cfg := invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+		Webhook: invite.WebhookConfig{URL: srv.URL + "/hooks/T000/B000/XXXXXXXX"}}
+	n, err := invite.NewNotifier(cfg, secretReader(map[string]string{invite.SecretHMACKey: "s3cret-key"}), logr.Discard())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(n.Name()).To(Equal("webhook"))
+	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+	g.Expect(recv.payloads).To(HaveLen(1))
+	p := recv.payloads[0]
+	g.Expect(p.Type).To(Equal(invite.WebhookPayloadType))
+	g.Expect(p.Email).To(Equal("erin@example.com"))
+	g.Expect(p.URL).To(Equal(testLink))
+	g.Expect(p.Role).To(Equal("Viewer"))
+	g.Expect(p.Organization).To(Equal("acme"))
+	g.Expect(p.InvitedBy).To(Equal("alice@example.com"))
+	g.Expect(p.ExpiresAt).To(Equal("2026-03-01T12:00:00Z"))
+	g.Expect(p.Text).To(ContainSubstring(testLink))
+	g.Expect(p.Text).To(ContainSubstring("alice@example.com invited erin@example.com to join Acme <Corp> & Co as Viewer"))
+
+	// Signed with another key: the receiver refuses it and the error says
+	// what the receiver answered, without the (secret) URL.
+	wrong, err := invite.NewNotifier(cfg, secretReader(map[string]string{invite.SecretHMACKey: "another-key"}), logr.Discard())
+	g.Expect(err).NotTo(HaveOccurred())
+	err = wrong.Notify(context.Background(), testMessage())
+	g.Expect(err).To(MatchError(ContainSubstring("401 Unauthorized")))
+	g.Expect(err.Error()).NotTo(ContainSubstring("XXXXXXXX"))
+	g.Expect(recv.refusals).To(HaveLen(1))
+}
+
+func TestWebhookNotifierConfiguration(t *testing.T) {
+	recv := &hookReceiver{key: []byte("k")}
+	srv := httptest.NewServer(recv)
+	defer srv.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closedURL := closed.URL + "/secret-path-123"
+	closed.Close()
+	cases := []struct {
+		name    string
+		flagURL string
+		secret  map[string]string
+		wantErr string
+	}{
+		{"url from the Secret wins", "https://wrong.invalid/x", map[string]string{invite.SecretHMACKey: "k", invite.SecretURLKey: srv.URL + "/from-secret"}, ""},
+		{"no Secret", srv.URL, nil, `has no key "hmac-key"`},
+		{"no hmac-key", srv.URL, map[string]string{"other": "x"}, `has no key "hmac-key"`},
+		{"no url anywhere", "", map[string]string{invite.SecretHMACKey: "k"}, "no webhook URL"},
+		{"bad url in Secret", "", map[string]string{invite.SecretHMACKey: "k", invite.SecretURLKey: "ftp://x"}, "absolute http or https URL"},
+		{"receiver down: no URL in the error", closedURL, map[string]string{invite.SecretHMACKey: "k"}, "POST to the webhook receiver failed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+				Webhook: invite.WebhookConfig{URL: tc.flagURL}}, secretReader(tc.secret), logr.Discard())
+			g.Expect(err).NotTo(HaveOccurred())
+			err = n.Notify(context.Background(), testMessage())
+			if tc.wantErr == "" {
+				g.Expect(err).NotTo(HaveOccurred())
+				return
+			}
+			g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+			g.Expect(err.Error()).NotTo(ContainSubstring("secret-path-123"))
+			g.Expect(err.Error()).NotTo(ContainSubstring("token="))
+		})
+	}
+	_, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierWebhook, Webhook: invite.WebhookConfig{URL: srv.URL}}, secretReader(nil), logr.Discard())
+	NewWithT(t).Expect(err).To(MatchError(ContainSubstring("--notifier-secret")))
+}
+
+func TestVerifySignature(t *testing.T) {
+	key, body := []byte("k"), []byte(`{"a":1}`)
+	now := time.Unix(1_700_000_000, 0)
+	ts := "1700000000"
+	good := invite.Sign(key, ts, body)
+	cases := []struct {
+		name      string
+		key       []byte
+		timestamp string
+		body      []byte
+		signature string
+		now       time.Time
+		wantErr   string
+	}{
+		{"valid", key, ts, body, good, now, ""},
+		{"within tolerance", key, ts, body, good, now.Add(4 * time.Minute), ""},
+		{"too old (replay)", key, ts, body, good, now.Add(6 * time.Minute), "more than 5m0s"},
+		{"from the future", key, ts, body, good, now.Add(-6 * time.Minute), "more than 5m0s"},
+		{"other key", []byte("x"), ts, body, good, now, "signature mismatch"},
+		{"body changed", key, ts, []byte(`{"a":2}`), good, now, "signature mismatch"},
+		{"timestamp changed", key, "1700000001", body, good, now, "signature mismatch"},
+		{"no prefix", key, ts, body, strings.TrimPrefix(good, "sha256="), now, "signature mismatch"},
+		{"malformed timestamp", key, "yesterday", body, good, now, "malformed"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			err := invite.VerifySignature(tc.key, tc.timestamp, tc.body, tc.signature, tc.now, 5*time.Minute)
+			if tc.wantErr == "" {
+				NewWithT(t).Expect(err).NotTo(HaveOccurred())
+			} else {
+				NewWithT(t).Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+			}
+		})
+	}
+}
+
+func TestLogNotifier(t *testing.T) {
+	g := NewWithT(t)
+	var lines []string
+	log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{})
+	n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog}, nil, log)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(n.Name()).To(Equal("log"))
+	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+	g.Expect(lines).To(HaveLen(1))
+	g.Expect(lines[0]).To(ContainSubstring("invitation link"))
+	g.Expect(lines[0]).To(ContainSubstring("erin@example.com"))
+	g.Expect(lines[0]).To(ContainSubstring(testLink))
+}
+
+func TestNewNotifierRefusesBadConfiguration(t *testing.T) {
+	cases := []struct {
+		name    string
+		cfg     invite.NotifierConfig
+		wantErr string
+	}{
+		{"unknown kind", invite.NotifierConfig{Kind: "pigeon"}, "unknown notifier"},
+		{"smtp without host", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{From: "r@example.com"}}, "--smtp-host"},
+		{"smtp without sender", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail"}}, "--smtp-from"},
+		{"smtp bad sender", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail", From: "not an address"}}, "not an e-mail address"},
+		{"smtp bad tls", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail", From: "r@example.com", TLS: "maybe"}}, "starttls, tls or none"},
+		{"webhook bad url", invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretName: "s", Webhook: invite.WebhookConfig{URL: "mailto:x"}}, "absolute http or https"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := invite.NewNotifier(tc.cfg, secretReader(nil), logr.Discard())
+			NewWithT(t).Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+		})
+	}
+}
+
+func TestSMTPNotifier(t *testing.T) {
+	g := NewWithT(t)
+	srv, err := startTestSMTP("roster", "mail-password")
+	g.Expect(err).NotTo(HaveOccurred())
+	defer srv.Close()
+	cfg := func(tlsMode string) invite.NotifierConfig {
+		return invite.NotifierConfig{Kind: invite.NotifierSMTP, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+			SMTP: invite.SMTPConfig{Host: srv.Host, Port: srv.Port, From: "Roster <roster@example.com>", TLS: tlsMode,
+				TLSConfig: &tls.Config{RootCAs: srv.CertPool, MinVersion: tls.VersionTLS12}, Timeout: 10 * time.Second}}
+	}
+	creds := secretReader(map[string]string{invite.SecretUsernameKey: "roster", invite.SecretPasswordKey: "mail-password"})
+
+	n, err := invite.NewNotifier(cfg(invite.SMTPStartTLS), creds, logr.Discard())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(n.Name()).To(Equal("smtp"))
+	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+	mails := srv.MailsTo("erin@example.com")
+	g.Expect(mails).To(HaveLen(1))
+	m := mails[0]
+	g.Expect(m.TLS).To(BeTrue(), "delivered over STARTTLS")
+	g.Expect(m.AuthUser).To(Equal("roster"))
+	g.Expect(m.From).To(Equal("roster@example.com"))
+	g.Expect(m.Subject).To(Equal("Invitation to join Acme <Corp> & Co as Viewer"))
+	g.Expect(m.Link()).To(Equal(testLink))
+	g.Expect(m.Text).To(ContainSubstring("alice@example.com invited you (erin@example.com)"))
+	g.Expect(m.HTML).To(ContainSubstring(`href="` + strings.ReplaceAll(testLink, "&", "&amp;") + `"`))
+	g.Expect(m.HTML).To(ContainSubstring("Acme &lt;Corp&gt; &amp; Co"), "the HTML part escapes the display name")
+
+	// Credentials are read at every delivery: a wrong password fails.
+	bad, err := invite.NewNotifier(cfg(invite.SMTPStartTLS), secretReader(map[string]string{invite.SecretUsernameKey: "roster", invite.SecretPasswordKey: "nope"}), logr.Discard())
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(bad.Notify(context.Background(), testMessage())).To(MatchError(ContainSubstring("sending through 127.0.0.1")))
+
+	// A temporary refusal is an error that says why.
+	srv.RefuseNext("erin@example.com", 1)
+	err = n.Notify(context.Background(), testMessage())
+	g.Expect(err).To(MatchError(ContainSubstring("451")))
+	g.Expect(err.Error()).NotTo(ContainSubstring("token="))
+	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+	g.Expect(srv.MailsTo("erin@example.com")).To(HaveLen(2))
+}

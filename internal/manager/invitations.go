@@ -1,0 +1,71 @@
+package manager
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/internal/invite"
+)
+
+// InvitationOptions configures invitations: how links are delivered and
+// where the accept page and API are served.
+type InvitationOptions struct {
+	// Notifier delivers links (log, smtp, webhook).
+	Notifier invite.NotifierConfig
+	// Accept configures the accept server (bind address, base URL, rate
+	// limits). Informers and Log are filled in here.
+	Accept invite.ServerOptions
+	// RetryBase and RetryMax bound the backoff of failed deliveries.
+	RetryBase, RetryMax time.Duration
+}
+
+// setupInvitations adds the accept server (on every replica) and the
+// Invitation controller (on the leader).
+func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
+	io := o.Invitations
+	if err := invite.RegisterIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+		return err
+	}
+	notifier, err := invite.NewNotifier(io.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier"))
+	if err != nil {
+		return err
+	}
+	recorder := mgr.GetEventRecorder("roster")
+	acceptor := &invite.Acceptor{
+		Client:     mgr.GetClient(),
+		Live:       mgr.GetAPIReader(),
+		UserPrefix: o.UserPrefix,
+		Recorder:   recorder,
+		SetStatus:  controllers.SetAnsweredInvitationStatus,
+	}
+	accept := io.Accept
+	accept.Informers = mgr.GetCache()
+	accept.Log = ctrl.Log.WithName("invitations").WithName("accept")
+	server, err := invite.NewServer(accept, acceptor)
+	if err != nil {
+		return err
+	}
+	if err := mgr.Add(server); err != nil {
+		server.Close()
+		return fmt.Errorf("adding the accept server: %w", err)
+	}
+	if err := (&controllers.InvitationReconciler{
+		Client:     mgr.GetClient(),
+		Live:       mgr.GetAPIReader(),
+		Recorder:   recorder,
+		Notifier:   notifier,
+		BaseURL:    server.BaseURL(),
+		Acceptor:   acceptor,
+		UserPrefix: o.UserPrefix,
+		RetryBase:  io.RetryBase,
+		RetryMax:   io.RetryMax,
+	}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Invitation controller: %w", err)
+	}
+	invite.RegisterPhaseMetrics(mgr.GetClient())
+	return nil
+}
