@@ -398,11 +398,18 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // labels, and the RBAC Roster made through its owner.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	toOrg := handler.EnqueueRequestsFromMapFunc(r.organizationOfNamespace)
+	// RBAC maps through its owner and through its access-for label, so that
+	// an object labelled as Roster's that Roster did not render (no owner
+	// reference) is pruned at once rather than at the next resync.
+	toAccessOrg := handler.EnqueueRequestsFromMapFunc(organizationOfAccess)
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.Organization{}).
 		Owns(&rbacv1.ClusterRole{}).
 		Owns(&rbacv1.ClusterRoleBinding{}).
 		Owns(&rbacv1.RoleBinding{}).
+		Watches(&rbacv1.ClusterRole{}, toAccessOrg).
+		Watches(&rbacv1.ClusterRoleBinding{}, toAccessOrg).
+		Watches(&rbacv1.RoleBinding{}, toAccessOrg).
 		Watches(&orgsv1alpha1.Member{}, toOrg).
 		Watches(&orgsv1alpha1.Invitation{}, toOrg).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
@@ -421,4 +428,14 @@ func (r *OrganizationReconciler) organizationOfNamespace(ctx context.Context, ob
 		return nil
 	}
 	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org.Name}}}
+}
+
+// organizationOfAccess maps an RBAC object to the organization its
+// access-for label names.
+func organizationOfAccess(_ context.Context, obj client.Object) []ctrl.Request {
+	org := obj.GetLabels()[access.AccessForLabel]
+	if org == "" {
+		return nil
+	}
+	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org}}}
 }

@@ -116,10 +116,6 @@ func run(o options) error {
 		MetricsAddr:       o.metricsAddr,
 		ProbeAddr:         o.probeAddr,
 		LeaderElection:    o.leaderElect,
-		// The lease lives in the manager's own namespace, in a cluster
-		// (POD_NAMESPACE) and outside one, where controller-runtime has no
-		// namespace to default to.
-		LeaderElectionNamespace: o.managerNamespace,
 		EnableWebhooks:    o.enableWebhooks,
 		Webhook:           webhookOpt,
 		UserPrefix:        o.userPrefix,
@@ -130,6 +126,11 @@ func run(o options) error {
 		QPS:               float32(o.apiQPS),
 		Burst:             o.apiBurst,
 		Invitations:       invitations,
+
+		// The lease lives in the manager's own namespace, in a cluster
+		// (POD_NAMESPACE) and outside one, where controller-runtime has no
+		// namespace to default to.
+		LeaderElectionNamespace: o.managerNamespace,
 	})
 	if err != nil {
 		return err

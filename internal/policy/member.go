@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -79,6 +80,13 @@ func DecideMember(r MemberRequest) Decision {
 		// object changes, so it was the owner being lost.
 		return forbid("user %q is the last owner of organization %q; assign the Owner role to another user first",
 			old.Spec.User, org)
+	}
+	if releasesHold(r.Op, r.Old, r.New) && !r.Snapshot.HomeTerminating && !otherOwnerHolds(r.Snapshot.Members, m.Name) {
+		// The controller's hold is the backstop of the rule above when a
+		// race or a bypassed webhook got a removal through: removing the
+		// finalizer by hand would complete that removal.
+		return forbid("user %q is the last owner of organization %q and its removal is held until another owner exists: the %s finalizer may not be removed by hand; assign the Owner role to another user first",
+			old.Spec.User, org, orgsv1alpha1.LastOwnerFinalizer)
 	}
 	// Advise on changes of membership only, not on metadata updates such as
 	// the controller's finalizers.
@@ -194,4 +202,26 @@ func ownerChange(members []orgsv1alpha1.Member, name string, old, new *orgsv1alp
 func singleOwnerWarning(org, owner string) string {
 	return fmt.Sprintf("organization %q has a single owner (%s); at least two owners are recommended in case one needs to leave or be removed",
 		org, owner)
+}
+
+// releasesHold reports whether an update removes the last-owner finalizer
+// from an owner user's Member that is being deleted.
+func releasesHold(op Operation, old, new *orgsv1alpha1.Member) bool {
+	return op == Update && old != nil && new != nil && old.DeletionTimestamp != nil &&
+		old.Spec.Role == orgsv1alpha1.RoleOwner && old.Spec.User != "" &&
+		slices.Contains(old.Finalizers, orgsv1alpha1.LastOwnerFinalizer) &&
+		!slices.Contains(new.Finalizers, orgsv1alpha1.LastOwnerFinalizer)
+}
+
+// otherOwnerHolds reports whether an owner user other than the Member named
+// name remains: one not being deleted, or one the controller still holds.
+func otherOwnerHolds(members []orgsv1alpha1.Member, name string) bool {
+	for i := range members {
+		e := &members[i]
+		if e.Name != name && e.Spec.Role == orgsv1alpha1.RoleOwner && e.Spec.User != "" &&
+			(e.DeletionTimestamp == nil || slices.Contains(e.Finalizers, orgsv1alpha1.LastOwnerFinalizer)) {
+			return true
+		}
+	}
+	return false
 }

@@ -18,7 +18,9 @@ import (
 
 // The guard sees only namespaces whose project label is added, changed or
 // removed (matchConditions), so other namespace writes never wait on Roster.
-// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-label-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '')"}]}`
+// It also sees the status and finalize subresources: an update through
+// either takes a whole Namespace and keeps the labels it carries.
+// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces;namespaces/status;namespaces/finalize,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-label-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '')"}]}`
 
 // NamespaceGuard refuses attaching a namespace to an organization (the
 // orgs.roster.dev/organization label) by someone who could not create the
