@@ -138,5 +138,5 @@ func count32(n int) int32 {
 	if n > math.MaxInt32 {
 		return math.MaxInt32
 	}
-	return int32(n)
+	return int32(n) //nolint:gosec // bounded just above
 }

@@ -57,7 +57,7 @@ func printWelcome(kubeconfig string) {
 	if err != nil {
 		abs = kubeconfig
 	}
-	fmt.Fprintf(os.Stdout, `
+	_, _ = fmt.Fprintf(os.Stdout, `
 Roster is running on a local control plane. In another terminal:
 
   export KUBECONFIG=%s

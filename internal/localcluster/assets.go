@@ -85,7 +85,7 @@ func ClusterConfigured() bool {
 }
 
 // serviceAccountTokenFile is where in-cluster configuration reads its token.
-var serviceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token"
+var serviceAccountTokenFile = "/var/run/secrets/kubernetes.io/serviceaccount/token" //nolint:gosec // a well-known path, not a credential
 
 func inCluster() bool {
 	return os.Getenv("KUBERNETES_SERVICE_HOST") != "" && os.Getenv("KUBERNETES_SERVICE_PORT") != "" && isFile(serviceAccountTokenFile)

@@ -22,7 +22,7 @@ func checkDataDirFree(dataDir string) error {
 	if err != nil {
 		return fmt.Errorf("checking the etcd data directory: %w", err)
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		if errors.Is(err, syscall.EWOULDBLOCK) {
 			return fmt.Errorf("etcd data directory %s is in use by another etcd (is another local Roster running?)", dataDir)

@@ -31,7 +31,7 @@ type childProcess struct {
 // start starts the process in its own process group, with its output going
 // to p.out. On Linux it is killed when this process dies (Pdeathsig).
 func (p *childProcess) start() error {
-	p.cmd = exec.Command(p.path, p.args...)
+	p.cmd = exec.Command(p.path, p.args...) //nolint:gosec // the control-plane binaries and flags Roster chose
 	p.cmd.Stdout = p.out
 	p.cmd.Stderr = p.out
 	p.cmd.SysProcAttr = sysProcAttr()
