@@ -432,6 +432,13 @@ func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (
 		m := a.memberFor(inv, attempt)
 		err := a.Client.Create(ctx, m)
 		if apierrors.IsAlreadyExists(err) {
+			// Taken: by someone else (try the next name), or by a
+			// concurrent completion of this same acceptance (done).
+			existing := &orgsv1alpha1.Member{}
+			if getErr := a.Live.Get(ctx, client.ObjectKeyFromObject(m), existing); getErr == nil &&
+				policy.MemberMatchesEmail(existing, inv.Spec.Email, a.UserPrefix) {
+				name = existing.Name
+			}
 			continue
 		}
 		if err != nil {
