@@ -9,11 +9,14 @@ K8S_VERSION ?= 1.37.2
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
 GOLANGCI_LINT_VERSION ?= v2.15.0
 KUSTOMIZE_VERSION ?= v5.8.1
+HELM_VERSION ?= v3.22.0
 
 LOCALBIN ?= $(CURDIR)/bin
 CONTROLLER_GEN ?= $(LOCALBIN)/controller-gen
 GOLANGCI_LINT ?= $(LOCALBIN)/golangci-lint
 KUSTOMIZE ?= $(LOCALBIN)/kustomize
+HELM ?= $(LOCALBIN)/helm
+CHART ?= charts/roster
 KUBECTL ?= kubectl
 
 # Arguments for `make run`, e.g. make run ARGS="--data-dir=.roster/etcd".
@@ -45,6 +48,7 @@ manifests: controller-gen ## Generate CRDs, RBAC and webhook configurations from
 		output:crd:artifacts:config=config/crd/bases \
 		output:rbac:artifacts:config=config/rbac \
 		output:webhook:artifacts:config=config/webhook
+	$(call chart-files)
 
 .PHONY: generate
 generate: controller-gen ## Generate DeepCopy methods.
@@ -67,7 +71,7 @@ envtest: ## Build the control-plane binaries for tests and local mode (cached af
 	@echo "envtest binaries: $(ENVTEST_ASSETS)"
 
 .PHONY: test
-test: manifests generate vet ## Run every test (unit, policy fuzz corpus, envtest suites, local mode).
+test: manifests generate vet kustomize helm ## Run every test (unit, policy fuzz corpus, envtest suites, local mode).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -timeout=30m -coverprofile=cover.out
 
 .PHONY: fuzz
@@ -77,8 +81,8 @@ fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
 .PHONY: verify
 verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	@git diff --exit-code -- config api || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
-	@test -z "$$(git status --porcelain -- config api)" || { echo "generated files are not committed:"; git status --porcelain -- config api; exit 1; }
+	@git diff --exit-code -- config api $(CHART) || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
+	@test -z "$$(git status --porcelain -- config api $(CHART))" || { echo "generated files are not committed:"; git status --porcelain -- config api $(CHART); exit 1; }
 
 ##@ Build
 
@@ -105,6 +109,22 @@ deploy: manifests kustomize ## Deploy the manager (config/default) into the clus
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 	$(KUSTOMIZE) build config/default | $(KUBECTL) apply --server-side -f -
 
+.PHONY: build-installer
+build-installer: manifests kustomize ## Write dist/install.yaml (config/default: self-managed certificates) and dist/install-cert-manager.yaml, with the image IMG.
+	$(call installer,config/default,dist/install.yaml)
+	$(call installer,config/overlays/cert-manager,dist/install-cert-manager.yaml)
+
+.PHONY: helm-lint
+helm-lint: manifests helm ## Lint the Helm chart, in both certificate modes.
+	$(HELM) lint --strict $(CHART) --namespace roster-system
+	$(HELM) lint --strict $(CHART) --namespace roster-system --set certificates.mode=cert-manager
+
+.PHONY: helm-template
+helm-template: manifests helm ## Render the Helm chart (release roster in roster-system) to dist/helm/roster.yaml.
+	mkdir -p dist/helm
+	$(HELM) template roster $(CHART) --namespace roster-system > dist/helm/roster.yaml
+	@echo "wrote dist/helm/roster.yaml"
+
 .PHONY: undeploy
 undeploy: kustomize ## Remove the manager from the cluster.
 	$(KUSTOMIZE) build config/default | $(KUBECTL) delete --ignore-not-found -f -
@@ -126,8 +146,36 @@ kustomize: $(KUSTOMIZE)
 $(KUSTOMIZE): $(LOCALBIN)
 	$(call go-install-tool,$(KUSTOMIZE),sigs.k8s.io/kustomize/kustomize/v5,$(KUSTOMIZE_VERSION))
 
+.PHONY: helm
+helm: $(HELM)
+$(HELM): $(LOCALBIN)
+	$(call go-install-tool,$(HELM),helm.sh/helm/v3/cmd/helm,$(HELM_VERSION))
+
 $(LOCALBIN):
 	mkdir -p $(LOCALBIN)
+
+# chart-files copies what controller-gen generates into the Helm chart, which
+# renders it from there (test/deploy checks that the copies are current).
+define chart-files
+rm -rf $(CHART)/files/crds $(CHART)/files/rbac $(CHART)/files/webhook $(CHART)/files/prometheus
+mkdir -p $(CHART)/files/crds $(CHART)/files/rbac $(CHART)/files/webhook
+cp config/crd/bases/*.yaml $(CHART)/files/crds/
+cp config/rbac/role.yaml config/rbac/roster_gitops_role.yaml config/rbac/roster_viewer_role.yaml $(CHART)/files/rbac/
+cp config/webhook/manifests.yaml $(CHART)/files/webhook/
+mkdir -p $(CHART)/files/prometheus
+cp config/prometheus/rules.yaml $(CHART)/files/prometheus/
+endef
+
+# installer renders kustomization $(1) with the image IMG into file $(2),
+# through a throw-away overlay so no tracked file changes.
+define installer
+rm -rf dist/.installer && mkdir -p dist/.installer
+printf 'apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../$(1)\n' > dist/.installer/kustomization.yaml
+cd dist/.installer && $(KUSTOMIZE) edit set image ghcr.io/roster-dev/roster=$(IMG)
+$(KUSTOMIZE) build dist/.installer > $(2)
+rm -rf dist/.installer
+@echo "wrote $(2)"
+endef
 
 # go-install-tool installs a pinned tool into bin/ as name-version and links
 # the plain name to it, so a version bump reinstalls.

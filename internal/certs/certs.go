@@ -59,6 +59,10 @@ type Options struct {
 	// CertDir is where the kubelet projects the Secret, the webhook
 	// server's certificate directory.
 	CertDir string
+	// ControllerName names the rotation controller (default cert-rotator);
+	// controller names are unique per process, so tests that run several
+	// managers give each its own.
+	ControllerName string
 }
 
 // CertDir is the webhook server's certificate directory: dir, or
@@ -139,6 +143,7 @@ func (r *Rotation) Add(mgr ctrl.Manager) error {
 		FieldOwner:            FieldOwner,
 		RequireLeaderElection: false,
 		EnableReadinessCheck:  true,
+		ControllerName:        r.opts.ControllerName,
 	})
 	if err != nil {
 		return fmt.Errorf("adding the webhook certificate rotator: %w", err)
