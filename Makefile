@@ -78,6 +78,16 @@ test: manifests generate vet kustomize helm ## Run every test (unit, policy fuzz
 fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
 	go test ./internal/policy/ -run=NONE -fuzz=FuzzDecide -fuzztime=$(or $(FUZZTIME),2m)
 
+# The large run of `make bench`; BENCH_ARGS comes last, so it overrides any
+# of these, e.g. make bench BENCH_ARGS="-orgs=25 -scaling=" (docs/benchmarks.md).
+BENCH_LARGE = -orgs=100 -members=100 -projects=5 -churn-rate=50 -churn-duration=60s \
+	-admission-clients=50 -admission-duration=20s -unrelated-rolebindings=50000 \
+	-scaling=1000,2500,5000,10000 -out=results.json -svg=../../docs/benchmarks-scaling.svg
+
+.PHONY: bench
+bench: ## Run the scale benchmark (test/bench) at 10,000 members with the scaling curve; sizes in BENCH_ARGS.
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/bench/ -run='^TestBench$$' -count=1 -timeout=0 -v -args $(BENCH_LARGE) $(BENCH_ARGS)
+
 .PHONY: verify
 verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails.
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
@@ -89,6 +99,13 @@ verify: manifests generate lint ## Fail when generated files are stale or code i
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and the kubectl plugin into bin/.
 	go build -o $(LOCALBIN)/manager ./cmd/manager
+	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
+
+.PHONY: install-plugin
+install-plugin: $(LOCALBIN) ## Build the kubectl plugin into bin/ (kubectl-roster, plus kubectl_complete-roster for shell completion).
+	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
+	ln -sf kubectl-roster $(LOCALBIN)/kubectl_complete-roster
+	@echo 'Put $(LOCALBIN) on your PATH, e.g. export PATH="$(LOCALBIN):$$PATH", then run: kubectl roster --help'
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager: against the configured cluster, or (no cluster, or LOCAL=1) on its own local control plane.

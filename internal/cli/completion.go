@@ -1,0 +1,134 @@
+package cli
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// Shell completion asks the cluster, as the caller, with a short timeout;
+// when it cannot answer it offers nothing rather than file names.
+
+const completionTimeout = 5 * time.Second
+
+func completionContext(cmd *cobra.Command) (context.Context, context.CancelFunc) {
+	ctx := cmd.Context()
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return context.WithTimeout(ctx, completionTimeout)
+}
+
+func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	cl, err := o.client()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var orgs orgsv1alpha1.OrganizationList
+	if err := cl.List(ctx, &orgs); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, org := range orgs.Items {
+		out = append(out, cobra.CompletionWithDesc(org.Name, org.Spec.DisplayName))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func (o *Options) completeHomeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	cl, err := o.client()
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var orgs orgsv1alpha1.OrganizationList
+	if err := cl.List(ctx, &orgs); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, org := range orgs.Items {
+		out = append(out, cobra.CompletionWithDesc(org.HomeNamespaceName(), "home of "+org.Name))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completionDirectory is the directory of the organization the command
+// would act on, or nil.
+func (o *Options) completionDirectory(cmd *cobra.Command) *directory {
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	org, err := o.organization(ctx)
+	if err != nil {
+		return nil
+	}
+	d, err := o.directory(ctx, org)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+// completeInvitationEmails offers the e-mails of the organization's
+// invitations, pending ones first.
+func (o *Options) completeInvitationEmails(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	d := o.completionDirectory(cmd)
+	if d == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	seen := map[string]bool{}
+	for _, inv := range d.invitations {
+		if key := strings.ToLower(inv.Spec.Email); !seen[key] {
+			seen[key] = true
+			out = append(out, cobra.CompletionWithDesc(inv.Spec.Email, string(inv.Spec.Role)+" "+invitationEntry(&inv, o.now()).Status))
+		}
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeMembers offers the organization's members.
+func (o *Options) completeMembers(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	d := o.completionDirectory(cmd)
+	if d == nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for i := range d.members {
+		out = append(out, cobra.CompletionWithDesc(displayName(&d.members[i]), string(d.members[i].Spec.Role)))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+func completeRoles(_ *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	out := make([]cobra.Completion, len(orgsv1alpha1.Roles))
+	for i, r := range orgsv1alpha1.Roles {
+		out[i] = string(r)
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeInvitees completes the role after "ADDRESS=" in an invite list.
+func completeInvitees(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	i := strings.LastIndex(toComplete, "=")
+	if i < 0 || strings.LastIndex(toComplete, ",") > i {
+		return nil, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+	}
+	var out []cobra.Completion
+	for _, r := range orgsv1alpha1.Roles {
+		out = append(out, toComplete[:i+1]+string(r))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}

@@ -1,0 +1,414 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/mail"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// InvitationName is the name kubectl roster gives the Invitation for
+// email: the same deterministic mapping Roster uses for the Member an
+// accepted invitation creates (invite.MemberName): lower-case, "@" → "-at-",
+// every other character outside a-z0-9 → "-", cut to 48 characters. On a
+// clash with an Invitation for a different address, attempt 1 appends "-"
+// and 6 hex digits of the address's SHA-256, attempt n > 1 appends "-n"
+// after that. Always a DNS label.
+func InvitationName(email string, attempt int) string {
+	return invite.MemberName(email, attempt)
+}
+
+// emailPattern is the CRD's rule for spec.email.
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// validEmail refuses what the API server would refuse, and display-name
+// forms ("Alice <alice@example.com>"), before anything is sent.
+func validEmail(s string) error {
+	n := utf8.RuneCountInString(s)
+	switch {
+	case n < 3 || n > 254:
+		return errors.New("an e-mail address has 3 to 254 characters")
+	case !emailPattern.MatchString(s):
+		return errors.New("not an e-mail address such as alice@example.com")
+	}
+	if a, err := mail.ParseAddress(s); err != nil || a.Address != s || a.Name != "" {
+		return errors.New("not a plain e-mail address such as alice@example.com")
+	}
+	return nil
+}
+
+// parseRole reads a role, case-insensitively.
+func parseRole(s string) (orgsv1alpha1.Role, error) {
+	for _, r := range orgsv1alpha1.Roles {
+		if strings.EqualFold(string(r), strings.TrimSpace(s)) {
+			return r, nil
+		}
+	}
+	return "", fmt.Errorf("unknown role %q: use one of %s", s, roleNames())
+}
+
+func roleNames() string {
+	names := make([]string, len(orgsv1alpha1.Roles))
+	for i, r := range orgsv1alpha1.Roles {
+		names[i] = string(r)
+	}
+	return strings.Join(names, ", ")
+}
+
+// invitee is one address of an invite command with its role.
+type invitee struct {
+	Email string
+	Role  orgsv1alpha1.Role
+}
+
+// parseInvitees reads comma-delimited lists of ADDRESS or ADDRESS=ROLE
+// (any number of arguments); addresses without a role get defaultRole.
+// Every problem is reported, not just the first.
+func parseInvitees(args []string, defaultRole string) ([]invitee, []string) {
+	var def orgsv1alpha1.Role
+	if defaultRole != "" {
+		r, err := parseRole(defaultRole)
+		if err != nil {
+			return nil, []string{"--role: " + err.Error()}
+		}
+		def = r
+	}
+	var out []invitee
+	var problems []string
+	seen := map[string]bool{}
+	for _, arg := range args {
+		for _, entry := range strings.Split(arg, ",") {
+			entry = strings.TrimSpace(entry)
+			if entry == "" {
+				continue
+			}
+			email, roleText, hasRole := strings.Cut(entry, "=")
+			email = strings.TrimSpace(email)
+			if err := validEmail(email); err != nil {
+				problems = append(problems, fmt.Sprintf("%q: %v", email, err))
+				continue
+			}
+			role := def
+			if hasRole {
+				r, err := parseRole(roleText)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("%s: %v", email, err))
+					continue
+				}
+				role = r
+			}
+			if role == "" {
+				problems = append(problems, fmt.Sprintf("%s: no role: write %s=ROLE or pass --role", email, email))
+				continue
+			}
+			key := strings.ToLower(email)
+			if seen[key] {
+				problems = append(problems, fmt.Sprintf("%s: listed more than once", email))
+				continue
+			}
+			seen[key] = true
+			out = append(out, invitee{Email: email, Role: role})
+		}
+	}
+	if len(out) == 0 && len(problems) == 0 {
+		problems = append(problems, "no e-mail addresses given")
+	}
+	return out, problems
+}
+
+// Results of one address in an invite.
+const (
+	ResultInvited     = "invited"
+	ResultWouldInvite = "would-invite"
+	ResultFailed      = "failed"
+)
+
+// InviteReport is what `invite -o json|yaml` prints.
+type InviteReport struct {
+	Kind         string         `json:"kind"`
+	Organization string         `json:"organization"`
+	DryRun       bool           `json:"dryRun,omitempty"`
+	Results      []InviteResult `json:"results"`
+	// Succeeded counts the addresses invited (or, in a dry run, that
+	// would be), Failed the others.
+	Succeeded int `json:"succeeded"`
+	Failed    int `json:"failed"`
+}
+
+// InviteResult is one address's outcome.
+type InviteResult struct {
+	Email      string            `json:"email"`
+	Role       orgsv1alpha1.Role `json:"role"`
+	Result     string            `json:"result"`
+	Invitation string            `json:"invitation,omitempty"`
+	InvitedBy  string            `json:"invitedBy,omitempty"`
+	// Error is the refusal as the server worded it; ExitCode classifies it.
+	Error    string `json:"error,omitempty"`
+	Hint     string `json:"hint,omitempty"`
+	ExitCode int    `json:"exitCode,omitempty"`
+	// Delivery is what --wait saw: sent, not-sent, answered or timeout;
+	// DeliveryMessage says why it was not sent, ExpiresAt until when the
+	// link works.
+	Delivery        string     `json:"delivery,omitempty"`
+	DeliveryMessage string     `json:"deliveryMessage,omitempty"`
+	ExpiresAt       *time.Time `json:"expiresAt,omitempty"`
+}
+
+type inviteOptions struct {
+	role   string
+	dryRun bool
+	wait   time.Duration
+}
+
+func newInviteCommand(o *Options) *cobra.Command {
+	io := &inviteOptions{}
+	cmd := &cobra.Command{
+		Use:   "invite ADDRESS[=ROLE][,ADDRESS[=ROLE]...] ...",
+		Short: "Invite people by e-mail, many at once, each with a role",
+		Long: `Invite people by e-mail: one Invitation each in the organization's home namespace.
+Roster e-mails each invitee a link to accept or decline.
+
+Give addresses as a comma-delimited list (or several arguments), each with its own
+role (ADDRESS=ROLE) or the role of --role. Every address and role is checked before
+anything is sent; a mistake stops the command with nothing created. The server then
+decides each address on its own: one refused (an Admin inviting an Owner, someone
+already a member or already invited) is reported beside the address, and the
+others still go through. With --dry-run the server checks everything (admission
+included) and nothing is created or sent.
+
+With --wait, the command then waits until Roster has sent each invitation (or
+reports why it could not), showing progress on a terminal.
+
+Exit code: 0 when every address was invited; for a single address, the code of
+its failure; for several, 5 when any failed; with --wait, 1 when every address
+was invited but some invitation was not sent in time (Roster keeps trying).`,
+		Example: `  kubectl roster invite frank@example.com,grace@example.com --role Viewer
+  kubectl roster invite frank@example.com=Viewer,grace@example.com=Admin
+  kubectl roster invite "$(paste -sd, new-hires.txt)" --role Contributor --dry-run`,
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf("give at least one e-mail address")
+			}
+			return nil
+		},
+		ValidArgsFunction: completeInvitees,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return o.invite(cmd.Context(), args, io)
+		},
+	}
+	cmd.Flags().StringVar(&io.role, "role", "", "Role for the addresses that do not name one: "+roleNames())
+	cmd.Flags().BoolVar(&io.dryRun, "dry-run", false, "Let the server check every invitation (admission included) without creating or sending any")
+	cmd.Flags().DurationVar(&io.wait, "wait", 0, "Wait up to this long (e.g. 30s) until Roster has sent each invitation; 0 does not wait")
+	_ = cmd.RegisterFlagCompletionFunc("role", completeRoles)
+	return cmd
+}
+
+func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) error {
+	if io.wait < 0 || (io.wait > 0 && io.dryRun) {
+		return usageErrorf("--wait takes a positive duration and does not go with --dry-run")
+	}
+	invitees, problems := parseInvitees(args, io.role)
+	if len(problems) > 0 {
+		for _, p := range problems[:len(problems)-1] {
+			o.note("error: %s", p)
+		}
+		return usageErrorf("%s (nothing was sent)", problems[len(problems)-1])
+	}
+	org, err := o.organization(ctx)
+	if err != nil {
+		return err
+	}
+	cl, _ := o.client()
+	report := InviteReport{Kind: "InviteReport", Organization: org.Name, DryRun: io.dryRun, Results: []InviteResult{}}
+	lines := newInviteLines(o, invitees, io.dryRun)
+	for i, inv := range invitees {
+		o.progress("[%d/%d] %s", i+1, len(invitees), inv.Email)
+		res := o.inviteOne(ctx, cl, org, inv, io.dryRun)
+		o.progressDone()
+		lines.print(res)
+		report.Results = append(report.Results, res)
+		if res.Result == ResultFailed {
+			report.Failed++
+		} else {
+			report.Succeeded++
+		}
+	}
+	if !o.structured() {
+		o.say(report.summary())
+	}
+	unsent := 0
+	if io.wait > 0 {
+		unsent = o.waitInvitations(ctx, cl, org, &report, io.wait)
+	}
+	if o.structured() {
+		if err := o.printData(report); err != nil {
+			return err
+		}
+	}
+	if report.Failed == 0 {
+		if unsent > 0 {
+			return reported(fmt.Errorf("%d invitations not sent", unsent), ExitError)
+		}
+		return nil
+	}
+	code := ExitPartial
+	if len(report.Results) == 1 {
+		code = report.Results[0].ExitCode
+	}
+	return reported(fmt.Errorf("%d of %d invitations failed", report.Failed, len(report.Results)), code)
+}
+
+// waitInvitations waits for the delivery of the invitations created, and
+// returns how many were not sent.
+func (o *Options) waitInvitations(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization, report *InviteReport, wait time.Duration) int {
+	var ds []*delivery
+	var idx []int
+	for i, res := range report.Results {
+		if res.Result == ResultInvited {
+			ds = append(ds, &delivery{key: client.ObjectKey{Namespace: org.HomeNamespaceName(), Name: res.Invitation}})
+			idx = append(idx, i)
+		}
+	}
+	o.waitDelivered(ctx, cl, ds, wait)
+	unsent := 0
+	for j, d := range ds {
+		res := &report.Results[idx[j]]
+		res.Delivery, res.DeliveryMessage, res.ExpiresAt = d.Result, d.Message, d.ExpiresAt
+		if d.Result == DeliveryFailed || d.Result == DeliveryTimeout {
+			unsent++
+		}
+		o.say(d.line(res.Email))
+	}
+	return unsent
+}
+
+// inviteOne creates one Invitation (or dry-runs it), trying the next name
+// when an Invitation for another address holds the first.
+func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization, in invitee, dryRun bool) InviteResult {
+	res := InviteResult{Email: in.Email, Role: in.Role}
+	var opts []client.CreateOption
+	if dryRun {
+		opts = append(opts, client.DryRunAll)
+	}
+	for attempt := 0; attempt < 5; attempt++ {
+		inv := &orgsv1alpha1.Invitation{
+			ObjectMeta: metav1.ObjectMeta{Namespace: org.HomeNamespaceName(), Name: InvitationName(in.Email, attempt)},
+			Spec:       orgsv1alpha1.InvitationSpec{Email: in.Email, Role: in.Role},
+		}
+		err := cl.Create(ctx, inv, opts...)
+		if err == nil {
+			res.Result, res.Invitation = ResultInvited, inv.Name
+			if dryRun {
+				res.Result = ResultWouldInvite
+			}
+			res.InvitedBy = inv.Annotations[orgsv1alpha1.InvitedByAnnotation]
+			return res
+		}
+		if apierrors.IsAlreadyExists(err) {
+			existing := &orgsv1alpha1.Invitation{}
+			if getErr := cl.Get(ctx, client.ObjectKeyFromObject(inv), existing); getErr == nil && !policy.SameUser(existing.Spec.Email, in.Email) {
+				continue // another address maps to this name: try the next one
+			} else if getErr == nil {
+				err = withHint(err, fmt.Sprintf("an earlier invitation for %s is still there (phase %s): `kubectl roster resend %s` sends it again, `kubectl roster revoke %s` removes it",
+					in.Email, orNone(string(existing.Status.Phase)), in.Email, in.Email))
+			}
+		}
+		return failed(res, err, inviteHint(err, org.Name))
+	}
+	return failed(res, fmt.Errorf("no free Invitation name for %s", in.Email), "")
+}
+
+func failed(res InviteResult, err error, hint string) InviteResult {
+	res.Result = ResultFailed
+	res.Error = errorMessage(err)
+	res.Hint = hintOf(err)
+	if res.Hint == "" {
+		res.Hint = hint
+	}
+	if res.Hint == "" {
+		res.Hint = connectionHint(err)
+	}
+	res.ExitCode = ExitCode(err)
+	return res
+}
+
+// inviteHint explains an RBAC refusal (the webhook's refusals explain
+// themselves).
+func inviteHint(err error, org string) string {
+	if apierrors.IsForbidden(err) && !fromWebhook(err) {
+		return fmt.Sprintf("only Owners and Admins of organization %s may invite; `kubectl roster can-i --org %s` shows what you may do", org, org)
+	}
+	return ""
+}
+
+// fromWebhook reports whether err is a refusal by an admission webhook
+// (which words its own fix) rather than by RBAC.
+func fromWebhook(err error) bool {
+	return strings.Contains(err.Error(), "admission webhook")
+}
+
+// inviteLines prints one aligned line per address as each is done.
+type inviteLines struct {
+	o              *Options
+	emailW, roleW  int
+	dryRun, silent bool
+}
+
+func newInviteLines(o *Options, invitees []invitee, dryRun bool) *inviteLines {
+	l := &inviteLines{o: o, dryRun: dryRun, silent: o.structured()}
+	for _, in := range invitees {
+		l.emailW = max(l.emailW, utf8.RuneCountInString(in.Email))
+		l.roleW = max(l.roleW, len(in.Role))
+	}
+	return l
+}
+
+func (l *inviteLines) print(r InviteResult) {
+	if l.silent {
+		return
+	}
+	l.o.say(inviteLine(r, l.emailW, l.roleW, l.o.colour))
+}
+
+// inviteLine is one address's line: RESULT  ADDRESS  ROLE  DETAIL.
+func inviteLine(r InviteResult, emailW, roleW int, colour bool) string {
+	word, st := "invited", green
+	detail := "invitation/" + r.Invitation
+	switch r.Result {
+	case ResultWouldInvite:
+		word, st = "would send", green
+		detail = fmt.Sprintf("invitation/%s from %s", r.Invitation, orNone(r.InvitedBy))
+	case ResultFailed:
+		word, st = "failed", red
+		detail = r.Error
+		if r.Hint != "" {
+			detail += "\n" + strings.Repeat(" ", 12) + "hint: " + strings.ReplaceAll(r.Hint, "\n", "\n"+strings.Repeat(" ", 12)+"hint: ")
+		}
+	}
+	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) }
+	return paint(pad(word, 10), st, colour) + "  " + pad(r.Email, emailW) + "  " + pad(string(r.Role), roleW) + "  " + detail
+}
+
+func (r InviteReport) summary() string {
+	total := len(r.Results)
+	if r.DryRun {
+		return fmt.Sprintf("Dry run: %d of %d would be invited to %s, %d refused; nothing was created or sent.", r.Succeeded, total, r.Organization, r.Failed)
+	}
+	if r.Failed == 0 {
+		return fmt.Sprintf("%d of %d invited to %s; Roster e-mails each a link to accept.", r.Succeeded, total, r.Organization)
+	}
+	return fmt.Sprintf("%d of %d invited to %s, %d failed.", r.Succeeded, total, r.Organization, r.Failed)
+}
