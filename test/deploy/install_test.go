@@ -6,7 +6,9 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,7 +17,9 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +35,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/metrics"
 )
 
 // installer is the field manager of the install: a GitOps tool or kubectl
@@ -210,10 +215,10 @@ func expectCertificateRotation(ctx context.Context, env *envtest.Environment, cf
 	}}, cfg)
 	Expect(err).NotTo(HaveOccurred())
 
-	port := freePort()
+	port, metricsPort := freePort(), freePort()
 	mgrCtx, stop := context.WithCancel(ctx)
 	mgr, err := manager.New(mgrCtx, user.Config(), manager.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
+		MetricsAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(metricsPort)), ProbeAddr: "0",
 		EnableWebhooks:   true,
 		Webhook:          webhook.Options{Host: "127.0.0.1", Port: port, CertDir: opts.CertDir},
 		ManagerNamespace: installNamespace,
@@ -261,6 +266,62 @@ func expectCertificateRotation(ctx context.Context, env *envtest.Environment, cf
 		_ = conn.Close()
 	}).Should(Succeed())
 	Expect(mgr.GetWebhookServer().StartedChecker()(nil)).To(Succeed())
+
+	By("the metrics endpoint serves an account bound to roster-metrics-reader, and no one else")
+	expectSecuredMetrics(ctx, admin, metricsPort)
+}
+
+// expectSecuredMetrics scrapes the metrics endpoint with service account
+// tokens, as Prometheus does: served to an account bound to the installed
+// metrics-reader ClusterRole, refused to another. The manager checks tokens
+// and bindings with the installed metrics-auth RBAC. (The endpoint caches a
+// refusal for 30 seconds, hence two accounts rather than one bound late.)
+func expectSecuredMetrics(ctx context.Context, admin client.Client, port int) {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "monitoring"}}
+	Expect(admin.Create(ctx, ns)).To(Succeed())
+	token := func(name string) string {
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: ns.Name, Name: name}}
+		Expect(admin.Create(ctx, sa)).To(Succeed())
+		tr := &authenticationv1.TokenRequest{}
+		Expect(admin.SubResource("token").Create(ctx, sa, tr)).To(Succeed())
+		return tr.Status.Token
+	}
+	prometheus, stranger := token("prometheus"), token("stranger")
+	Expect(admin.Create(ctx, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "prometheus-roster-metrics"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-metrics-reader"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ns.Name, Name: "prometheus"}},
+	})).To(Succeed())
+
+	scrape := func(token string) (int, string, error) {
+		transport := &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}} //nolint:gosec // the endpoint's certificate is self-signed, like the ServiceMonitor says
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "https://"+net.JoinHostPort("127.0.0.1", strconv.Itoa(port))+"/metrics", nil)
+		if err != nil {
+			return 0, "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := (&http.Client{Transport: transport, Timeout: 10 * time.Second}).Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer func() { _ = resp.Body.Close() }()
+		body, err := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(body), err
+	}
+	Eventually(func(g Gomega) {
+		code, body, err := scrape(prometheus)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(code).To(Equal(http.StatusOK))
+		g.Expect(body).To(ContainSubstring(metrics.CollectErrorsName))
+		g.Expect(body).To(ContainSubstring("controller_runtime_"))
+	}).Should(Succeed())
+	code, _, err := scrape(stranger)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(code).To(Equal(http.StatusForbidden))
+	code, _, err = scrape("not-a-token")
+	Expect(err).NotTo(HaveOccurred())
+	Expect(code).NotTo(Equal(http.StatusOK), "served without a valid token")
 }
 
 // rotations numbers the rotation controllers of this process.
