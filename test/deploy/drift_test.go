@@ -20,8 +20,10 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/metrics"
 	"github.com/roster-dev/roster/internal/testenv"
 	"github.com/roster-dev/roster/test/argocd"
 )
@@ -184,6 +186,41 @@ var _ = Describe("GitOps: config/samples applied as Flux applies it", Ordered, C
 			live := get(Default, env.Admin, o)
 			Expect(live.GetAnnotations()).To(HaveKeyWithValue(orgsv1alpha1.InvitedByAnnotation, gitopsUser))
 		}
+	})
+
+	It("counts it in the metrics: admission decisions, and the organization's members and owners", func() {
+		value := func(g Gomega, name string, labels map[string]string) float64 {
+			families, err := ctrlmetrics.Registry.Gather()
+			g.Expect(err).NotTo(HaveOccurred())
+			for _, f := range families {
+				if f.GetName() != name {
+					continue
+				}
+			next:
+				for _, m := range f.GetMetric() {
+					have := map[string]string{}
+					for _, l := range m.GetLabel() {
+						have[l.GetName()] = l.GetValue()
+					}
+					for k, v := range labels {
+						if have[k] != v {
+							continue next
+						}
+					}
+					if m.GetCounter() != nil {
+						return m.GetCounter().GetValue()
+					}
+					return m.GetGauge().GetValue()
+				}
+			}
+			return -1
+		}
+		Eventually(func(g Gomega) {
+			g.Expect(value(g, metrics.WebhookDecisionsName, map[string]string{"kind": "Member", "result": "allowed"})).To(BeNumerically(">=", 1))
+			g.Expect(value(g, metrics.OrganizationOwnersName, map[string]string{"organization": "acme"})).To(BeEquivalentTo(2))
+			g.Expect(value(g, metrics.OrganizationMembersName, map[string]string{"organization": "acme", "role": "ViewerNoSecrets"})).To(BeEquivalentTo(2))
+			g.Expect(value(g, metrics.OrganizationReadyName, map[string]string{"organization": "acme"})).To(BeEquivalentTo(1))
+		}).Should(Succeed())
 	})
 
 	It("shows healthy in Argo CD", func() {
