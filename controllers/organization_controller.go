@@ -5,6 +5,7 @@ package controllers
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -75,11 +76,14 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !org.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.reconcileDelete(ctx, org)
+		return requeueOnConflict(ctx, r.reconcileDelete(ctx, org))
 	}
+	// A patch, not an update: an update would re-encode the whole spec
+	// (168h becomes 168h0m0s), which GitOps tools see as drift.
+	patch := client.MergeFromWithOptions(org.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if controllerutil.AddFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
-		// The update triggers the next reconcile.
-		return requeueOnConflict(ctx, r.Client.Update(ctx, org))
+		// The patch triggers the next reconcile.
+		return requeueOnConflict(ctx, r.Client.Patch(ctx, org, patch))
 	}
 	return requeueOnConflict(ctx, r.reconcileNormal(ctx, org))
 }
@@ -91,11 +95,27 @@ const conflictRetry = 50 * time.Millisecond
 // logging it as an error: a conflict is how the commit point refuses a
 // decision taken on an old view, and the retry reads a newer one.
 func requeueOnConflict(ctx context.Context, err error) (ctrl.Result, error) {
-	if err != nil && apierrors.IsConflict(err) {
+	if err != nil && isConflict(err) {
 		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
 		return ctrl.Result{RequeueAfter: conflictRetry}, nil
 	}
 	return ctrl.Result{}, err
+}
+
+// isConflict reports a conflict, or an aggregate of nothing but conflicts
+// (reconcileNormal aggregates the errors of its steps, and
+// apierrors.IsConflict does not look inside an aggregate).
+func isConflict(err error) bool {
+	var agg kerrors.Aggregate
+	if errors.As(err, &agg) {
+		for _, e := range agg.Errors() {
+			if !isConflict(e) {
+				return false
+			}
+		}
+		return len(agg.Errors()) > 0
+	}
+	return apierrors.IsConflict(err)
 }
 
 func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {
@@ -375,8 +395,9 @@ func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv
 	case err != nil && !apierrors.IsNotFound(err):
 		return fmt.Errorf("reading home namespace %q: %w", home, err)
 	}
+	patch := client.MergeFromWithOptions(org.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	controllerutil.RemoveFinalizer(org, orgsv1alpha1.OrganizationFinalizer)
-	return client.IgnoreNotFound(r.Client.Update(ctx, org))
+	return client.IgnoreNotFound(r.Client.Patch(ctx, org, patch))
 }
 
 // releaseMembers removes the last-owner hold from every Member in namespace.

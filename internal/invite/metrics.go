@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -67,7 +68,9 @@ func (c *phaseCollector) Collect(ch chan<- prometheus.Metric) {
 	defer cancel()
 	var list orgsv1alpha1.InvitationList
 	if err := (*r).List(ctx, &list); err != nil {
-		ch <- prometheus.NewInvalidMetric(phasesDesc, err)
+		// An invalid metric would fail the whole scrape and hide every
+		// other metric: skip this one and say why in the log.
+		ctrllog.Log.WithName("metrics").Error(err, "reading invitations for roster_invitations")
 		return
 	}
 	counts := map[orgsv1alpha1.InvitationPhase]int{}
