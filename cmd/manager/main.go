@@ -37,6 +37,7 @@ type options struct {
 	managerNamespace  string
 	apiQPS            float64
 	apiBurst          int
+	orgWorkers        int
 	listOrganizations bool
 
 	local         bool
@@ -58,8 +59,9 @@ func main() {
 	flag.StringVar(&o.userPrefix, "user-prefix", "", "Put before an e-mail when an accepted invitation becomes a Member's spec.user, to match the authenticator's usernames (e.g. oidc:).")
 	flag.StringVar(&o.managerNamespace, "manager-namespace", envOr("POD_NAMESPACE", "roster-system"), "The manager's own namespace, which is never a project namespace.")
 	flag.BoolVar(&o.listOrganizations, "members-list-organizations", true, "Let every member of an organization list and watch Organizations (names and status), so `kubectl roster orgs` works. Turn off where organization names are private.")
-	flag.Float64Var(&o.apiQPS, "kube-api-qps", 50, "Requests per second the manager may send to the API server (admission's SubjectAccessReviews are not limited by it).")
-	flag.IntVar(&o.apiBurst, "kube-api-burst", 100, "Burst of requests the manager may send to the API server.")
+	flag.Float64Var(&o.apiQPS, "kube-api-qps", manager.DefaultQPS, "Requests per second the manager may send to the API server, per resource type (admission's SubjectAccessReviews are not limited by it).")
+	flag.IntVar(&o.apiBurst, "kube-api-burst", manager.DefaultBurst, "Burst of requests the manager may send to the API server, per resource type.")
+	flag.IntVar(&o.orgWorkers, "organization-workers", manager.DefaultOrganizationWorkers, "Organizations reconciled at once (one organization is never reconciled twice at once).")
 	flag.BoolVar(&o.local, "local", false, "Start a local control plane (etcd, kube-apiserver, kube-controller-manager) and run against it. The default when no cluster is configured.")
 	flag.StringVar(&o.dataDir, "data-dir", "", "Local mode: keep etcd's data in this directory between runs (default: a temporary directory).")
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
@@ -126,6 +128,8 @@ func run(o options) error {
 		QPS:               float32(o.apiQPS),
 		Burst:             o.apiBurst,
 		Invitations:       invitations,
+
+		OrganizationWorkers: o.orgWorkers,
 
 		// The lease lives in the manager's own namespace, in a cluster
 		// (POD_NAMESPACE) and outside one, where controller-runtime has no

@@ -18,6 +18,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	ctrlconfig "sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -57,7 +58,8 @@ type Options struct {
 	ListOrganizations bool
 	// QPS and Burst limit the manager's own API requests (client-go's
 	// defaults, 5 and 10, are too low for an operator that writes RBAC for
-	// many organizations). Zero keeps what the rest.Config says, or 50/100.
+	// many organizations). Zero keeps what the rest.Config says, or
+	// DefaultQPS and DefaultBurst.
 	QPS   float32
 	Burst int
 	// Controllers runs the controllers. Off, only the webhooks serve: the
@@ -71,7 +73,35 @@ type Options struct {
 	// serving certificate itself (--webhook-cert-mode=self-managed);
 	// nil reads it from Webhook.CertDir (cert-manager, envtest, local mode).
 	CertRotation *certs.Options
+	// SkipControllerNameValidation lets a process start the manager more
+	// than once (the benchmark restarts it); controller-runtime refuses a
+	// second controller of the same name otherwise.
+	SkipControllerNameValidation bool
+	// OrganizationWorkers is how many organizations are reconciled at once
+	// (one organization is never reconciled twice at once). Zero means one,
+	// controller-runtime's default, which the test suites run with;
+	// cmd/manager passes DefaultOrganizationWorkers.
+	OrganizationWorkers int
 }
+
+// DefaultOrganizationWorkers is cmd/manager's --organization-workers: with
+// one worker, every organization waits for the API round trips of all the
+// others (docs/benchmarks.md).
+const DefaultOrganizationWorkers = 4
+
+// DefaultQPS and DefaultBurst are the manager's client-side rate limit
+// unless set. client-go gives every resource type its own limiter, so at
+// 50 per second writing 10,000 Members' statuses alone took 200 s
+// (docs/benchmarks.md). The limit stays only as a guard against a hot
+// loop: the workers bound how many requests are in flight, and API
+// priority and fairness protects the API server.
+const (
+	DefaultQPS   = 1000
+	DefaultBurst = 2000
+)
+
+// organizationKind keys the Organization controller's concurrency.
+var organizationKind = orgsv1alpha1.GroupVersion.WithKind("Organization").GroupKind().String()
 
 // New builds the manager and registers everything Roster runs.
 func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error) {
@@ -79,7 +109,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 	if o.QPS != 0 {
 		cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	} else if cfg.QPS == 0 {
-		cfg.QPS, cfg.Burst = 50, 100
+		cfg.QPS, cfg.Burst = DefaultQPS, DefaultBurst
 	}
 	webhookServer, rotation, err := newWebhookServer(o)
 	if err != nil {
@@ -99,6 +129,10 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 		LeaderElectionID:        "roster.orgs.roster.dev",
 		LeaderElectionNamespace: o.LeaderElectionNamespace,
 		Cache:                   cacheOptions(),
+		Controller: ctrlconfig.Controller{
+			SkipNameValidation:   &o.SkipControllerNameValidation,
+			GroupKindConcurrency: map[string]int{organizationKind: max(o.OrganizationWorkers, 1)},
+		},
 	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
@@ -157,14 +191,19 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 }
 
 // cacheOptions scopes the RBAC caches to Roster's own objects, so the
-// RoleBindings of a large cluster cost the manager no memory.
+// RoleBindings of a large cluster cost the manager no memory, and drops
+// managedFields from everything cached: nothing reads them, and they are
+// a large share of every Member's size and of every copy a List makes.
 func cacheOptions() cache.Options {
 	ours := cache.ByObject{Label: labels.SelectorFromSet(labels.Set{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})}
-	return cache.Options{ByObject: map[client.Object]cache.ByObject{
-		&rbacv1.RoleBinding{}:        ours,
-		&rbacv1.ClusterRole{}:        ours,
-		&rbacv1.ClusterRoleBinding{}: ours,
-	}}
+	return cache.Options{
+		DefaultTransform: cache.TransformStripManagedFields(),
+		ByObject: map[client.Object]cache.ByObject{
+			&rbacv1.RoleBinding{}:        ours,
+			&rbacv1.ClusterRole{}:        ours,
+			&rbacv1.ClusterRoleBinding{}: ours,
+		},
+	}
 }
 
 // newWebhookServer builds the webhook server; with self-managed

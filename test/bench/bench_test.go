@@ -1,0 +1,106 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zapcore"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/roster-dev/roster/internal/testenv"
+)
+
+func init() {
+	// The manager's errors only: the figures are the output.
+	ctrl.SetLogger(zap.New(zap.WriteTo(os.Stderr), zap.Level(zapcore.ErrorLevel)))
+}
+
+// The defaults are the small run `make test` executes as a smoke test;
+// `make bench` passes the large sizes (see docs/benchmarks.md).
+var (
+	orgsFlag      = flag.Int("orgs", 4, "organizations")
+	membersFlag   = flag.Int("members", 10, "Members per organization")
+	projectsFlag  = flag.Int("projects", 2, "project namespaces per organization")
+	churnRate     = flag.Float64("churn-rate", 10, "churn: changes per second")
+	churnDuration = flag.Duration("churn-duration", 2*time.Second, "churn: how long")
+	admClients    = flag.Int("admission-clients", 10, "admission: concurrent clients")
+	admDuration   = flag.Duration("admission-duration", time.Second, "admission: how long")
+	unrelatedRBs  = flag.Int("unrelated-rolebindings", 500, "memory: RoleBindings that are not Roster's to add")
+	plainFlag     = flag.Bool("plain", true, "run the plain-client lower bound on a second control plane")
+	scalingFlag   = flag.String("scaling", "", "scaling curve: comma-separated member totals, e.g. 1000,2500,5000,10000")
+	scalingPlain  = flag.Bool("scaling-plain", false, "run the plain-client lower bound at every scaling point")
+	outFlag       = flag.String("out", "", "write the results as JSON to this file")
+	svgFlag       = flag.String("svg", "", "write the scaling curve as SVG to this file")
+	heapProfile   = flag.String("heapprofile", "", "write a heap profile of the converged main run to this file")
+	cpuProfile    = flag.String("cpuprofile-file", "", "write a CPU profile of the phase -cpuprofile-phase to this file")
+	cpuPhase      = flag.String("cpuprofile-phase", "", "phase to profile: converge, churn, admission, …")
+	fromFlag      = flag.String("from", "", "do not run: read results from this JSON file and write -svg and the summary")
+	qpsFlag       = flag.Float64("qps", 0, "manager client-side QPS (-1: no limit; 0: cmd/manager's default)")
+	burstFlag     = flag.Int("burst", 0, "manager client-side burst (with -qps)")
+	workersFlag   = flag.Int("workers", 0, "organizations reconciled at once (0: manager's default)")
+)
+
+// TestBench runs the scale and performance workloads (docs/benchmarks.md).
+// It checks correctness only: everything converges to exactly the RBAC
+// access.Render gives, the counts are right, every churn change and
+// admission request succeeds. The figures are printed, never judged.
+func TestBench(t *testing.T) {
+	var (
+		res *Results
+		err error
+	)
+	if *fromFlag != "" {
+		if res, err = ReadResults(*fromFlag); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		o := Options{
+			Sizes:                 Sizes{Orgs: *orgsFlag, Members: *membersFlag, Projects: *projectsFlag},
+			Settings:              Settings{QPS: float32(*qpsFlag), Burst: *burstFlag, Workers: *workersFlag},
+			ChurnRate:             *churnRate,
+			ChurnDuration:         *churnDuration,
+			AdmissionClients:      *admClients,
+			AdmissionDuration:     *admDuration,
+			UnrelatedRoleBindings: *unrelatedRBs,
+			Plain:                 *plainFlag,
+			ScalingPlain:          *scalingPlain,
+			HeapProfile:           *heapProfile,
+			CPUProfile:            *cpuProfile,
+			CPUProfilePhase:       *cpuPhase,
+		}
+		if *scalingFlag != "" {
+			for _, f := range strings.Split(*scalingFlag, ",") {
+				n, err := strconv.Atoi(strings.TrimSpace(f))
+				if err != nil {
+					t.Fatalf("-scaling: %v", err)
+				}
+				o.Scaling = append(o.Scaling, n)
+			}
+		}
+		res, err = Run(context.Background(), o)
+		if errors.Is(err, testenv.ErrNoAssets) {
+			t.Skip(err.Error())
+		}
+		if res != nil && *outFlag != "" {
+			if werr := res.WriteJSON(*outFlag); werr != nil {
+				t.Error(werr)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Log("\n" + res.Summary())
+	if *svgFlag != "" && len(res.Scaling) > 0 {
+		if err := WriteScalingSVG(*svgFlag, res); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

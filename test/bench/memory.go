@@ -1,0 +1,146 @@
+package bench
+
+import (
+	"bufio"
+	"bytes"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+)
+
+// Mem is a memory reading of this process (the manager runs in it, next to
+// the workloads' clients and the tracker) and of the control plane's
+// processes, after a forced GC.
+type Mem struct {
+	// HeapInuseMiB and HeapAllocMiB are runtime.MemStats after GC.
+	HeapInuseMiB float64 `json:"heapInuseMiB"`
+	HeapAllocMiB float64 `json:"heapAllocMiB"`
+	// RSSMiB is this process's VmRSS after debug.FreeOSMemory.
+	RSSMiB     float64 `json:"rssMiB"`
+	Goroutines int     `json:"goroutines"`
+	// ControlPlaneRSSMiB is VmRSS of etcd, kube-apiserver and
+	// kube-controller-manager, by name.
+	ControlPlaneRSSMiB map[string]float64 `json:"controlPlaneRSSMiB,omitempty"`
+}
+
+// MeasureMem forces a GC, returns freed memory to the OS and reads.
+func MeasureMem() Mem {
+	debug.FreeOSMemory()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	m := Mem{
+		HeapInuseMiB: mib(ms.HeapInuse),
+		HeapAllocMiB: mib(ms.HeapAlloc),
+		RSSMiB:       float64(statusKiB("/proc/self/status", "VmRSS")) / 1024,
+		Goroutines:   runtime.NumGoroutine(),
+	}
+	m.ControlPlaneRSSMiB = controlPlaneRSS()
+	return m
+}
+
+func mib(b uint64) float64 { return float64(b) / (1 << 20) }
+
+// statusKiB reads a "Key:  123 kB" line of a /proc status file.
+func statusKiB(path, key string) int64 {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
+			f := strings.Fields(v)
+			if len(f) > 0 {
+				n, _ := strconv.ParseInt(f[0], 10, 64)
+				return n
+			}
+		}
+	}
+	return 0
+}
+
+// controlPlaneRSS finds this process's etcd, kube-apiserver and
+// kube-controller-manager children.
+func controlPlaneRSS() map[string]float64 {
+	self := strconv.Itoa(os.Getpid())
+	dirs, _ := filepath.Glob("/proc/[0-9]*")
+	out := map[string]float64{}
+	for _, d := range dirs {
+		stat, err := os.ReadFile(filepath.Join(d, "stat"))
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ...
+		s := string(stat)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) < 2 || f[1] != self {
+			continue
+		}
+		comm, _ := os.ReadFile(filepath.Join(d, "comm"))
+		name := strings.TrimSpace(string(comm))
+		switch name {
+		case "etcd", "kube-apiserver", "kube-controller":
+		default:
+			continue
+		}
+		out[name] += float64(statusKiB(filepath.Join(d, "status"), "VmRSS")) / 1024
+	}
+	return out
+}
+
+// reconciles is controller-runtime's reconcile_total of the organization
+// controller (all results), summed over the managers this process ran.
+func reconciles() int64 {
+	return int64(metricSum("controller_runtime_reconcile_total", map[string]string{"controller": "organization"}))
+}
+
+// queueDepth is the organization controller's work queue depth.
+func queueDepth() float64 {
+	return metricSum("workqueue_depth", map[string]string{"name": "organization"})
+}
+
+// metricSum sums a counter or gauge from controller-runtime's registry
+// over the series matching match.
+func metricSum(name string, match map[string]string) float64 {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0
+	}
+	var sum float64
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for k, v := range match {
+				found := false
+				for _, l := range m.GetLabel() {
+					if l.GetName() == k && l.GetValue() == v {
+						found = true
+					}
+				}
+				if !found {
+					continue series
+				}
+			}
+			switch {
+			case m.GetCounter() != nil:
+				sum += m.GetCounter().GetValue()
+			case m.GetGauge() != nil:
+				sum += m.GetGauge().GetValue()
+			}
+		}
+	}
+	return sum
+}
