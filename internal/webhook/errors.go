@@ -13,20 +13,26 @@ import (
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-// respond turns a policy decision into the validator's result: Forbidden
-// for authority and invariants, Invalid for a bad field value.
+// respond turns a policy decision about a Roster object into the
+// validator's result: Forbidden for authority and invariants, Invalid for a
+// bad field value.
 func respond(kind, resource, name string, d policy.Decision) (admission.Warnings, error) {
+	return respondFor(orgsv1alpha1.GroupVersion.Group, kind, resource, name, d)
+}
+
+// respondFor is respond for an object of any API group.
+func respondFor(group, kind, resource, name string, d policy.Decision) (admission.Warnings, error) {
 	warnings := admission.Warnings(d.Warnings)
 	metrics.RecordWebhookDecision(kind, string(d.Code), len(d.Warnings))
 	switch d.Code {
 	case policy.Allowed:
 		return warnings, nil
 	case policy.Invalid:
-		gk := schema.GroupKind{Group: orgsv1alpha1.GroupVersion.Group, Kind: kind}
+		gk := schema.GroupKind{Group: group, Kind: kind}
 		path := field.NewPath(d.Field)
 		return warnings, apierrors.NewInvalid(gk, name, field.ErrorList{field.Forbidden(path, d.Message)})
 	default:
-		gr := schema.GroupResource{Group: orgsv1alpha1.GroupVersion.Group, Resource: resource}
+		gr := schema.GroupResource{Group: group, Resource: resource}
 		return warnings, apierrors.NewForbidden(gr, name, errors.New(d.Message))
 	}
 }

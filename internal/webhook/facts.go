@@ -81,6 +81,31 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 	}, nil
 }
 
+// decideInHome gathers the facts about a request for obj, a Member or an
+// Invitation in an organization's home namespace: who asks, the membership
+// snapshot, and whether they hold verb on the organization. Then decide
+// answers, and the answer becomes the admission response.
+func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resource, verb string,
+	decide func(policy.Requester, policy.Authority, policy.Snapshot) policy.Decision) (admission.Warnings, error) {
+	user, who, err := requester(ctx)
+	if err != nil {
+		return nil, err
+	}
+	snapshot, err := f.snapshot(ctx, obj.GetNamespace())
+	if err != nil {
+		return nil, err
+	}
+	var org string
+	if snapshot.Organization != nil {
+		org = snapshot.Organization.Name
+	}
+	authority, err := f.authority(ctx, user, org, verb)
+	if err != nil {
+		return nil, err
+	}
+	return respond(kind, resource, obj.GetName(), decide(who, authority, snapshot))
+}
+
 // authority asks the API server whether user holds verb on organizations/<org>.
 // Only the verb the operation needs is asked about: one review per request.
 func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (policy.Authority, error) {

@@ -37,24 +37,10 @@ func (v *InvitationValidator) decide(ctx context.Context, op policy.Operation, o
 	if obj == nil {
 		obj = old
 	}
-	user, who, err := requester(ctx)
-	if err != nil {
-		return nil, err
-	}
-	snapshot, err := v.facts.snapshot(ctx, obj.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	var orgName string
-	if snapshot.Organization != nil {
-		orgName = snapshot.Organization.Name
-	}
-	authority, err := v.facts.authority(ctx, user, orgName, policy.InvitationVerb(op, old, inv))
-	if err != nil {
-		return nil, err
-	}
-	decision := policy.DecideInvitation(policy.InvitationRequest{
-		Op: op, Old: old, New: inv, Requester: who, Authority: authority, Snapshot: snapshot,
-	})
-	return respond("Invitation", "invitations", obj.Name, decision)
+	return v.facts.decideInHome(ctx, obj, "Invitation", "invitations", policy.InvitationVerb(op, old, inv),
+		func(who policy.Requester, authority policy.Authority, snapshot policy.Snapshot) policy.Decision {
+			return policy.DecideInvitation(policy.InvitationRequest{
+				Op: op, Old: old, New: inv, Requester: who, Authority: authority, Snapshot: snapshot,
+			})
+		})
 }

@@ -37,24 +37,10 @@ func (v *MemberValidator) decide(ctx context.Context, op policy.Operation, old, 
 	if obj == nil {
 		obj = old
 	}
-	user, who, err := requester(ctx)
-	if err != nil {
-		return nil, err
-	}
-	snapshot, err := v.facts.snapshot(ctx, obj.Namespace)
-	if err != nil {
-		return nil, err
-	}
-	var orgName string
-	if snapshot.Organization != nil {
-		orgName = snapshot.Organization.Name
-	}
-	authority, err := v.facts.authority(ctx, user, orgName, policy.MemberVerb(op, old, m))
-	if err != nil {
-		return nil, err
-	}
-	decision := policy.DecideMember(policy.MemberRequest{
-		Op: op, Old: old, New: m, Requester: who, Authority: authority, Snapshot: snapshot,
-	})
-	return respond("Member", "members", obj.Name, decision)
+	return v.facts.decideInHome(ctx, obj, "Member", "members", policy.MemberVerb(op, old, m),
+		func(who policy.Requester, authority policy.Authority, snapshot policy.Snapshot) policy.Decision {
+			return policy.DecideMember(policy.MemberRequest{
+				Op: op, Old: old, New: m, Requester: who, Authority: authority, Snapshot: snapshot,
+			})
+		})
 }

@@ -70,7 +70,7 @@ func (v *NamespaceGuard) decide(ctx context.Context, old, ns *corev1.Namespace) 
 			return nil, err
 		}
 	}
-	return respond("Namespace", "namespaces", ns.Name, policy.DecideProjectAttach(r))
+	return respondFor(corev1.GroupName, "Namespace", "namespaces", ns.Name, policy.DecideProjectAttach(r))
 }
 
 // homeOf names the organization whose home ns is, by label or by claim.
