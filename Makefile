@@ -78,6 +78,12 @@ test: manifests generate vet kustomize helm ## Run every test (unit, policy fuzz
 fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
 	go test ./internal/policy/ -run=NONE -fuzz=FuzzDecide -fuzztime=$(or $(FUZZTIME),2m)
 
+.PHONY: fuzz-long
+fuzz-long: ## Fuzz every target for FUZZTIME each (default 10m): the policy engine, admission request decoding, the accept endpoint.
+	go test ./internal/policy/ -run=NONE -fuzz='^FuzzDecide$$' -fuzztime=$(or $(FUZZTIME),10m)
+	go test ./internal/webhook/ -run=NONE -fuzz='^FuzzAdmissionReview$$' -fuzztime=$(or $(FUZZTIME),10m)
+	go test ./internal/invite/ -run=NONE -fuzz='^FuzzAcceptEndpoint$$' -fuzztime=$(or $(FUZZTIME),10m)
+
 # The large run of `make bench`; BENCH_ARGS comes last, so it overrides any
 # of these, e.g. make bench BENCH_ARGS="-orgs=25 -scaling=" (docs/benchmarks.md).
 BENCH_LARGE = -orgs=100 -members=100 -projects=5 -churn-rate=50 -churn-duration=60s \
