@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +62,9 @@ func TestBench(t *testing.T) {
 			t.Fatal(err)
 		}
 	} else {
+		if *heapProfile != "" {
+			runtime.MemProfileRate = 16 << 10
+		}
 		o := Options{
 			Sizes:                 Sizes{Orgs: *orgsFlag, Members: *membersFlag, Projects: *projectsFlag},
 			Settings:              Settings{QPS: float32(*qpsFlag), Burst: *burstFlag, Workers: *workersFlag},

@@ -90,6 +90,10 @@ type ConvergeResult struct {
 	Conflicts      int64            `json:"conflicts"`
 	WritesByKind   map[string]int64 `json:"writesByKind"`
 	Reconciles     int64            `json:"reconciles"`
+	// ReconcileMs is the mean reconcile duration, QueueWaitMs the mean time
+	// an organization waited in the work queue for a worker.
+	ReconcileMs float64 `json:"reconcileMs"`
+	QueueWaitMs float64 `json:"queueWaitMs"`
 	// MinWrites = RBAC objects that had to change + one status write per
 	// Member and Organization + the last-owner finalizers.
 	MinWrites        int64   `json:"minWrites"`
@@ -115,6 +119,8 @@ func Converge(ctx context.Context, env *Env, mgr *Manager, tr *Tracker, s Sizes,
 	res.Before = before
 	calls0 := mgr.Calls.Snapshot()
 	rec0 := reconciles()
+	rt0, rc0 := reconcileTime()
+	qw0, qc0 := queueWait()
 	members := memberOrder(orgs, s)
 
 	start := time.Now()
@@ -158,7 +164,9 @@ wait:
 	res.Conflicts = calls.Sum(func(c Call) bool { return c.Mutating() && c.Code == "409" })
 	res.WritesByKind = calls.ByKind(false)
 	res.Reconciles = reconciles() - rec0
-	log.Printf("converge: %.1fs, manager writes: %s", res.Seconds, calls)
+	res.ReconcileMs, res.QueueWaitMs = meanMs(rt0, rc0, reconcileTime), meanMs(qw0, qc0, queueWait)
+	log.Printf("converge: %.1fs, %d reconciles (mean %.0f ms, %.0f ms waiting in the queue), manager writes: %s",
+		res.Seconds, res.Reconciles, res.ReconcileMs, res.QueueWaitMs, calls)
 
 	after, err := listRBAC(ctx, env.Admin)
 	if err != nil {
@@ -185,6 +193,15 @@ wait:
 	res.WriteRatio = float64(res.Writes) / float64(res.MinWrites)
 	res.WriteRatioNoEvts = float64(res.WritesNoEvents) / float64(res.MinWrites)
 	return res, nil
+}
+
+// meanMs is the mean in milliseconds of a histogram since (sum0, count0).
+func meanMs(sum0, count0 float64, now func() (float64, float64)) float64 {
+	sum, count := now()
+	if count == count0 {
+		return 0
+	}
+	return 1000 * (sum - sum0) / (count - count0)
 }
 
 // rbacKey names an RBAC object.

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	dto "github.com/prometheus/client_model/go"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 
@@ -104,9 +105,58 @@ func reconciles() int64 {
 	return int64(metricSum("controller_runtime_reconcile_total", map[string]string{"controller": "organization"}))
 }
 
+// reconcileTime is the organization controller's total reconcile time in
+// seconds and the number of reconciles it covers.
+func reconcileTime() (seconds float64, count float64) {
+	return histogramSum("controller_runtime_reconcile_time_seconds", map[string]string{"controller": "organization"})
+}
+
+// queueWait is the organization controller's total time of keys in the work
+// queue before a worker took them, and the number of keys.
+func queueWait() (seconds float64, count float64) {
+	return histogramSum("workqueue_queue_duration_seconds", map[string]string{"name": "organization"})
+}
+
 // queueDepth is the organization controller's work queue depth.
 func queueDepth() float64 {
 	return metricSum("workqueue_depth", map[string]string{"name": "organization"})
+}
+
+// histogramSum sums a histogram's sample sum and count over the series
+// matching match.
+func histogramSum(name string, match map[string]string) (sum, count float64) {
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return 0, 0
+	}
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if !labelsMatch(m.GetLabel(), match) || m.GetHistogram() == nil {
+				continue
+			}
+			sum += m.GetHistogram().GetSampleSum()
+			count += float64(m.GetHistogram().GetSampleCount())
+		}
+	}
+	return sum, count
+}
+
+func labelsMatch(labels []*dto.LabelPair, match map[string]string) bool {
+	for k, v := range match {
+		found := false
+		for _, l := range labels {
+			if l.GetName() == k && l.GetValue() == v {
+				found = true
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
 }
 
 // metricSum sums a counter or gauge from controller-runtime's registry
@@ -121,18 +171,9 @@ func metricSum(name string, match map[string]string) float64 {
 		if f.GetName() != name {
 			continue
 		}
-	series:
 		for _, m := range f.GetMetric() {
-			for k, v := range match {
-				found := false
-				for _, l := range m.GetLabel() {
-					if l.GetName() == k && l.GetValue() == v {
-						found = true
-					}
-				}
-				if !found {
-					continue series
-				}
+			if !labelsMatch(m.GetLabel(), match) {
+				continue
 			}
 			switch {
 			case m.GetCounter() != nil:

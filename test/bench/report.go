@@ -29,7 +29,7 @@ func (r *Results) Summary() string {
 	p("| Workload | Figure | Goal |")
 	p("|---|---|---|")
 	if c := r.Converge; c != nil {
-		p("| Converge | %.1f s (Members created in %.1f s), %d reconciles | |", c.Seconds, c.CreateSeconds, c.Reconciles)
+		p("| Converge | %.1f s (Members created in %.1f s); %d reconciles, mean %.0f ms, %.0f ms queued | |", c.Seconds, c.CreateSeconds, c.Reconciles, c.ReconcileMs, c.QueueWaitMs)
 		if r.Plain != nil {
 			p("| Lower bound (plain client) | %.1f s (Members created in %.1f s, %d other writes, %d writers) | |", r.Plain.Seconds, r.Plain.CreateSeconds, r.Plain.Writes, r.Plain.Workers)
 			p("| Convergence ratio | %.2f | ≤ 1.2 |", r.ConvergenceRatio)
@@ -47,8 +47,8 @@ func (r *Results) Summary() string {
 			rc.AdmittedSeconds, rc.AppliedSeconds, rc.AfterAdmitSeconds)
 	}
 	if c := r.Churn; c != nil {
-		p("| Churn (%.0f/s for %.0f s) | p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d role changes: p99 %.0f ms; %d removals: p99 %.0f ms); %d writes, %d reconciles | p99 ≤ 1 s |",
-			c.Rate, c.Seconds, c.All.P50, c.All.P99, c.All.Max, c.RoleChanges, c.Role.P99, c.Removals, c.Removal.P99, c.Writes, c.Reconciles)
+		p("| Churn (%.0f/s for %.0f s) | p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d role changes: p99 %.0f ms; %d removals: p99 %.0f ms); %d writes; %d reconciles, mean %.0f ms, %.0f ms queued | p99 ≤ 1 s |",
+			c.Rate, c.Seconds, c.All.P50, c.All.P99, c.All.Max, c.RoleChanges, c.Role.P99, c.Removals, c.Removal.P99, c.Writes, c.Reconciles, c.ReconcileMs, c.QueueWaitMs)
 	}
 	if a := r.Admission; a != nil {
 		p("| Admission (%d clients, %.0f s) | p50 %.1f ms, p99 %.1f ms over %d requests; ConfigMap baseline p50 %.1f ms, p99 %.1f ms | p99 ≤ 10 ms |",
@@ -59,8 +59,20 @@ func (r *Results) Summary() string {
 	}
 	p("| Memory once converged | manager heap %.1f MiB; process heap in use %.1f MiB, RSS %.1f MiB | heap ≤ 150 MiB |",
 		r.ManagerHeapMiB, r.Memory.HeapInuseMiB, r.Memory.RSSMiB)
+	if len(r.Memory.ControlPlaneRSSMiB) > 0 {
+		names := make([]string, 0, len(r.Memory.ControlPlaneRSSMiB))
+		for n := range r.Memory.ControlPlaneRSSMiB {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var parts []string
+		for _, n := range names {
+			parts = append(parts, fmt.Sprintf("%s %.0f MiB", n, r.Memory.ControlPlaneRSSMiB[n]))
+		}
+		p("| Control plane RSS once converged | %s | |", strings.Join(parts, ", "))
+	}
 	if u := r.Unrelated; u != nil {
-		p("| + %d unrelated RoleBindings | manager heap %.1f → %.1f MiB (%+.1f%%); process heap in use %.1f → %.1f MiB (%+.1f%%), RSS %.1f → %.1f MiB | < 5%% |",
+		p("| + %d unrelated RoleBindings | restarted manager's heap %.1f → %.1f MiB (%+.1f%%); process heap in use %.1f → %.1f MiB (%+.1f%%), RSS %.1f → %.1f MiB | < 5%% |",
 			u.RoleBindings, u.ManagerHeapBeforeMiB, u.ManagerHeapAfterMiB, u.ManagerHeapIncreasePct,
 			u.Before.HeapInuseMiB, u.After.HeapInuseMiB, u.HeapIncreasePct, u.Before.RSSMiB, u.After.RSSMiB)
 	}

@@ -185,12 +185,21 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	res.Memory = res.Restart.Running
 	res.ManagerHeapMiB = res.Restart.ManagerHeapMiB
+	if o.HeapProfile != "" {
+		if err := writeHeapProfile(o.HeapProfile + ".restarted"); err != nil {
+			return res, err
+		}
+	}
 	log.Printf("memory once converged: manager heap %.1f MiB; process heap in use %.1f MiB, RSS %.1f MiB; control plane RSS %v",
 		res.ManagerHeapMiB, res.Memory.HeapInuseMiB, res.Memory.RSSMiB, res.Memory.ControlPlaneRSSMiB)
 
 	if o.UnrelatedRoleBindings > 0 {
 		phase("unrelated")
-		if res.Unrelated, err = Unrelated(ctx, env, mgr, o.UnrelatedRoleBindings); err != nil {
+		res.Unrelated, next, err = Unrelated(ctx, env, mgr, s, o.UnrelatedRoleBindings)
+		if next != nil {
+			mgr = next
+		}
+		if err != nil {
 			return res, err
 		}
 	}
@@ -211,7 +220,6 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	changed[UserName(orgs[0], 2)] = newRole
 	if u := res.Unrelated; u != nil {
-		u.ManagerHeapBeforeMiB = res.ManagerHeapMiB
 		u.ManagerHeapAfterMiB = res.RestartChange.ManagerHeapMiB
 		u.ManagerHeapIncreasePct = 100 * (u.ManagerHeapAfterMiB - u.ManagerHeapBeforeMiB) / u.ManagerHeapBeforeMiB
 		log.Printf("unrelated: manager heap %.1f → %.1f MiB (%+.1f%%)", u.ManagerHeapBeforeMiB, u.ManagerHeapAfterMiB, u.ManagerHeapIncreasePct)
@@ -333,11 +341,10 @@ func scalePoint(ctx context.Context, s Sizes, settings Settings, plain bool) (*S
 	if err := VerifyRBAC(ctx, env, s, orgs, nil); err != nil {
 		return nil, err
 	}
-	running := MeasureMem()
-	if err := mgr.Stop(); err != nil {
+	running, stopped, err := stopMeasured(mgr)
+	if err != nil {
 		return nil, err
 	}
-	stopped := MeasureMem()
 	p := &ScalePoint{
 		Sizes: s, Members: s.TotalMembers(), Namespaces: s.Namespaces(),
 		ConvergeSeconds: c.Seconds, Writes: c.Writes, MinWrites: c.MinWrites, Reconciles: c.Reconciles,

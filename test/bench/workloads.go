@@ -70,19 +70,40 @@ type UnrelatedResult struct {
 	ManagerHeapIncreasePct float64 `json:"managerHeapIncreasePct"`
 }
 
-// Unrelated creates n RoleBindings that are not Roster's (1,000 per
-// namespace) and measures memory before and after.
-func Unrelated(ctx context.Context, env *Env, mgr *Manager, n int) (*UnrelatedResult, error) {
-	res := &UnrelatedResult{RoleBindings: n, Before: MeasureMem()}
+// Unrelated restarts the manager (so that its heap before and after is
+// measured at the same stage: a manager that restarted on the converged
+// state), then creates n RoleBindings that are not Roster's (1,000 per
+// namespace) while the new manager runs. RestartChange measures the heap
+// after. It returns the running manager.
+func Unrelated(ctx context.Context, env *Env, mgr *Manager, s Sizes, n int) (*UnrelatedResult, *Manager, error) {
+	res := &UnrelatedResult{RoleBindings: n}
+	running, stopped, err := stopMeasured(mgr)
+	if err != nil {
+		return nil, nil, err
+	}
+	res.ManagerHeapBeforeMiB = running.HeapInuseMiB - stopped.HeapInuseMiB
+	rec0 := reconciles()
+	mgr, err = env.StartManager(true)
+	if err != nil {
+		return nil, nil, err
+	}
+	err = poll(ctx, 10*time.Minute, func() (bool, error) {
+		return reconciles()-rec0 >= int64(s.Orgs) && queueDepth() == 0, nil
+	})
+	if err != nil {
+		return nil, mgr, err
+	}
+	settle(ctx, mgr, 2*time.Second)
+	res.Before = MeasureMem()
 	calls0 := mgr.Calls.Snapshot()
 	const perNamespace = 1000
 	namespaces := (n + perNamespace - 1) / perNamespace
 	start := time.Now()
-	err := parallel(ctx, Creators, namespaces, func(i int) error {
+	err = parallel(ctx, Creators, namespaces, func(i int) error {
 		return env.Admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("unrelated-%03d", i)}})
 	})
 	if err != nil {
-		return nil, err
+		return nil, mgr, err
 	}
 	err = parallel(ctx, PlainWriters, n, func(i int) error {
 		return env.Admin.Create(ctx, &rbacv1.RoleBinding{
@@ -96,16 +117,16 @@ func Unrelated(ctx context.Context, env *Env, mgr *Manager, n int) (*UnrelatedRe
 		})
 	})
 	if err != nil {
-		return nil, err
+		return nil, mgr, err
 	}
 	res.CreateSeconds = time.Since(start).Seconds()
 	time.Sleep(3 * time.Second)
 	res.ManagerCalls = mgr.Calls.Snapshot().Sub(calls0).ByKind(true)
 	res.After = MeasureMem()
 	res.HeapIncreasePct = 100 * (res.After.HeapInuseMiB - res.Before.HeapInuseMiB) / res.Before.HeapInuseMiB
-	log.Printf("unrelated: %d RoleBindings in %.1fs; heap in use %.1f → %.1f MiB (%+.1f%%); manager calls meanwhile: %v",
+	log.Printf("unrelated: %d RoleBindings in %.1fs; process heap in use %.1f → %.1f MiB (%+.1f%%); manager calls meanwhile: %v",
 		n, res.CreateSeconds, res.Before.HeapInuseMiB, res.After.HeapInuseMiB, res.HeapIncreasePct, res.ManagerCalls)
-	return res, nil
+	return res, mgr, nil
 }
 
 // RestartResult is workload 4.
@@ -145,6 +166,8 @@ func stopMeasured(mgr *Manager) (running, stopped Mem, err error) {
 	if err := mgr.Stop(); err != nil {
 		return running, stopped, err
 	}
+	// Let the goroutines that still refer to its caches finish.
+	time.Sleep(2 * time.Second)
 	return running, MeasureMem(), nil
 }
 
@@ -244,6 +267,8 @@ type ChurnResult struct {
 	Writes       int64            `json:"writes"`
 	WritesByKind map[string]int64 `json:"writesByKind"`
 	Reconciles   int64            `json:"reconciles"`
+	ReconcileMs  float64          `json:"reconcileMs"`
+	QueueWaitMs  float64          `json:"queueWaitMs"`
 	// SendLagMs is how far behind schedule the last change was sent.
 	SendLagMs float64 `json:"sendLagMs"`
 }
@@ -276,6 +301,8 @@ func Churn(ctx context.Context, env *Env, mgr *Manager, tr *Tracker, s Sizes, or
 	res := &ChurnResult{Rate: rate}
 	calls0 := mgr.Calls.Snapshot()
 	rec0 := reconciles()
+	rt0, rc0 := reconcileTime()
+	qw0, qc0 := queueWait()
 
 	var (
 		mu                      sync.Mutex
@@ -359,11 +386,12 @@ func Churn(ctx context.Context, env *Env, mgr *Manager, tr *Tracker, s Sizes, or
 	res.Writes = calls.Mutating()
 	res.WritesByKind = calls.ByKind(false)
 	res.Reconciles = reconciles() - rec0
+	res.ReconcileMs, res.QueueWaitMs = meanMs(rt0, rc0, reconcileTime), meanMs(qw0, qc0, queueWait)
 	res.All, res.Role, res.Removal = summarize(all), summarize(roles), summarize(removals)
 	res.RoleChanges, res.Removals = len(roles), len(removals)
 	res.Errors, res.Missing = errs, missing
-	log.Printf("churn: %d changes at %.0f/s: all %s; role %s; removal %s; %d errors, %d missing; %d reconciles; writes: %s",
-		n, rate, res.All, res.Role, res.Removal, errs, missing, res.Reconciles, calls)
+	log.Printf("churn: %d changes at %.0f/s: all %s; role %s; removal %s; %d errors, %d missing; %d reconciles (mean %.0f ms, %.0f ms waiting in the queue); writes: %s",
+		n, rate, res.All, res.Role, res.Removal, errs, missing, res.Reconciles, res.ReconcileMs, res.QueueWaitMs, calls)
 	return res, nil
 }
 
