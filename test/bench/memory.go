@@ -185,3 +185,87 @@ func metricSum(name string, match map[string]string) float64 {
 	}
 	return sum
 }
+
+// webhookStats is controller-runtime's histogram of the time Roster's
+// webhook server took per request (controller_runtime_webhook_latency_seconds),
+// by webhook path: calls, total seconds and calls at or under each bound.
+type webhookStats map[string]*webhookStat
+
+type webhookStat struct {
+	Calls, Seconds float64
+	Le             map[float64]float64
+}
+
+func webhookServerStats() webhookStats {
+	out := webhookStats{}
+	families, err := ctrlmetrics.Registry.Gather()
+	if err != nil {
+		return out
+	}
+	for _, f := range families {
+		if f.GetName() != "controller_runtime_webhook_latency_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			h := m.GetHistogram()
+			if h == nil {
+				continue
+			}
+			var path string
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "webhook" {
+					path = l.GetValue()
+				}
+			}
+			st := out[path]
+			if st == nil {
+				st = &webhookStat{Le: map[float64]float64{}}
+				out[path] = st
+			}
+			st.Calls += float64(h.GetSampleCount())
+			st.Seconds += h.GetSampleSum()
+			for _, b := range h.GetBucket() {
+				st.Le[b.GetUpperBound()] += float64(b.GetCumulativeCount())
+			}
+		}
+	}
+	return out
+}
+
+// WebhookServerLatency summarises webhookStats over a window.
+type WebhookServerLatency struct {
+	Calls  float64 `json:"calls"`
+	MeanMs float64 `json:"meanMs"`
+	// Le1ms, Le10ms and Le100ms are the shares of calls handled within
+	// 1, 10 and 100 ms (the histogram's bounds).
+	Le1ms   float64 `json:"le1ms"`
+	Le10ms  float64 `json:"le10ms"`
+	Le100ms float64 `json:"le100ms"`
+}
+
+func (w webhookStats) since(before webhookStats) map[string]WebhookServerLatency {
+	out := map[string]WebhookServerLatency{}
+	for path, st := range w {
+		b := before[path]
+		if b == nil {
+			b = &webhookStat{Le: map[float64]float64{}}
+		}
+		calls := st.Calls - b.Calls
+		if calls == 0 {
+			continue
+		}
+		share := func(bound float64) float64 {
+			for le, v := range st.Le {
+				if le > bound*0.999 && le < bound*1.001 {
+					return (v - b.Le[le]) / calls
+				}
+			}
+			return 0
+		}
+		out[path] = WebhookServerLatency{
+			Calls: calls, MeanMs: 1000 * (st.Seconds - b.Seconds) / calls,
+			Le1ms: share(0.001), Le10ms: share(0.01), Le100ms: share(0.1),
+		}
+	}
+	return out
+}

@@ -108,6 +108,16 @@ func (r *Results) Summary() string {
 			p("Admission %s: %s", op, a.ByOp[op])
 		}
 		p("API server's webhook histogram during admission: %v", a.APIServer)
+		paths := make([]string, 0, len(a.WebhookServer))
+		for path := range a.WebhookServer {
+			paths = append(paths, path)
+		}
+		sort.Strings(paths)
+		for _, path := range paths {
+			l := a.WebhookServer[path]
+			p("Webhook server %s: %.0f calls, mean %.2f ms, %.1f%% within 1 ms, %.1f%% within 10 ms, %.1f%% within 100 ms",
+				path, l.Calls, l.MeanMs, 100*l.Le1ms, 100*l.Le10ms, 100*l.Le100ms)
+		}
 	}
 	return b.String()
 }

@@ -415,7 +415,11 @@ type AdmissionResult struct {
 	// validating webhooks (apiserver_admission_webhook_admission_duration_seconds)
 	// during the run: the share of calls at or under each bound.
 	APIServer map[string]map[string]float64 `json:"apiServer"`
-	FirstErr  string                        `json:"firstError,omitempty"`
+	// WebhookServer is Roster's webhook server's own time per request
+	// (decoding, the cache snapshot, the SubjectAccessReview, the policy),
+	// by path, during the concurrent run.
+	WebhookServer map[string]WebhookServerLatency `json:"webhookServer"`
+	FirstErr      string                          `json:"firstError,omitempty"`
 }
 
 // Admission runs clients concurrent users, each an owner of an
@@ -453,6 +457,7 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 	if err != nil {
 		return nil, err
 	}
+	server0 := webhookServerStats()
 
 	var (
 		mu       sync.Mutex
@@ -511,6 +516,7 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 	start := time.Now()
 	run(users, dur, roster)
 	res.Seconds = time.Since(start).Seconds()
+	res.WebhookServer = webhookServerStats().since(server0)
 	hist1, err := webhookHistogram(ctx, env)
 	if err != nil {
 		return nil, err
@@ -571,6 +577,10 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 		clients, res.Requests, res.Errors, 100*res.ErrorRate, res.All, res.Baseline, res.SingleClient, res.SingleBaseline, res.APIServer)
 	for _, op := range ops {
 		log.Printf("admission: %s: %s", op, res.ByOp[op])
+	}
+	for path, l := range res.WebhookServer {
+		log.Printf("admission: webhook server %s: %.0f calls, mean %.2f ms, %.1f%% within 1 ms, %.1f%% within 10 ms",
+			path, l.Calls, l.MeanMs, 100*l.Le1ms, 100*l.Le10ms)
 	}
 	if res.FirstErr != "" {
 		log.Printf("admission: first error: %s", res.FirstErr)
