@@ -2,9 +2,11 @@ package fault_test
 
 import (
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
 )
 
 var _ = Describe("The manager killed at random moments", func() {
@@ -16,12 +18,35 @@ var _ = Describe("The manager killed at random moments", func() {
 		w := newWorld("kill", orgs+1, 2)
 		doomed := w.names()[orgs] // deleted, members and all, halfway through
 
-		stop, churned := make(chan struct{}), make(chan struct{})
+		stop, churned, answering := make(chan struct{}), make(chan struct{}), make(chan struct{})
 		go w.churn(stop, churned)
+		// Invitees answer their links meanwhile, through whichever
+		// manager runs, and answer again when no reply came.
+		var running atomic.Pointer[managerProcess]
+		go func() {
+			defer GinkgoRecover()
+			defer close(answering)
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(150 * time.Millisecond):
+				}
+				p := running.Load()
+				if p == nil {
+					continue
+				}
+				if a := w.nextAcceptance(true); a != nil {
+					res, err := answerLink(p.acceptAPI(), a.token)
+					w.answered(a, res, err)
+				}
+			}
+		}()
 		killer := rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), 99))
 		var lived []time.Duration
 		for i := range kills {
 			p := startManager("kill", managerKubeconfig)
+			running.Store(p)
 			// Early kills land while the caches sync and the first
 			// reconciles run, later ones in the middle of the churn.
 			life := time.Duration(150+killer.IntN(2500)) * time.Millisecond
@@ -34,10 +59,21 @@ var _ = Describe("The manager killed at random moments", func() {
 			}
 			time.Sleep(time.Duration(killer.IntN(300)) * time.Millisecond)
 		}
+		running.Store(nil)
 		close(stop)
 		<-churned
+		<-answering
 
 		final := startManager("after-kills", managerKubeconfig)
+		// Every answer still owed is given again: it comes to the one
+		// Member the first answer made, or makes it now.
+		Eventually(func() bool {
+			if a := w.nextAcceptance(false); a != nil {
+				res, err := answerLink(final.acceptAPI(), a.token)
+				w.answered(a, res, err)
+			}
+			return w.owed()
+		}).Should(BeFalse())
 		took := w.expectConverged()
 		final.expectRunning()
 		AddReportEntry("kills", lived)

@@ -35,6 +35,18 @@ type world struct {
 	// refused (the last-owner rule) or that found no home namespace yet,
 	// by kind.
 	ops, refused map[string]int
+	// accepting are the invitations an invitee is answering, by
+	// namespace/name, until an answer says what became of them.
+	accepting map[string]*acceptance
+	// answers counts the accept server's answers by outcome ("no answer"
+	// when the manager died first).
+	answers map[string]int
+}
+
+// acceptance is an invitee answering a link.
+type acceptance struct {
+	org, home, invitation, token string
+	role                         orgsv1alpha1.Role
 }
 
 type orgState struct {
@@ -56,6 +68,7 @@ func newWorld(prefix string, n, projects int) *world {
 	w := &world{
 		rnd:  rand.New(rand.NewPCG(uint64(GinkgoRandomSeed()), uint64(n))),
 		orgs: map[string]*orgState{}, ops: map[string]int{}, refused: map[string]int{},
+		accepting: map[string]*acceptance{}, answers: map[string]int{},
 	}
 	for i := range n {
 		name := fmt.Sprintf("%s-%d", prefix, i)
@@ -178,6 +191,9 @@ func (w *world) step() {
 		}
 	case r < 85 && len(invitations) > 0:
 		name := invitations[w.pick(len(invitations))]
+		if w.accepting[o.home+"/"+name] != nil {
+			return // an invitee is answering it
+		}
 		inv := &orgsv1alpha1.Invitation{ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name}}
 		if w.outcome("revoke an invitation", env.Admin.Delete(ctx, inv)) {
 			delete(o.invitations, name)
@@ -233,6 +249,89 @@ func (w *world) scribble() {
 	}
 }
 
+// nextAcceptance is an answer still owed (a link answered while the
+// manager died), or, with fresh, a new one: an invitation whose current
+// link was delivered. nil when there is none.
+func (w *world) nextAcceptance(fresh bool) *acceptance {
+	GinkgoHelper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, key := range sortedKeys(w.accepting) {
+		return w.accepting[key]
+	}
+	if !fresh {
+		return nil
+	}
+	tokens := linkTokens()
+	for _, name := range w.names() {
+		o := w.orgs[name]
+		for _, invName := range sortedKeys(o.invitations) {
+			inv := &orgsv1alpha1.Invitation{}
+			if err := env.Admin.Get(ctx, client.ObjectKey{Namespace: o.home, Name: invName}, inv); err != nil || inv.Status.Phase != orgsv1alpha1.InvitationSent {
+				continue
+			}
+			for _, t := range tokens[o.home+"/"+invName] {
+				if invite.HashToken(t) == inv.Status.TokenHash {
+					a := &acceptance{org: o.name, home: o.home, invitation: invName, token: t, role: inv.Spec.Role}
+					w.accepting[o.home+"/"+invName] = a
+					return a
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// answered records what an answer to a's link came to. Accepted (or used:
+// an earlier answer whose reply was lost made the Member) adds the Member
+// and retires the Invitation; no answer, or Roster unable to answer,
+// leaves it owed; a link a restarted manager replaced gives way to the
+// newer one.
+func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
+	GinkgoHelper()
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	key := a.home + "/" + a.invitation
+	o, live := w.orgs[a.org]
+	switch {
+	case err != nil:
+		w.answers["no answer"]++
+		return
+	case !live:
+		w.answers[string(res.Outcome)]++
+		delete(w.accepting, key)
+		return
+	}
+	w.answers[string(res.Outcome)]++
+	switch res.Outcome {
+	case invite.OutcomeUsed:
+		if res.Member == "" {
+			// Accepted (the Invitation says so), and the Member not made
+			// yet: the manager died in between, and its successor
+			// completes it. Ask again.
+			return
+		}
+		fallthrough
+	case invite.OutcomeAccepted:
+		Expect(res.Member).NotTo(BeEmpty(), "%s: %+v", key, res)
+		o.members[res.Member] = orgsv1alpha1.MemberSpec{User: res.User, Role: a.role}
+		delete(o.invitations, a.invitation)
+		delete(w.accepting, key)
+	case invite.OutcomeUnavailable, invite.OutcomeRateLimited:
+	case invite.OutcomeUnknown, invite.OutcomeReplaced:
+		delete(w.accepting, key)
+	default:
+		Fail(fmt.Sprintf("answering the link of %s came to %q: %s", key, res.Outcome, res.Message))
+	}
+}
+
+// owed reports whether an answer is still owed.
+func (w *world) owed() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.accepting) > 0
+}
+
 // deleteOrganization confirms and deletes an organization, members and all.
 func (w *world) deleteOrganization(name string) {
 	GinkgoHelper()
@@ -268,7 +367,7 @@ func (w *world) summary() string {
 	for _, n := range w.ops {
 		total += n
 	}
-	return fmt.Sprintf("%d writes acknowledged %v, refused by admission %v", total, w.ops, w.refused)
+	return fmt.Sprintf("%d writes acknowledged %v, refused by admission %v; accept answers %v", total, w.ops, w.refused, w.answers)
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -2,7 +2,9 @@ package fault_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +20,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -150,6 +153,37 @@ func linkTokens() map[string][]string {
 		}
 	}
 	return out
+}
+
+// acceptAPI is the JSON API of this run's accept server, once it serves.
+func (p *managerProcess) acceptAPI() string {
+	m := acceptAddress.FindStringSubmatch(p.log())
+	if m == nil {
+		return ""
+	}
+	return "http://" + m[1] + invite.APIPath
+}
+
+var acceptAddress = regexp.MustCompile(`serving invitation links\t\{"address": "([^"]+)"`)
+
+// answerLink accepts a link through the JSON API; an error means no
+// answer came (the manager died, or was not serving yet).
+func answerLink(api, token string) (invite.APIResponse, error) {
+	var res invite.APIResponse
+	if api == "" {
+		return res, fmt.Errorf("no accept server")
+	}
+	body, _ := json.Marshal(invite.APIRequest{Token: token, Decision: invite.DecisionAccept})
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Post(api, "application/json", bytes.NewReader(body))
+	if err != nil {
+		return res, err
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+		return res, err
+	}
+	return res, nil
 }
 
 var linkLine = regexp.MustCompile(`invitation link.*"url": "[^"]*token=([A-Za-z0-9_-]+)".*"invitation": "([^"]+)"`)
