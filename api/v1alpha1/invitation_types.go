@@ -129,7 +129,7 @@ const (
 	// AcceptedTokenAnnotation is set on a Member created by accepting an
 	// Invitation: the SHA-256 (hex) of the token that was used, so the
 	// accept page can tell a used link from an unknown one.
-	AcceptedTokenAnnotation = "orgs.roster.dev/accepted-token-sha256"
+	AcceptedTokenAnnotation = "orgs.roster.dev/accepted-token-sha256" //nolint:gosec // an annotation name, not a credential
 
 	// SendingReason: a link is being delivered (Delivered Unknown).
 	SendingReason = "Sending"
