@@ -21,12 +21,18 @@ var tokenLen = base64.RawURLEncoding.EncodedLen(TokenBytes)
 
 // NewToken returns a fresh random token and its hash. Only the hash is
 // stored; the token goes into the link and nowhere else.
+//
+// A token never starts with '-': `kubectl roster accept <token>` would read
+// it as a flag (and print it in the error). Drawing again costs 1/64 of the
+// space, far less than a bit.
 func NewToken() (token, hash string, err error) {
 	b := make([]byte, TokenBytes)
-	if _, err := rand.Read(b); err != nil {
-		return "", "", fmt.Errorf("reading random bytes for an invitation token: %w", err)
+	for token == "" || strings.HasPrefix(token, "-") {
+		if _, err := rand.Read(b); err != nil {
+			return "", "", fmt.Errorf("reading random bytes for an invitation token: %w", err)
+		}
+		token = base64.RawURLEncoding.EncodeToString(b)
 	}
-	token = base64.RawURLEncoding.EncodeToString(b)
 	return token, HashToken(token), nil
 }
 

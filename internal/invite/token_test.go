@@ -24,6 +24,7 @@ func TestNewToken(t *testing.T) {
 		g.Expect(HashToken(token)).To(Equal(hash))
 		g.Expect(TokenMatches(token, hash)).To(BeTrue())
 		g.Expect(seen).NotTo(HaveKey(token))
+		g.Expect(token).NotTo(HavePrefix("-"), "a token on a command line must not read as a flag")
 		seen[token] = true
 	}
 }
