@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -76,6 +79,7 @@ func TestBench(t *testing.T) {
 			Plain:                 *plainFlag,
 			ScalingPlain:          *scalingPlain,
 			HeapProfile:           *heapProfile,
+			ScalePoint:            scalePointProcess,
 			CPUProfile:            *cpuProfile,
 			CPUProfilePhase:       *cpuPhase,
 		}
@@ -107,4 +111,28 @@ func TestBench(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// scalePointProcess runs this test binary again for one size: converge and
+// the restarts (which measure the manager's heap), nothing else.
+func scalePointProcess(ctx context.Context, s Sizes) (*Results, error) {
+	out, err := os.CreateTemp("", "roster-bench-point-*.json")
+	if err != nil {
+		return nil, err
+	}
+	_ = out.Close()
+	defer func() { _ = os.Remove(out.Name()) }()
+	args := []string{
+		"-test.run=^TestBench$", "-test.count=1", "-test.timeout=0",
+		fmt.Sprintf("-orgs=%d", s.Orgs), fmt.Sprintf("-members=%d", s.Members), fmt.Sprintf("-projects=%d", s.Projects),
+		"-churn-rate=0", "-admission-clients=0", "-unrelated-rolebindings=0", "-scaling=",
+		fmt.Sprintf("-plain=%t", *scalingPlain), "-out=" + out.Name(),
+		fmt.Sprintf("-qps=%g", *qpsFlag), fmt.Sprintf("-burst=%d", *burstFlag), fmt.Sprintf("-workers=%d", *workersFlag),
+	}
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s %v: %w", os.Args[0], args, err)
+	}
+	return ReadResults(out.Name())
 }

@@ -37,6 +37,10 @@ type Options struct {
 	Scaling []int
 	// ScalingPlain runs the lower bound at every scaling point too.
 	ScalingPlain bool
+	// ScalePoint runs the converge workload at one size in a fresh process
+	// (so that its memory figures owe nothing to the runs before it) and
+	// returns that run's results.
+	ScalePoint func(context.Context, Sizes) (*Results, error)
 	// HeapProfile, when set, is where the heap profile of the converged
 	// main run is written.
 	HeapProfile string
@@ -271,29 +275,26 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 			res.ConvergenceRatio, res.Converge.Seconds, res.Plain.Seconds, res.Converge.WriteRatio, res.Converge.WriteRatioNoEvts)
 	}
 
-	mainPoint := ScalePoint{
-		Sizes: s, Members: s.TotalMembers(), Namespaces: s.Namespaces(),
-		ConvergeSeconds: res.Converge.Seconds, Writes: res.Converge.Writes, MinWrites: res.Converge.MinWrites,
-		Reconciles: res.Converge.Reconciles, HeapInuseMiB: res.Memory.HeapInuseMiB, RSSMiB: res.Memory.RSSMiB,
-		ManagerHeapMiB: res.ManagerHeapMiB, Load: res.Load["converge"],
-	}
-	if res.Plain != nil {
-		mainPoint.PlainSeconds = res.Plain.Seconds
-	}
+	mainPoint := res.point()
 	for _, total := range o.Scaling {
 		if total == s.TotalMembers() {
 			res.Scaling = append(res.Scaling, mainPoint)
 			continue
 		}
+		if o.ScalePoint == nil {
+			return res, errors.New("no way to run a scaling point")
+		}
 		sz := Sizes{Orgs: max(1, total/s.Members), Members: s.Members, Projects: s.Projects}
 		name := fmt.Sprintf("scaling %d", total)
 		phase(name)
-		p, err := scalePoint(ctx, sz, o.Settings, o.ScalingPlain)
+		r, err := o.ScalePoint(ctx, sz)
 		if err != nil {
 			return res, fmt.Errorf("scaling point %d: %w", total, err)
 		}
-		p.Load = res.Load[name]
-		res.Scaling = append(res.Scaling, *p)
+		p := r.point()
+		log.Printf("scaling: %d members: converged in %.1fs (plain %.1fs), %d writes, manager heap %.1f MiB",
+			p.Members, p.ConvergeSeconds, p.PlainSeconds, p.Writes, p.ManagerHeapMiB)
+		res.Scaling = append(res.Scaling, p)
 	}
 	res.TotalSeconds = time.Since(res.Started).Seconds()
 	return res, nil
@@ -313,66 +314,20 @@ func runPlain(ctx context.Context, s Sizes, settings Settings, final *Final) (*P
 	return Plain(ctx, env, s, orgs, final)
 }
 
-// scalePoint converges one size on a fresh control plane.
-func scalePoint(ctx context.Context, s Sizes, settings Settings, plain bool) (*ScalePoint, error) {
-	env, err := StartEnv(ctx, settings)
-	if err != nil {
-		return nil, err
+// point is the run's converge figures as a point of the scaling curve.
+func (r *Results) point() ScalePoint {
+	p := ScalePoint{
+		Sizes: r.Sizes, Members: r.Sizes.TotalMembers(), Namespaces: r.Sizes.Namespaces(),
+		HeapInuseMiB: r.Memory.HeapInuseMiB, RSSMiB: r.Memory.RSSMiB, ManagerHeapMiB: r.ManagerHeapMiB,
+		Load: r.Load["converge"],
 	}
-	defer func() { _ = env.Stop() }()
-	mgr, err := env.StartManager(true)
-	if err != nil {
-		return nil, err
+	if c := r.Converge; c != nil {
+		p.ConvergeSeconds, p.Writes, p.MinWrites, p.Reconciles = c.Seconds, c.Writes, c.MinWrites, c.Reconciles
 	}
-	defer func() { _ = mgr.Stop() }()
-	tr, err := NewTracker(ctx, env.AdminCfg, s)
-	if err != nil {
-		return nil, err
+	if r.Plain != nil {
+		p.PlainSeconds = r.Plain.Seconds
 	}
-	defer tr.Stop()
-	orgs, err := Setup(ctx, env, mgr, s, "o")
-	if err != nil {
-		return nil, err
-	}
-	c, err := Converge(ctx, env, mgr, tr, s, orgs)
-	if err != nil {
-		return nil, err
-	}
-	if err := VerifyRBAC(ctx, env, s, orgs, nil); err != nil {
-		return nil, err
-	}
-	running, stopped, err := stopMeasured(mgr)
-	if err != nil {
-		return nil, err
-	}
-	p := &ScalePoint{
-		Sizes: s, Members: s.TotalMembers(), Namespaces: s.Namespaces(),
-		ConvergeSeconds: c.Seconds, Writes: c.Writes, MinWrites: c.MinWrites, Reconciles: c.Reconciles,
-		HeapInuseMiB: running.HeapInuseMiB, RSSMiB: running.RSSMiB, ManagerHeapMiB: running.HeapInuseMiB - stopped.HeapInuseMiB,
-	}
-	if plain {
-		finalPath, err := CaptureFinal(ctx, env, c.Before)
-		if err != nil {
-			return nil, err
-		}
-		defer func() { _ = os.Remove(finalPath) }()
-		tr.Stop()
-		if err := env.Stop(); err != nil {
-			return nil, err
-		}
-		final, err := readFinal(finalPath)
-		if err != nil {
-			return nil, err
-		}
-		pr, err := runPlain(ctx, s, settings, final)
-		if err != nil {
-			return nil, err
-		}
-		p.PlainSeconds = pr.Seconds
-	}
-	log.Printf("scaling: %d members: converged in %.1fs (plain %.1fs), %d writes, manager heap %.1f MiB",
-		p.Members, p.ConvergeSeconds, p.PlainSeconds, p.Writes, p.ManagerHeapMiB)
-	return p, nil
+	return p
 }
 
 // WriteJSON writes the results to path.

@@ -256,7 +256,7 @@ type ChurnResult struct {
 	RoleChanges int     `json:"roleChanges"`
 	Removals    int     `json:"removals"`
 	Errors      int     `json:"errors"`
-	// Missing changes were not seen applied within a minute of the last.
+	// Missing changes were not seen applied within five minutes of the last.
 	Missing int `json:"missing"`
 	// Latency from sending the change to the Member reporting the new role
 	// applied (role changes), or to the user being in none of the
@@ -361,7 +361,7 @@ func Churn(ctx context.Context, env *Env, mgr *Manager, tr *Tracker, s Sizes, or
 			changedMu.Unlock()
 			select {
 			case <-w.Done:
-			case <-time.After(time.Until(start.Add(dur)) + time.Minute):
+			case <-time.After(time.Until(start.Add(dur)) + 5*time.Minute):
 				mu.Lock()
 				missing++
 				mu.Unlock()
