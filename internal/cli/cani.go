@@ -197,8 +197,14 @@ func (o *Options) accessReport(ctx context.Context, org *orgsv1alpha1.Organizati
 		wg       sync.WaitGroup
 		firstErr error
 	)
-	sem := make(chan struct{}, 8)
+	// Range over a copy of the keys: the goroutines write answers while
+	// this loop is still starting them.
+	keys := make([]AccessCheck, 0, len(answers))
 	for key := range answers {
+		keys = append(keys, key)
+	}
+	sem := make(chan struct{}, 8)
+	for _, key := range keys {
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(key AccessCheck) {
