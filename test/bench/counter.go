@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Call is one kind of API request: verb, resource (with subresource) and
@@ -45,15 +46,18 @@ func (c Call) Mutating() bool {
 type Counter struct {
 	mu    sync.Mutex
 	calls map[Call]int64
+	nanos map[Call]int64
 }
 
 // NewCounter returns an empty counter.
-func NewCounter() *Counter { return &Counter{calls: map[Call]int64{}} }
+func NewCounter() *Counter { return &Counter{calls: map[Call]int64{}, nanos: map[Call]int64{}} }
 
 // Wrap returns rt, counting.
 func (c *Counter) Wrap(rt http.RoundTripper) http.RoundTripper {
 	return roundTripperFunc(func(req *http.Request) (*http.Response, error) {
+		start := time.Now()
 		resp, err := rt.RoundTrip(req)
+		took := time.Since(start)
 		code := "error"
 		if err == nil {
 			code = fmt.Sprint(resp.StatusCode)
@@ -62,8 +66,10 @@ func (c *Counter) Wrap(rt http.RoundTripper) http.RoundTripper {
 			}
 		}
 		verb, resource := classify(req)
+		call := Call{Verb: verb, Resource: resource, Code: code}
 		c.mu.Lock()
-		c.calls[Call{Verb: verb, Resource: resource, Code: code}]++
+		c.calls[call]++
+		c.nanos[call] += int64(took)
 		c.mu.Unlock()
 		return resp, err
 	})
@@ -79,6 +85,18 @@ func (c *Counter) Snapshot() Calls {
 	defer c.mu.Unlock()
 	out := make(Calls, len(c.calls))
 	for k, v := range c.calls {
+		out[k] = v
+	}
+	return out
+}
+
+// Time returns the total time spent in the calls so far (until the
+// response headers), by Call.
+func (c *Counter) Time() Calls {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(Calls, len(c.nanos))
+	for k, v := range c.nanos {
 		out[k] = v
 	}
 	return out

@@ -108,6 +108,7 @@ func (r *Results) Summary() string {
 			p("Admission %s: %s", op, a.ByOp[op])
 		}
 		p("API server's webhook histogram during admission: %v", a.APIServer)
+		p("SubjectAccessReviews made by the webhooks during the concurrent run: %d, mean round trip %.1f ms", a.ReviewCalls, a.ReviewMeanMs)
 		paths := make([]string, 0, len(a.WebhookServer))
 		for path := range a.WebhookServer {
 			paths = append(paths, path)

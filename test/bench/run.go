@@ -245,7 +245,7 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 
 	if o.AdmissionClients > 0 && o.AdmissionDuration > 0 {
 		phase("admission")
-		if res.Admission, err = Admission(ctx, env, orgs, o.AdmissionClients, o.AdmissionDuration); err != nil {
+		if res.Admission, err = Admission(ctx, env, mgr, orgs, o.AdmissionClients, o.AdmissionDuration); err != nil {
 			return res, err
 		}
 		if res.Admission.Errors > 0 {

@@ -117,13 +117,13 @@ func drawPanel(b *strings.Builder, p panel, x0, y0, pw, ph float64) {
 	}
 }
 
-// niceCeil rounds up to 1, 2, 2.5 or 5 times a power of ten.
+// niceCeil rounds up to a round multiple of a power of ten.
 func niceCeil(v float64) float64 {
 	if v <= 0 {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if v <= m*p {
 			return m * p
 		}

@@ -419,13 +419,17 @@ type AdmissionResult struct {
 	// (decoding, the cache snapshot, the SubjectAccessReview, the policy),
 	// by path, during the concurrent run.
 	WebhookServer map[string]WebhookServerLatency `json:"webhookServer"`
-	FirstErr      string                          `json:"firstError,omitempty"`
+	// ReviewCalls and ReviewMeanMs: the webhooks' SubjectAccessReviews
+	// during the concurrent run, and their mean round trip.
+	ReviewCalls  int64   `json:"reviewCalls"`
+	ReviewMeanMs float64 `json:"reviewMeanMs"`
+	FirstErr     string  `json:"firstError,omitempty"`
 }
 
 // Admission runs clients concurrent users, each an owner of an
 // organization, creating and updating Members and Invitations through the
 // webhooks for dur, then the same with ConfigMaps.
-func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur time.Duration) (*AdmissionResult, error) {
+func Admission(ctx context.Context, env *Env, mgr *Manager, orgs []string, clients int, dur time.Duration) (*AdmissionResult, error) {
 	res := &AdmissionResult{Clients: clients, ByOp: map[string]Latency{}}
 	users := make([]client.Client, clients)
 	var subjects []rbacv1.Subject
@@ -458,6 +462,11 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 		return nil, err
 	}
 	server0 := webhookServerStats()
+	reviews := func() (n, nanos int64) {
+		sar := func(c Call) bool { return c.Verb == "create" && c.Resource == "subjectaccessreviews" }
+		return mgr.Calls.Snapshot().Sum(sar), mgr.Calls.Time().Sum(sar)
+	}
+	sarN0, sarT0 := reviews()
 
 	var (
 		mu       sync.Mutex
@@ -517,6 +526,10 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 	run(users, dur, roster)
 	res.Seconds = time.Since(start).Seconds()
 	res.WebhookServer = webhookServerStats().since(server0)
+	if n, t := reviews(); n > sarN0 {
+		res.ReviewCalls = n - sarN0
+		res.ReviewMeanMs = float64(t-sarT0) / float64(n-sarN0) / 1e6
+	}
 	hist1, err := webhookHistogram(ctx, env)
 	if err != nil {
 		return nil, err
@@ -578,6 +591,7 @@ func Admission(ctx context.Context, env *Env, orgs []string, clients int, dur ti
 	for _, op := range ops {
 		log.Printf("admission: %s: %s", op, res.ByOp[op])
 	}
+	log.Printf("admission: %d SubjectAccessReviews, mean round trip %.1f ms", res.ReviewCalls, res.ReviewMeanMs)
 	for path, l := range res.WebhookServer {
 		log.Printf("admission: webhook server %s: %.0f calls, mean %.2f ms, %.1f%% within 1 ms, %.1f%% within 10 ms",
 			path, l.Calls, l.MeanMs, 100*l.Le1ms, 100*l.Le10ms)
