@@ -27,6 +27,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/parallel"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -59,6 +60,9 @@ type scope struct {
 	effective  policy.Effective
 	accessErr  error
 	accessDone bool
+	// rbac and changes are what this reconcile wrote, for its summary Event.
+	rbac    access.Result
+	changes membershipChanges
 }
 
 // homeNamespace is what became of the organization's home namespace.
@@ -149,6 +153,9 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 	s.accessDone = s.accessErr == nil
 	errs = append(errs, s.accessErr)
 	errs = append(errs, r.syncMembers(ctx, s)...)
+	if reason, note := s.changes.summary(s.rbac); reason != "" {
+		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
+	}
 	errs = append(errs, r.writeStatus(ctx, s, before))
 	return kerrors.NewAggregate(errs)
 }
@@ -286,45 +293,66 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 		snapshot.Subjects = append(snapshot.Subjects, subject)
 	}
 	result, err := r.Access.Apply(ctx, s.org, access.Render(snapshot))
+	s.rbac = result
 	if err != nil {
 		r.Recorder.Eventf(s.org, nil, corev1.EventTypeWarning, orgsv1alpha1.AccessFailedReason, "ApplyAccess", "Applying RBAC failed: %v", err)
 		return fmt.Errorf("applying RBAC: %w", err)
-	}
-	if result.Created+result.Updated+result.Deleted > 0 {
-		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, "AccessApplied", "ApplyAccess",
-			"Applied RBAC: %d created, %d updated, %d deleted", result.Created, result.Updated, result.Deleted)
 	}
 	return nil
 }
 
 // syncMembers keeps the last-owner finalizer on effective owners only, lets
-// released Members go, and writes each Member's status when it changed.
+// released Members go, and writes each Member's status when it changed. The
+// Members' writes are independent and go out at once.
 func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope) []error {
-	var errs []error
-	for i := range s.members {
+	changes := make([]memberChange, len(s.members))
+	errs := parallel.Each(len(s.members), parallel.Limit, func(i int) error {
+		var err error
+		changes[i], err = r.syncMember(ctx, s, &s.members[i])
+		return err
+	})
+	for i, c := range changes {
 		m := &s.members[i]
-		outcome := s.effective.Members[m.Name]
-		if err := r.syncFinalizer(ctx, m, outcome); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if outcome.Released {
-			if m.Status.EffectiveRole != "" {
-				r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "MemberRemoved", "Remove", "%s left organization %s", m.Subject(), s.org.Name)
-			}
-			continue
-		}
-		before := m.DeepCopy()
-		setMemberStatus(m, s.org.Name, outcome, s.accessDone)
-		if equality.Semantic.DeepEqual(before.Status, m.Status) {
-			continue
-		}
-		r.memberEvents(before, m, outcome)
-		if err := r.Client.Status().Patch(ctx, m, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
-			errs = append(errs, fmt.Errorf("writing the status of member %s: %w", m.Name, err))
+		switch {
+		case c.left:
+			s.changes.left = append(s.changes.left, m.Subject())
+		case c.from == "" && c.to != "":
+			s.changes.joined = append(s.changes.joined, fmt.Sprintf("%s as %s", m.Subject(), c.to))
+		case c.from != c.to:
+			s.changes.changed = append(s.changes.changed, fmt.Sprintf("%s from %s to %s", m.Subject(), c.from, c.to))
 		}
 	}
 	return errs
+}
+
+// memberChange is what a reconcile did to one Member's effective role, for
+// the summary Event.
+type memberChange struct {
+	from, to orgsv1alpha1.Role
+	left     bool
+}
+
+func (r *OrganizationReconciler) syncMember(ctx context.Context, s *scope, m *orgsv1alpha1.Member) (memberChange, error) {
+	outcome := s.effective.Members[m.Name]
+	if err := r.syncFinalizer(ctx, m, outcome); err != nil {
+		return memberChange{}, err
+	}
+	if outcome.Released {
+		return memberChange{left: m.Status.EffectiveRole != ""}, nil
+	}
+	before := m.DeepCopy()
+	setMemberStatus(m, s.org.Name, outcome, s.accessDone)
+	if equality.Semantic.DeepEqual(before.Status, m.Status) {
+		return memberChange{}, nil
+	}
+	if outcome.HeldBack && !isHeldBack(before) {
+		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, orgsv1alpha1.LastOwnerReason, "HoldRole",
+			"Kept the Owner role of %s: it is the organization's last owner user", m.Subject())
+	}
+	if err := r.Client.Status().Patch(ctx, m, client.MergeFrom(before)); err != nil && !apierrors.IsNotFound(err) {
+		return memberChange{}, fmt.Errorf("writing the status of member %s: %w", m.Name, err)
+	}
+	return memberChange{from: before.Status.EffectiveRole, to: m.Status.EffectiveRole}, nil
 }
 
 // syncFinalizer holds a Member that is an effective owner, so that deleting
@@ -344,19 +372,6 @@ func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alp
 		return fmt.Errorf("updating the finalizer of member %s: %w", m.Name, err)
 	}
 	return nil
-}
-
-func (r *OrganizationReconciler) memberEvents(before, m *orgsv1alpha1.Member, outcome policy.Outcome) {
-	switch {
-	case outcome.HeldBack && !isHeldBack(before):
-		r.Recorder.Eventf(m, nil, corev1.EventTypeWarning, orgsv1alpha1.LastOwnerReason, "HoldRole",
-			"Kept the Owner role of %s: it is the organization's last owner user", m.Subject())
-	case before.Status.EffectiveRole == "" && m.Status.EffectiveRole != "":
-		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "MemberAdded", "Add", "%s joined with role %s", m.Subject(), m.Status.EffectiveRole)
-	case before.Status.EffectiveRole != m.Status.EffectiveRole:
-		r.Recorder.Eventf(m, nil, corev1.EventTypeNormal, "RoleChanged", "ChangeRole", "Role of %s changed from %s to %s",
-			m.Subject(), before.Status.EffectiveRole, m.Status.EffectiveRole)
-	}
 }
 
 // writeStatus writes the Organization's status when it changed.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"sync"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -18,6 +19,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/parallel"
 )
 
 // DefaultFieldOwner is the server-side apply field manager used when
@@ -99,6 +101,11 @@ func less(a, b objKey) bool {
 //   - only then deletes the labelled objects that are no longer desired
 //     (with a UID precondition), bindings before roles.
 //
+// ClusterRoles are written before any binding and bindings deleted before
+// any ClusterRole; the writes within each of these steps go out at once, up
+// to parallel.Limit in flight, so a change costs a few round trips, not one
+// per object.
+//
 // Every desired object must carry AccessForLabel=<org.Name>, or it could
 // never be pruned; Apply refuses the whole set otherwise. Errors are
 // aggregated: one failed object does not stop the others. Pruning runs even
@@ -132,52 +139,79 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 	}
 
 	log := logf.FromContext(ctx).WithValues("organization", org.Name)
-	var errs []error
-	for _, k := range keys {
+	var (
+		mu   sync.Mutex
+		errs []error
+	)
+	count := func(n *int) {
+		mu.Lock()
+		*n++
+		mu.Unlock()
+	}
+	write := func(k objKey) error {
 		obj := want[k]
 		cur, found := existing[k]
 		switch {
 		case !found:
 			if err := a.apply(ctx, obj); err != nil {
-				errs = append(errs, fmt.Errorf("creating %s: %w", k, err))
-				continue
+				return fmt.Errorf("creating %s: %w", k, err)
 			}
 			log.V(1).Info("created RBAC object", "object", k.String())
-			res.Created++
+			count(&res.Created)
 		case matches(obj, cur):
-			res.Unchanged++
+			count(&res.Unchanged)
 		case roleRefChanged(obj, cur):
 			// roleRef is immutable: delete and create again. Access through
 			// this binding is briefly absent, never wider than desired.
 			if err := a.delete(ctx, cur); err != nil {
-				errs = append(errs, fmt.Errorf("re-creating %s (roleRef changed): %w", k, err))
-				continue
+				return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
 			}
 			if err := a.apply(ctx, obj); err != nil {
-				errs = append(errs, fmt.Errorf("re-creating %s (roleRef changed): %w", k, err))
-				continue
+				return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
 			}
 			log.V(1).Info("re-created RBAC binding with a new roleRef", "object", k.String())
-			res.Updated++
+			count(&res.Updated)
 		default:
 			if err := a.apply(ctx, obj); err != nil {
-				errs = append(errs, fmt.Errorf("updating %s: %w", k, err))
-				continue
+				return fmt.Errorf("updating %s: %w", k, err)
 			}
 			log.V(1).Info("updated RBAC object", "object", k.String())
-			res.Updated++
+			count(&res.Updated)
 		}
+		return nil
+	}
+	// Within a rank the writes are independent and go out at once; ranks
+	// stay in order, so a binding never refers to a ClusterRole not yet written.
+	for _, stage := range byRank(keys) {
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return write(stage[i]) })...)
 	}
 
-	for _, k := range pruneOrder(existing, want) {
-		if err := a.delete(ctx, existing[k]); err != nil {
-			errs = append(errs, fmt.Errorf("deleting %s: %w", k, err))
-			continue
-		}
-		log.V(1).Info("deleted RBAC object", "object", k.String())
-		res.Deleted++
+	for _, stage := range byRank(pruneOrder(existing, want)) {
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error {
+			k := stage[i]
+			if err := a.delete(ctx, existing[k]); err != nil {
+				return fmt.Errorf("deleting %s: %w", k, err)
+			}
+			log.V(1).Info("deleted RBAC object", "object", k.String())
+			count(&res.Deleted)
+			return nil
+		})...)
 	}
 	return res, utilerrors.NewAggregate(errs)
+}
+
+// byRank splits keys, already ordered by rank, into runs of one rank.
+func byRank(keys []objKey) [][]objKey {
+	var out [][]objKey
+	for i := 0; i < len(keys); {
+		j := i
+		for j < len(keys) && keys[j].rank == keys[i].rank {
+			j++
+		}
+		out = append(out, keys[i:j])
+		i = j
+	}
+	return out
 }
 
 // DeleteAll deletes every ClusterRole, ClusterRoleBinding and RoleBinding
@@ -196,12 +230,18 @@ func (a *Applier) DeleteAll(ctx context.Context, org string) (int, error) {
 		errs    []error
 		deleted int
 	)
-	for _, k := range pruneOrder(existing, nil) {
-		if err := a.delete(ctx, existing[k]); err != nil {
-			errs = append(errs, fmt.Errorf("deleting %s: %w", k, err))
-			continue
-		}
-		deleted++
+	var mu sync.Mutex
+	for _, stage := range byRank(pruneOrder(existing, nil)) {
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error {
+			k := stage[i]
+			if err := a.delete(ctx, existing[k]); err != nil {
+				return fmt.Errorf("deleting %s: %w", k, err)
+			}
+			mu.Lock()
+			deleted++
+			mu.Unlock()
+			return nil
+		})...)
 	}
 	return deleted, utilerrors.NewAggregate(errs)
 }

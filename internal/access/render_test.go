@@ -2,6 +2,7 @@ package access
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 const testGroup = "orgs.roster.dev"
@@ -418,4 +420,34 @@ func TestBindMarkerMatchesProjectClusterRoles(t *testing.T) {
 		g.Expect(bindable).To(ContainElement(cr))
 	}
 	g.Expect(ProjectClusterRoles).To(HaveLen(len(orgsv1alpha1.Roles)))
+}
+
+// The webhooks decide from policy.MembershipAuthority without asking the
+// API server, so the custom verbs Render grants each role on its
+// organization must be exactly policy.RoleAuthority's: never more.
+func TestCustomVerbsAreRoleAuthority(t *testing.T) {
+	g := NewWithT(t)
+	org := testOrg("acme")
+	for _, role := range orgsv1alpha1.Roles {
+		objs := index(Render(Snapshot{Organization: org, Subjects: []Subject{user("alice", role)}}))
+		held := map[string]bool{}
+		for _, o := range objs {
+			crb, ok := o.(*rbacv1.ClusterRoleBinding)
+			if !ok || !slices.ContainsFunc(crb.Subjects, func(s rbacv1.Subject) bool { return s.Kind == rbacv1.UserKind && s.Name == "alice" }) {
+				continue
+			}
+			for _, rule := range objs.clusterRole(crb.RoleRef.Name).Rules {
+				if !slices.Contains(rule.APIGroups, testGroup) || !slices.Contains(rule.Resources, "organizations") {
+					continue
+				}
+				g.Expect(rule.ResourceNames).To(Equal([]string{"acme"}), "role %s: custom verbs on other organizations", role)
+				for _, v := range rule.Verbs {
+					held[v] = true
+				}
+			}
+		}
+		want := policy.RoleAuthority(role)
+		g.Expect(held[orgsv1alpha1.VerbManageOwners]).To(Equal(want.ManageOwners), "role %s: manage-owners", role)
+		g.Expect(held[orgsv1alpha1.VerbManageMembers]).To(Equal(want.ManageMembers), "role %s: manage-members", role)
+	}
 }

@@ -2,7 +2,8 @@
 // functions. Admission webhooks gather the facts (who asks, which custom
 // verbs they hold, the organization's membership) and call it; controllers
 // call it too. It does no I/O and reads no clock, so every rule can be
-// table-tested and fuzzed without an API server.
+// table-tested and fuzzed without an API server. It never modifies what it
+// is given: the webhooks hand it objects shared with the manager's cache.
 package policy
 
 import (

@@ -60,12 +60,14 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 	if err != nil || org == nil {
 		return policy.Snapshot{UserPrefix: f.userPrefix}, err
 	}
+	// The snapshot shares the cache's objects rather than copying the whole
+	// membership on every request: internal/policy only reads them.
 	var members orgsv1alpha1.MemberList
-	if err := f.reader.List(ctx, &members, client.InNamespace(namespace)); err != nil {
+	if err := f.reader.List(ctx, &members, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return policy.Snapshot{}, fmt.Errorf("listing the members of organization %q: %w", org.Name, err)
 	}
 	var invitations orgsv1alpha1.InvitationList
-	if err := f.reader.List(ctx, &invitations, client.InNamespace(namespace)); err != nil {
+	if err := f.reader.List(ctx, &invitations, client.InNamespace(namespace), client.UnsafeDisableDeepCopy); err != nil {
 		return policy.Snapshot{}, fmt.Errorf("listing the invitations of organization %q: %w", org.Name, err)
 	}
 	ns := &corev1.Namespace{}
@@ -95,20 +97,32 @@ func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resou
 	if err != nil {
 		return nil, err
 	}
-	var org string
-	if snapshot.Organization != nil {
-		org = snapshot.Organization.Name
-	}
-	authority, err := f.authority(ctx, user, org, verb)
+	authority, err := f.authority(ctx, user, who, snapshot, verb)
 	if err != nil {
 		return nil, err
 	}
 	return respond(kind, resource, obj.GetName(), decide(who, authority, snapshot))
 }
 
-// authority asks the API server whether user holds verb on organizations/<org>.
-// Only the verb the operation needs is asked about: one review per request.
-func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (policy.Authority, error) {
+// authority says whether the requester holds verb on the snapshot's
+// organization. Owners and Admins hold their verbs through the membership
+// the webhook already has, which is exactly what Roster's RBAC grants them
+// (policy.MembershipAuthority): no API round trip. Anyone else (a cluster
+// admin, a GitOps service account, a refusal) is asked about with one
+// SubjectAccessReview for the verb the operation needs.
+func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, who policy.Requester, snapshot policy.Snapshot, verb string) (policy.Authority, error) {
+	if verb == "" || snapshot.Organization == nil {
+		return policy.Authority{}, nil
+	}
+	if a := policy.MembershipAuthority(who, snapshot); a.Holds(verb) {
+		return a, nil
+	}
+	return f.reviewedAuthority(ctx, user, snapshot.Organization.Name, verb)
+}
+
+// reviewedAuthority asks the API server whether user holds verb on
+// organizations/<org>: one SubjectAccessReview, for that verb only.
+func (f *facts) reviewedAuthority(ctx context.Context, user authenticationv1.UserInfo, org, verb string) (policy.Authority, error) {
 	if verb == "" || org == "" {
 		return policy.Authority{}, nil
 	}

@@ -56,7 +56,7 @@ func (v *OrganizationValidator) decide(ctx context.Context, op policy.Operation,
 		}
 		request.Members = len(members.Items)
 	}
-	if request.Authority, err = v.facts.authority(ctx, user, obj.Name, policy.OrganizationVerb(op, old, org)); err != nil {
+	if request.Authority, err = v.facts.reviewedAuthority(ctx, user, obj.Name, policy.OrganizationVerb(op, old, org)); err != nil {
 		return nil, err
 	}
 	return respond("Organization", "organizations", obj.Name, policy.DecideOrganization(request))

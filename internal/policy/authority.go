@@ -1,0 +1,67 @@
+package policy
+
+import orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+
+// RoleAuthority is the custom verbs a role holds on its organization:
+// Owners manage owners and members, Admins manage members, the other roles
+// neither. internal/access renders exactly this as RBAC (a test there holds
+// it to this function).
+func RoleAuthority(role orgsv1alpha1.Role) Authority {
+	switch role {
+	case orgsv1alpha1.RoleOwner:
+		return Authority{ManageOwners: true, ManageMembers: true}
+	case orgsv1alpha1.RoleAdmin:
+		return Authority{ManageMembers: true}
+	}
+	return Authority{}
+}
+
+// MembershipAuthority is the authority the requester holds through the
+// organization's own membership: RoleAuthority of every effective role the
+// requester has, as a user or through a group. It is what Roster's RBAC
+// grants them once applied, known without asking the API server; the
+// webhooks ask a SubjectAccessReview only for what it does not grant
+// (cluster admins, GitOps service accounts, and refusals).
+//
+// It must never grant more than that RBAC would, so users and groups are
+// compared exactly, as RBAC compares subjects (not case-insensitively as
+// SameUser does), and an organization being deleted, or whose home
+// namespace is, grants nothing.
+func MembershipAuthority(who Requester, s Snapshot) Authority {
+	org := s.Organization
+	if org == nil || org.DeletionTimestamp != nil || s.HomeTerminating || who.User == "" {
+		return Authority{}
+	}
+	var candidates []string
+	for i := range s.Members {
+		if isSubject(who, &s.Members[i]) {
+			candidates = append(candidates, s.Members[i].Name)
+		}
+	}
+	if len(candidates) == 0 {
+		// Not a member: no sort, no map.
+		return Authority{}
+	}
+	effective := EffectiveRoles(s.Members, org.Status.EffectiveOwners, false)
+	var a Authority
+	for _, name := range candidates {
+		r := RoleAuthority(effective.Members[name].Role)
+		a.ManageOwners = a.ManageOwners || r.ManageOwners
+		a.ManageMembers = a.ManageMembers || r.ManageMembers
+	}
+	return a
+}
+
+// isSubject reports whether m names the requester exactly as an RBAC
+// subject would: its user is the requester, or its group one of theirs.
+func isSubject(who Requester, m *orgsv1alpha1.Member) bool {
+	if m.Spec.User != "" {
+		return m.Spec.User == who.User
+	}
+	for _, g := range who.Groups {
+		if g != "" && g == m.Spec.Group {
+			return true
+		}
+	}
+	return false
+}
