@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -152,11 +153,20 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 	s.accessErr = r.applyAccess(ctx, s)
 	s.accessDone = s.accessErr == nil
 	errs = append(errs, s.accessErr)
-	errs = append(errs, r.syncMembers(ctx, s)...)
+	// The Organization's status does not depend on the Members' writes:
+	// both go out at once.
+	var (
+		wg        sync.WaitGroup
+		statusErr error
+	)
+	name := org.Name
+	wg.Go(func() { statusErr = r.writeStatus(ctx, s, before) })
+	errs = append(errs, r.syncMembers(ctx, s, name)...)
+	wg.Wait()
+	errs = append(errs, statusErr)
 	if reason, note := s.changes.summary(s.rbac); reason != "" {
 		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
 	}
-	errs = append(errs, r.writeStatus(ctx, s, before))
 	return kerrors.NewAggregate(errs)
 }
 
@@ -304,11 +314,13 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 // syncMembers keeps the last-owner finalizer on effective owners only, lets
 // released Members go, and writes each Member's status when it changed. The
 // Members' writes are independent and go out at once.
-func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope) []error {
+// s.org is being written at the same time (writeStatus): syncMembers does
+// not read it.
+func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope, org string) []error {
 	changes := make([]memberChange, len(s.members))
 	errs := parallel.Each(len(s.members), parallel.Limit, func(i int) error {
 		var err error
-		changes[i], err = r.syncMember(ctx, s, &s.members[i])
+		changes[i], err = r.syncMember(ctx, &s.members[i], org, s.effective.Members[s.members[i].Name], s.accessDone)
 		return err
 	})
 	for i, c := range changes {
@@ -332,8 +344,7 @@ type memberChange struct {
 	left     bool
 }
 
-func (r *OrganizationReconciler) syncMember(ctx context.Context, s *scope, m *orgsv1alpha1.Member) (memberChange, error) {
-	outcome := s.effective.Members[m.Name]
+func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone bool) (memberChange, error) {
 	if err := r.syncFinalizer(ctx, m, outcome); err != nil {
 		return memberChange{}, err
 	}
@@ -341,7 +352,7 @@ func (r *OrganizationReconciler) syncMember(ctx context.Context, s *scope, m *or
 		return memberChange{left: m.Status.EffectiveRole != ""}, nil
 	}
 	before := m.DeepCopy()
-	setMemberStatus(m, s.org.Name, outcome, s.accessDone)
+	setMemberStatus(m, org, outcome, accessDone)
 	if equality.Semantic.DeepEqual(before.Status, m.Status) {
 		return memberChange{}, nil
 	}

@@ -103,8 +103,8 @@ func less(a, b objKey) bool {
 //
 // ClusterRoles are written before any binding and bindings deleted before
 // any ClusterRole; the writes within each of these steps go out at once, up
-// to parallel.Limit in flight, so a change costs a few round trips, not one
-// per object.
+// to parallel.Limit in flight, so a change costs a round trip or two, not
+// one per object.
 //
 // Every desired object must carry AccessForLabel=<org.Name>, or it could
 // never be pruned; Apply refuses the whole set otherwise. Errors are
@@ -180,13 +180,13 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 		}
 		return nil
 	}
-	// Within a rank the writes are independent and go out at once; ranks
-	// stay in order, so a binding never refers to a ClusterRole not yet written.
-	for _, stage := range byRank(keys) {
+	// ClusterRoles first, so that no binding refers to one not yet written;
+	// then every binding at once.
+	for _, stage := range stages(keys) {
 		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return write(stage[i]) })...)
 	}
 
-	for _, stage := range byRank(pruneOrder(existing, want)) {
+	for _, stage := range stages(pruneOrder(existing, want)) {
 		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error {
 			k := stage[i]
 			if err := a.delete(ctx, existing[k]); err != nil {
@@ -200,12 +200,14 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 	return res, utilerrors.NewAggregate(errs)
 }
 
-// byRank splits keys, already ordered by rank, into runs of one rank.
-func byRank(keys []objKey) [][]objKey {
+// stages splits keys, already in the order they must be written, into the
+// runs whose writes are independent: ClusterRoles, and bindings (which only
+// refer to ClusterRoles).
+func stages(keys []objKey) [][]objKey {
 	var out [][]objKey
 	for i := 0; i < len(keys); {
 		j := i
-		for j < len(keys) && keys[j].rank == keys[i].rank {
+		for j < len(keys) && (keys[j].rank == rankClusterRole) == (keys[i].rank == rankClusterRole) {
 			j++
 		}
 		out = append(out, keys[i:j])
@@ -231,7 +233,7 @@ func (a *Applier) DeleteAll(ctx context.Context, org string) (int, error) {
 		deleted int
 	)
 	var mu sync.Mutex
-	for _, stage := range byRank(pruneOrder(existing, nil)) {
+	for _, stage := range stages(pruneOrder(existing, nil)) {
 		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error {
 			k := stage[i]
 			if err := a.delete(ctx, existing[k]); err != nil {
