@@ -29,10 +29,6 @@ type membershipChanges struct {
 	joined, changed, left []string
 }
 
-func (c *membershipChanges) empty() bool {
-	return len(c.joined)+len(c.changed)+len(c.left) == 0
-}
-
 // summary returns the Event's reason and note, or "" when nothing changed.
 func (c *membershipChanges) summary(rbac access.Result) (reason, note string) {
 	var parts []string

@@ -57,6 +57,10 @@ func (r *Results) Summary() string {
 			a.SingleClient.P50, a.SingleClient.P99, a.SingleClient.N, a.SingleBaseline.P50, a.SingleBaseline.P99)
 		p("| Admission errors | %d of %d requests (%.2f%%) | |", a.Errors, a.Requests, 100*a.ErrorRate)
 	}
+	if l := r.Loopback; l != nil {
+		p("| Webhooks over loopback (%d clients, %.0f s) | p50 %.2f ms, p99 %.2f ms over %d reviews; allow-all webhook on the same server p50 %.2f ms, p99 %.2f ms (p99 ratio %.2f) | p99 ≤ 10 ms |",
+			l.Clients, l.Seconds, l.All.P50, l.All.P99, l.All.N, l.Baseline.P50, l.Baseline.P99, l.P99Ratio)
+	}
 	p("| Memory once converged | manager heap %.1f MiB; process heap in use %.1f MiB, RSS %.1f MiB | heap ≤ 150 MiB |",
 		r.ManagerHeapMiB, r.Memory.HeapInuseMiB, r.Memory.RSSMiB)
 	if len(r.Memory.ControlPlaneRSSMiB) > 0 {

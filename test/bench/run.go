@@ -71,6 +71,7 @@ type Results struct {
 	RestartChange    *RestartChangeResult `json:"restartChange,omitempty"`
 	Churn            *ChurnResult         `json:"churn,omitempty"`
 	Admission        *AdmissionResult     `json:"admission,omitempty"`
+	Loopback         *LoopbackResult      `json:"loopback,omitempty"`
 	Scaling          []ScalePoint         `json:"scaling,omitempty"`
 	TotalSeconds     float64              `json:"totalSeconds"`
 }
@@ -250,6 +251,14 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		}
 		if res.Admission.Errors > 0 {
 			return res, fmt.Errorf("admission: %d of %d requests failed, first: %s", res.Admission.Errors, res.Admission.Requests, res.Admission.FirstErr)
+		}
+		phase("webhooks over loopback")
+		RegisterAllowAll(mgr)
+		if res.Loopback, err = Loopback(ctx, env, orgs, o.AdmissionClients, o.AdmissionDuration); err != nil {
+			return res, err
+		}
+		if res.Loopback.Errors > 0 {
+			return res, fmt.Errorf("loopback: %d of %d reviews failed, first: %s", res.Loopback.Errors, res.Loopback.Requests, res.Loopback.FirstErr)
 		}
 	}
 	phase("stop")
