@@ -28,7 +28,13 @@ var _ = Describe("Access as RBAC", func() {
 		createMember(home, "c", contributor, orgsv1alpha1.RoleContributor)
 		createMember(home, "v", viewer, orgsv1alpha1.RoleViewer)
 		createMember(home, "vns", viewerNoSecrets, orgsv1alpha1.RoleViewerNoSecrets)
-		waitOrgReady(org, 5)
+		waitOrgReady(org, 5, 1)
+		// The tests ask the authorizer at once, and expect it to answer for
+		// the RBAC Roster wrote.
+		waitRoles(org, home, map[string]orgsv1alpha1.Role{
+			owner: orgsv1alpha1.RoleOwner, admin: orgsv1alpha1.RoleAdmin, contributor: orgsv1alpha1.RoleContributor,
+			viewer: orgsv1alpha1.RoleViewer, viewerNoSecrets: orgsv1alpha1.RoleViewerNoSecrets, outsider: "",
+		}, project)
 	})
 
 	It("gives each role its project access", func() {
@@ -81,7 +87,7 @@ var _ = Describe("Access as RBAC", func() {
 
 		Expect(env.Admin.Delete(ctx, m)).To(Succeed())
 		Eventually(func() bool { return can(contributor, "get", "", "configmaps", project, "") }).Should(BeFalse())
-		waitOrgReady(org, 4)
+		waitOrgReady(org, 4, 1)
 	})
 
 	It("gives a namespace labelled later the bindings, and takes them from one unlabelled", func() {

@@ -55,14 +55,30 @@ func getOrg(g Gomega, name string) *orgsv1alpha1.Organization {
 	return org
 }
 
-// waitOrgReady waits until the organization is Ready, current, with n Members.
-func waitOrgReady(name string, n int) {
+// waitOrgReady waits until the organization is Ready, current, with
+// members Members and projects project namespaces counted in the same
+// status: the RBAC of all of them is written.
+func waitOrgReady(name string, members, projects int) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
 		org := getOrg(g, name)
 		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
 		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
-		g.Expect(org.Status.Members).To(BeEquivalentTo(n))
+		g.Expect(org.Status.Members).To(BeEquivalentTo(members))
+		g.Expect(org.Status.Projects).To(BeEquivalentTo(projects))
+	}).Should(Succeed())
+}
+
+// waitRoles waits until the API server's authorizer gives every user the
+// role roles says, in the organization and in projects (see
+// testenv.Env.RoleInEffect): waitOrgReady says the RBAC is written, and
+// the authorizer sees it a moment later.
+func waitRoles(org, home string, roles map[string]orgsv1alpha1.Role, projects ...string) {
+	GinkgoHelper()
+	Eventually(func(g Gomega) {
+		for user, role := range roles {
+			g.Expect(env.RoleInEffect(ctx, user, org, home, role, projects...)).To(Succeed())
+		}
 	}).Should(Succeed())
 }
 

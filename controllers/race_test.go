@@ -37,13 +37,19 @@ var _ = Describe("The last-owner invariant under racing requests", func() {
 			createMember(targets[i].home, "viewer", "viewer@"+name+".example.com", orgsv1alpha1.RoleViewer)
 		}
 		for _, t := range targets {
-			waitOrgReady(t.org, owners+1)
-			// Every owner carries the hold before the attack starts.
+			waitOrgReady(t.org, owners+1, 0)
+			// Every owner carries the hold, and holds manage-owners as the
+			// sampler below asks, before the attack starts.
 			Eventually(func(g Gomega) {
 				for j := range owners {
 					g.Expect(memberOf(t.home, fmt.Sprintf("owner%d", j))(g).Finalizers).To(ContainElement(orgsv1alpha1.LastOwnerFinalizer))
 				}
 			}).Should(Succeed())
+			roles := map[string]orgsv1alpha1.Role{"viewer@" + t.org + ".example.com": orgsv1alpha1.RoleViewer}
+			for j := range owners {
+				roles[fmt.Sprintf("owner%d@%s.example.com", j, t.org)] = orgsv1alpha1.RoleOwner
+			}
+			waitRoles(t.org, t.home, roles)
 		}
 
 		// holdsOwner: some owner user of the organization holds manage-owners.
@@ -156,7 +162,7 @@ var _ = Describe("Deleting an organization", func() {
 		createProject(org+"-app", org)
 		createMember(home, "o", "o@"+org+".example.com", orgsv1alpha1.RoleOwner)
 		createMember(home, "v", "v@"+org+".example.com", orgsv1alpha1.RoleViewer)
-		waitOrgReady(org, 2)
+		waitOrgReady(org, 2, 1)
 		Expect(countAccessObjects(org)).To(BeNumerically(">", 0))
 
 		o := &orgsv1alpha1.Organization{}
@@ -167,7 +173,8 @@ var _ = Describe("Deleting an organization", func() {
 		}).Should(BeTrue())
 		// The finalizer deleted them; nothing here relies on garbage collection.
 		Expect(countAccessObjects(org)).To(BeZero())
-		Expect(can("o@"+org+".example.com", "get", "", "configmaps", org+"-app", "")).To(BeFalse())
+		// The authorizer follows the deletions through its own watch.
+		Eventually(func() bool { return can("o@"+org+".example.com", "get", "", "configmaps", org+"-app", "") }).Should(BeFalse())
 		// The held owner was released, and the home namespace Roster created is going.
 		Eventually(func() bool {
 			ns := &corev1Namespace{}

@@ -383,6 +383,7 @@ var _ = Describe("kubectl roster", func() {
 			solo := fmt.Sprintf("solo-%s@example.com", o.name)
 			o.addMember("solo", solo, orgsv1alpha1.RoleAdmin)
 			o.waitReady(len(members) + 1)
+			o.waitRole(solo, orgsv1alpha1.RoleAdmin)
 			r := run(solo, "", "users")
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
 			Expect(r.out).To(ContainSubstring(solo))

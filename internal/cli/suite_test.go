@@ -295,7 +295,8 @@ var members = []struct {
 }
 
 // newOrg creates an organization whose only owner is alice, with bob,
-// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets.
+// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets,
+// and waits until its RBAC is applied and in effect for each of them.
 func newOrg() testOrg {
 	GinkgoHelper()
 	name := fmt.Sprintf("cli%d", orgSeq.Add(1))
@@ -313,6 +314,9 @@ func newOrg() testOrg {
 		o.addMember(m.name, m.user, m.role)
 	}
 	o.waitReady(len(members))
+	for _, m := range members {
+		o.waitRole(m.user, m.role)
+	}
 	return o
 }
 
@@ -335,6 +339,14 @@ func (o testOrg) waitReady(n int) {
 		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
 		g.Expect(org.Status.Members).To(BeEquivalentTo(n))
 	}).Should(Succeed())
+}
+
+// waitRole waits until the API server's authorizer gives user role in
+// the organization: Ready says the RBAC is written, and the authorizer
+// sees it a moment later.
+func (o testOrg) waitRole(user string, role orgsv1alpha1.Role) {
+	GinkgoHelper()
+	Eventually(func() error { return env.RoleInEffect(ctx, user, o.name, o.home, role) }).Should(Succeed())
 }
 
 func (o testOrg) member(name string) (*orgsv1alpha1.Member, error) {

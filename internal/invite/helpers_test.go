@@ -40,7 +40,8 @@ type orgFixture struct {
 }
 
 // newOrg creates an organization with alice and carol as Owners and bob as
-// Admin, and waits until it is Ready.
+// Admin, and waits until it is Ready and the API server's authorizer gives
+// each of them their role: the tests invite as them next.
 func newOrg(ttl *metav1.Duration) orgFixture {
 	GinkgoHelper()
 	name := uniqueName("inv")
@@ -52,10 +53,11 @@ func newOrg(ttl *metav1.Duration) orgFixture {
 	Eventually(func() error {
 		return env.Admin.Get(ctx, client.ObjectKey{Name: f.home}, &corev1.Namespace{})
 	}).Should(Succeed())
-	for _, m := range []struct {
+	people := []struct {
 		name, user string
 		role       orgsv1alpha1.Role
-	}{{"alice", alice, orgsv1alpha1.RoleOwner}, {"carol", carol, orgsv1alpha1.RoleOwner}, {"bob", bob, orgsv1alpha1.RoleAdmin}} {
+	}{{"alice", alice, orgsv1alpha1.RoleOwner}, {"carol", carol, orgsv1alpha1.RoleOwner}, {"bob", bob, orgsv1alpha1.RoleAdmin}}
+	for _, m := range people {
 		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
 			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: m.name},
 			Spec:       orgsv1alpha1.MemberSpec{User: m.user, Role: m.role},
@@ -64,24 +66,27 @@ func newOrg(ttl *metav1.Duration) orgFixture {
 	Eventually(func(g Gomega) {
 		org := &orgsv1alpha1.Organization{}
 		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue())
-		g.Expect(org.Status.Members).To(BeEquivalentTo(3))
+		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
+		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
+		g.Expect(org.Status.Members).To(BeEquivalentTo(len(people)))
+		for _, m := range people {
+			g.Expect(env.RoleInEffect(ctx, m.user, f.name, f.home, m.role)).To(Succeed())
+		}
 	}).Should(Succeed())
 	return f
 }
 
 // inviteAs creates an Invitation as user, through the webhooks (which
-// record the inviter), retrying while the user's RBAC is being applied.
+// record the inviter). newOrg has waited until the user's role is in
+// effect, so the first attempt must succeed.
 func inviteAs(user string, f orgFixture, name, email string, role orgsv1alpha1.Role) {
 	GinkgoHelper()
 	c, err := env.User(user)
 	Expect(err).NotTo(HaveOccurred())
-	Eventually(func() error {
-		return c.Create(ctx, &orgsv1alpha1.Invitation{
-			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: name},
-			Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
-		})
-	}).Should(Succeed())
+	Expect(c.Create(ctx, &orgsv1alpha1.Invitation{
+		ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: name},
+		Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
+	})).To(Succeed())
 }
 
 func invitation(f orgFixture, name string) func(g Gomega) *orgsv1alpha1.Invitation {

@@ -78,15 +78,18 @@ type Options struct {
 	// second controller of the same name otherwise.
 	SkipControllerNameValidation bool
 	// OrganizationWorkers is how many organizations are reconciled at once
-	// (one organization is never reconciled twice at once). Zero means one,
-	// controller-runtime's default, which the test suites run with;
-	// cmd/manager passes DefaultOrganizationWorkers.
+	// (one organization is never reconciled twice at once). Zero (or less)
+	// means DefaultOrganizationWorkers, so the test suites, which leave it
+	// unset, run with the concurrency of production; cmd/manager passes its
+	// --organization-workers flag, whose default is the same.
 	OrganizationWorkers int
 }
 
-// DefaultOrganizationWorkers is cmd/manager's --organization-workers: with
-// one worker, every organization waits for the API round trips of all the
-// others (docs/benchmarks.md).
+// DefaultOrganizationWorkers is how many organizations are reconciled at
+// once unless Options.OrganizationWorkers says otherwise, and the default of
+// cmd/manager's --organization-workers: with one worker, every
+// organization waits for the API round trips of all the others
+// (docs/benchmarks.md).
 const DefaultOrganizationWorkers = 4
 
 // DefaultQPS and DefaultBurst are the manager's client-side rate limit
@@ -102,6 +105,14 @@ const (
 
 // organizationKind keys the Organization controller's concurrency.
 var organizationKind = orgsv1alpha1.GroupVersion.WithKind("Organization").GroupKind().String()
+
+// organizationWorkers is OrganizationWorkers with its default applied.
+func (o Options) organizationWorkers() int {
+	if o.OrganizationWorkers < 1 {
+		return DefaultOrganizationWorkers
+	}
+	return o.OrganizationWorkers
+}
 
 // New builds the manager and registers everything Roster runs.
 func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error) {
@@ -131,7 +142,7 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 		Cache:                   cacheOptions(),
 		Controller: ctrlconfig.Controller{
 			SkipNameValidation:   &o.SkipControllerNameValidation,
-			GroupKindConcurrency: map[string]int{organizationKind: max(o.OrganizationWorkers, 1)},
+			GroupKindConcurrency: map[string]int{organizationKind: o.organizationWorkers()},
 		},
 	})
 	if err != nil {

@@ -106,6 +106,9 @@ func (e *Env) startManager(o Options) error {
 		return err
 	}
 	ctx, cancel := context.WithCancel(context.Background())
+	// OrganizationWorkers stays zero: manager.DefaultOrganizationWorkers,
+	// what cmd/manager runs, so the suites see organizations converge in
+	// any order, as in production (wait for what you act on: RoleInEffect).
 	mgr, err := manager.New(ctx, e.ManagerConfig, manager.Options{
 		MetricsAddr:       "0",
 		ProbeAddr:         "0",

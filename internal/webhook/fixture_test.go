@@ -90,7 +90,8 @@ var members = []struct {
 
 // newOrg creates an organization whose only owner is alice, with bob,
 // carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets,
-// and waits until the controller has applied its RBAC.
+// and waits until the controller has applied its RBAC and the API server's
+// authorizer gives each of them their role: the tests act as them next.
 func newOrg() testOrg {
 	GinkgoHelper()
 	name := fmt.Sprintf("org%d", orgSeq.Add(1))
@@ -105,6 +106,11 @@ func newOrg() testOrg {
 		Expect(env.Admin.Create(ctx, newMember(o.home, m.name, m.user, m.role))).To(Succeed())
 	}
 	o.waitReady(len(members))
+	Eventually(func(g Gomega) {
+		for _, m := range members {
+			g.Expect(env.RoleInEffect(ctx, m.user, o.name, o.home, m.role)).To(Succeed())
+		}
+	}).Should(Succeed())
 	return o
 }
 

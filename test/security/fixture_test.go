@@ -123,11 +123,15 @@ func setUpWorld() {
 			Name: o.project, Labels: map[string]string{orgsv1alpha1.OrganizationLabel: o.name},
 		}})).To(Succeed())
 	}
-	Expect(as(alice).Create(ctx, newInvitation(acme.home, ownerInvite, "otto@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
-	Expect(as(bob).Create(ctx, newInvitation(acme.home, adminInvite, "adam@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
+	// alice and bob invite as acme's Owner and Admin: only once acme's RBAC
+	// is applied and in effect. The organizations converge in any order
+	// (the manager reconciles several at once, as in production).
 	for _, o := range []org{acme, globex} {
 		waitConverged(o)
 	}
+	Expect(as(alice).Create(ctx, newInvitation(acme.home, ownerInvite, "otto@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+	Expect(as(bob).Create(ctx, newInvitation(acme.home, adminInvite, "adam@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
+	waitConverged(acme)
 	// Roster makes no write once converged: the world stands still, so
 	// any change an attempt makes is the attempt's.
 	var last world
@@ -139,9 +143,10 @@ func setUpWorld() {
 	}).WithPolling(500 * time.Millisecond).Should(Succeed())
 }
 
-// waitConverged waits until o is Ready, every Member has its role applied
-// and the RBAC Roster made for o is exactly what access.Render says the
-// membership implies.
+// waitConverged waits until o is Ready, every Member has its role applied,
+// the RBAC Roster made for o is exactly what access.Render says the
+// membership implies, and the API server's authorizer gives every person
+// of o their role: a test may act as any of them next.
 func waitConverged(o org) {
 	GinkgoHelper()
 	Eventually(func(g Gomega) {
@@ -156,6 +161,13 @@ func waitConverged(o org) {
 			g.Expect(m.Status.EffectiveRole).To(Equal(m.Spec.Role), m.Name)
 		}
 		g.Expect(renderedRBAC(g, o.name)).To(Equal(expectedRBAC(g, organization, o.home)))
+		var projects []string
+		if o.project != "" {
+			projects = append(projects, o.project)
+		}
+		for _, p := range o.members {
+			g.Expect(env.RoleInEffect(ctx, p.user, o.name, o.home, p.role, projects...)).To(Succeed())
+		}
 	}).Should(Succeed())
 }
 
