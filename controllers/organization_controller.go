@@ -17,6 +17,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -49,6 +50,11 @@ type OrganizationReconciler struct {
 	ManagerNamespace string
 	// ListOrganizations lets every member list and watch Organizations.
 	ListOrganizations bool
+	// Batching collects changes of Members and Invitations into reconciles;
+	// the zero value reconciles every change at once.
+	Batching Batching
+
+	batcher *batcher
 }
 
 // scope is what one reconcile of one organization works on.
@@ -78,6 +84,10 @@ type homeNamespace struct {
 func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	org := &orgsv1alpha1.Organization{}
 	if err := r.Client.Get(ctx, req.NamespacedName, org); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.batcher.forget(req.Name)
+			r.Access.Forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !org.DeletionTimestamp.IsZero() {
@@ -444,21 +454,25 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // Members and Invitations through their namespace, namespaces through their
 // labels, and the RBAC Roster made through its owner.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	toOrg := handler.EnqueueRequestsFromMapFunc(r.organizationOfNamespace)
+	r.batcher = newBatcher(r.Batching, clock.RealClock{})
+	membership := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
 	// RBAC maps through its owner and through its access-for label, so that
 	// an object labelled as Roster's that Roster did not render (no owner
 	// reference) is pruned at once rather than at the next resync.
 	toAccessOrg := handler.EnqueueRequestsFromMapFunc(organizationOfAccess)
+	// Roster's own writes (statuses, RBAC) are not changes to react to:
+	// reacting to them would reconcile again after every reconcile.
+	notOwn := builder.WithPredicates(r.notAsRendered())
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&orgsv1alpha1.Organization{}).
-		Owns(&rbacv1.ClusterRole{}).
-		Owns(&rbacv1.ClusterRoleBinding{}).
-		Owns(&rbacv1.RoleBinding{}).
-		Watches(&rbacv1.ClusterRole{}, toAccessOrg).
-		Watches(&rbacv1.ClusterRoleBinding{}, toAccessOrg).
-		Watches(&rbacv1.RoleBinding{}, toAccessOrg).
-		Watches(&orgsv1alpha1.Member{}, toOrg).
-		Watches(&orgsv1alpha1.Invitation{}, toOrg).
+		For(&orgsv1alpha1.Organization{}, builder.WithPredicates(notStatusOnly())).
+		Owns(&rbacv1.ClusterRole{}, notOwn).
+		Owns(&rbacv1.ClusterRoleBinding{}, notOwn).
+		Owns(&rbacv1.RoleBinding{}, notOwn).
+		Watches(&rbacv1.ClusterRole{}, toAccessOrg, notOwn).
+		Watches(&rbacv1.ClusterRoleBinding{}, toAccessOrg, notOwn).
+		Watches(&rbacv1.RoleBinding{}, toAccessOrg, notOwn).
+		Watches(&orgsv1alpha1.Member{}, membership, builder.WithPredicates(notStatusOnly())).
+		Watches(&orgsv1alpha1.Invitation{}, membership).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
 		Named("organization").
 		Complete(r)

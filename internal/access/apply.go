@@ -34,6 +34,8 @@ type Applier struct {
 	Client client.Client
 	// FieldOwner is the server-side apply field manager; empty means "roster".
 	FieldOwner string
+
+	last lastRendered
 }
 
 // Result counts what Apply did per object. A binding re-created because
@@ -133,6 +135,8 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 	}
 	sort.SliceStable(keys, func(i, j int) bool { return keys[i].rank < keys[j].rank })
 
+	// Before the writes: their watch events can come back before their responses.
+	a.last.set(org.Name, want)
 	existing, err := a.list(ctx, org.Name)
 	if err != nil {
 		return res, err
@@ -224,6 +228,7 @@ func (a *Applier) DeleteAll(ctx context.Context, org string) (int, error) {
 	if org == "" {
 		return 0, errors.New("access: DeleteAll needs an organization name")
 	}
+	a.last.set(org, map[objKey]client.Object{})
 	existing, err := a.list(ctx, org)
 	if err != nil {
 		return 0, err

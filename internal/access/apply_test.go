@@ -547,3 +547,48 @@ func TestApplyWithTheMarkersPermissions(t *testing.T) {
 	})
 	g.Expect(apierrors.IsForbidden(err)).To(BeTrue(), "binding cluster-admin must be forbidden, got %v", err)
 }
+
+// The controller does not reconcile on RBAC events that are its own writes
+// coming back (AsRendered, PrunedAsRendered); every other change is drift.
+func TestAsRenderedTellsOwnWritesFromDrift(t *testing.T) {
+	g := NewWithT(t)
+	ctx := t.Context()
+	f := newFixture(t, "echo", "web")
+	get := func(ns, name string) *rbacv1.RoleBinding {
+		var rb rbacv1.RoleBinding
+		g.Expect(f.admin.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &rb)).To(Succeed())
+		return &rb
+	}
+
+	// Before anything was rendered, every event counts.
+	stranger := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "echo-web", Name: "roster:owner",
+		Labels: map[string]string{AccessForLabel: "echo"}}}
+	g.Expect(f.applier.AsRendered(stranger)).To(BeFalse())
+	g.Expect(f.applier.PrunedAsRendered(stranger)).To(BeFalse())
+
+	f.apply(f.render(everyRole()))
+	owner := get("echo-web", "roster:owner")
+	g.Expect(f.applier.AsRendered(owner)).To(BeTrue(), "the applied binding is as rendered")
+
+	// An edit by someone else is drift.
+	owner.Subjects = append(owner.Subjects, users("mallory")...)
+	g.Expect(f.admin.Update(ctx, owner, client.FieldOwner("kubectl-edit"))).To(Succeed())
+	g.Expect(f.applier.AsRendered(get("echo-web", "roster:owner"))).To(BeFalse())
+	// So is deleting a binding that is wanted...
+	g.Expect(f.applier.PrunedAsRendered(get("echo-web", "roster:viewer"))).To(BeFalse())
+	// ...and a labelled binding nobody rendered.
+	extra := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "echo-web", Name: "roster:extra",
+		Labels: map[string]string{AccessForLabel: "echo"}}}
+	g.Expect(f.applier.AsRendered(extra)).To(BeFalse())
+
+	// Once dave leaves, his binding going away is the Applier's own prune.
+	f.apply(f.render(slices.DeleteFunc(everyRole(), func(s Subject) bool { return s.Name == "dave" })))
+	g.Expect(f.applier.PrunedAsRendered(&rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "echo-web", Name: "roster:viewer",
+		Labels: map[string]string{AccessForLabel: "echo"}}})).To(BeTrue())
+	g.Expect(f.applier.AsRendered(get("echo-web", "roster:owner"))).To(BeTrue(), "the drift was repaired as rendered")
+
+	// Deleting the organization's RBAC: every binding going away is expected.
+	_, err := f.applier.DeleteAll(ctx, "echo")
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.applier.PrunedAsRendered(owner)).To(BeTrue())
+}

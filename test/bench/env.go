@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roster-dev/roster/controllers"
+
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
@@ -29,6 +31,10 @@ type Settings struct {
 	Burst int     `json:"burst"`
 	// Workers is --organization-workers (manager.Options.OrganizationWorkers).
 	Workers int `json:"workers"`
+	// NoBatching reconciles every change of a Member or Invitation at once
+	// (manager.Options.Batching: the zero controllers.Batching) instead of
+	// controllers.DefaultBatching.
+	NoBatching bool `json:"noBatching,omitempty"`
 }
 
 func (s Settings) withDefaults() Settings {
@@ -47,7 +53,11 @@ func (s Settings) String() string {
 	if s.QPS < 0 {
 		qps = "no client-side rate limit"
 	}
-	return fmt.Sprintf("%s, %d organization worker(s)", qps, s.Workers)
+	batching := "changes batched (controllers.DefaultBatching)"
+	if s.NoBatching {
+		batching = "no batching"
+	}
+	return fmt.Sprintf("%s, %d organization worker(s), %s", qps, s.Workers, batching)
 }
 
 // Env is a local control plane (etcd, kube-apiserver,
@@ -149,6 +159,7 @@ func (e *Env) StartManager(controllers bool) (*Manager, error) {
 		Burst:             e.Settings.Burst,
 
 		OrganizationWorkers:          e.Settings.Workers,
+		Batching:                     batching(e.Settings),
 		SkipControllerNameValidation: true,
 	})
 	if err != nil {
@@ -206,5 +217,13 @@ func (noReader) Get(context.Context, client.ObjectKey, client.Object, ...client.
 }
 
 func (noReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
+	return nil
+}
+
+// batching is the manager's Batching for s: nil is the default.
+func batching(s Settings) *controllers.Batching {
+	if s.NoBatching {
+		return &controllers.Batching{}
+	}
 	return nil
 }

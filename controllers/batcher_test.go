@@ -1,0 +1,140 @@
+package controllers
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// batchFixture drives a batcher on a fake clock and counts what it adds
+// to the queue.
+type batchFixture struct {
+	t     *testing.T
+	clock *clocktesting.FakeClock
+	b     *batcher
+	q     *countingQueue
+}
+
+// countingQueue counts Adds (a workqueue would merge those of one key).
+type countingQueue struct {
+	queue
+	mu   sync.Mutex
+	adds int
+}
+
+func (q *countingQueue) Add(reconcile.Request) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.adds++
+}
+
+func newBatchFixture(t *testing.T, b Batching) *batchFixture {
+	c := clocktesting.NewFakeClock(time.Unix(1_000_000, 0))
+	return &batchFixture{t: t, clock: c, b: newBatcher(b, c), q: &countingQueue{}}
+}
+
+// queued says how many reconciles were added since the last call.
+func (f *batchFixture) queued() int {
+	f.q.mu.Lock()
+	defer f.q.mu.Unlock()
+	n := f.q.adds
+	f.q.adds = 0
+	return n
+}
+
+func (f *batchFixture) expectQueued(want int, when string) {
+	f.t.Helper()
+	if got := f.queued(); got != want {
+		f.t.Fatalf("%s: %d reconciles queued, want %d", when, got, want)
+	}
+}
+
+func TestBatcherAppliesChangesOutsideABurstAtOnce(t *testing.T) {
+	f := newBatchFixture(t, DefaultBatching)
+	for i := range 10 {
+		f.b.add(f.q, "acme")
+		f.expectQueued(1, fmt.Sprintf("change %d, %s apart", i, DefaultBatching.Window/2))
+		f.clock.Step(DefaultBatching.Window / 2)
+	}
+	// Other organizations do not count towards acme's burst.
+	for i := range DefaultBatching.Burst - 1 {
+		f.b.add(f.q, fmt.Sprintf("org-%d", i))
+	}
+	f.b.add(f.q, "acme")
+	f.expectQueued(DefaultBatching.Burst, "changes to different organizations at once")
+}
+
+func TestBatcherCollectsABurstUntilItIsQuiet(t *testing.T) {
+	f := newBatchFixture(t, DefaultBatching)
+	for range DefaultBatching.Burst - 1 {
+		f.b.add(f.q, "acme")
+	}
+	f.expectQueued(DefaultBatching.Burst-1, "the changes before a burst")
+	for range 20 {
+		f.b.add(f.q, "acme")
+		f.clock.Step(DefaultBatching.Quiet / 2)
+	}
+	f.expectQueued(0, "while a burst keeps coming")
+	f.clock.Step(DefaultBatching.Quiet/2 - time.Millisecond)
+	f.expectQueued(0, "just before the quiet period ends")
+	f.clock.Step(time.Millisecond)
+	f.expectQueued(1, "once quiet")
+	f.clock.Step(time.Hour)
+	f.expectQueued(0, "later, with nothing changed")
+	f.b.add(f.q, "acme")
+	f.expectQueued(1, "a change long after the burst")
+}
+
+func TestBatcherWaitsNoLongerThanMaxWait(t *testing.T) {
+	f := newBatchFixture(t, DefaultBatching)
+	for range DefaultBatching.Burst - 1 {
+		f.b.add(f.q, "acme")
+	}
+	f.expectQueued(DefaultBatching.Burst-1, "the changes before a burst")
+	// Bursts for a minute: a reconcile at least every MaxWait, not one per
+	// change and not none until the stream ends.
+	step := DefaultBatching.Window / time.Duration(DefaultBatching.Burst)
+	last := f.clock.Now()
+	reconciles := 0
+	for waited := step; waited <= 2*DefaultBatching.MaxWait; waited += step {
+		f.clock.Step(step)
+		f.b.add(f.q, "acme")
+		if n := f.queued(); n > 0 {
+			reconciles += n
+			if gap := f.clock.Now().Sub(last); gap > DefaultBatching.MaxWait+step {
+				t.Fatalf("%s between reconciles, MaxWait is %s", gap, DefaultBatching.MaxWait)
+			}
+			last = f.clock.Now()
+		}
+	}
+	f.clock.Step(DefaultBatching.Quiet)
+	reconciles += f.queued()
+	if reconciles != 2 {
+		t.Fatalf("%d reconciles for a stream of two MaxWaits, want 2", reconciles)
+	}
+}
+
+func TestBatcherOffEnqueuesEveryChange(t *testing.T) {
+	f := newBatchFixture(t, Batching{})
+	for range 3 {
+		f.b.add(f.q, "acme")
+		f.expectQueued(1, "every change")
+	}
+}
+
+func TestBatcherForgetsAnOrganization(t *testing.T) {
+	f := newBatchFixture(t, DefaultBatching)
+	for range DefaultBatching.Burst {
+		f.b.add(f.q, "acme")
+	}
+	f.expectQueued(DefaultBatching.Burst-1, "the changes before a burst")
+	f.b.forget("acme")
+	f.clock.Step(time.Hour)
+	f.expectQueued(0, "a collection of a forgotten organization")
+	f.b.add(f.q, "acme")
+	f.expectQueued(1, "a change after forgetting")
+}
