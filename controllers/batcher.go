@@ -32,11 +32,12 @@ type Batching struct {
 	MaxWait time.Duration
 }
 
-// DefaultBatching is Roster's batching: a change is applied at once unless it is the fourth
-// within a second to one organization (a GitOps sync, a script); a burst
-// is applied after a second of quiet, at least every 30 s. Changes made
-// by people, even 50 a second spread over 100 organizations, are not
-// bursts (docs/benchmarks.md).
+// DefaultBatching is Roster's batching: a change is applied at once unless
+// it is the fourth within a second to one organization (a GitOps sync, a
+// script); a burst is applied after a second of quiet, at least every
+// 30 s. Only changes that cannot take access away are batched: new
+// Members and Invitations' changes. A Member's role change or removal is
+// always applied at once.
 var DefaultBatching = Batching{Burst: 4, Window: time.Second, Quiet: time.Second, MaxWait: 30 * time.Second}
 
 // batcher enqueues organizations as Batching says. The zero Batching
@@ -117,41 +118,59 @@ func (b *batcher) forget(org string) {
 }
 
 // membershipHandler enqueues the organization of a changed Member or
-// Invitation through the batcher.
+// Invitation through the batcher, except for changes that may take access
+// away: those are applied at once, never held back by a burst.
 type membershipHandler struct {
 	batcher *batcher
 	orgOf   func(context.Context, client.Object) []ctrl.Request
+	// revokes says whether an update may take access away; nil: never.
+	revokes func(old, new client.Object) bool
+	// deleteRevokes: deleting the object takes access away.
+	deleteRevokes bool
 }
 
-func (h membershipHandler) enqueue(ctx context.Context, q queue, obj client.Object) {
+func (h membershipHandler) enqueue(ctx context.Context, q queue, obj client.Object, now bool) {
 	for _, req := range h.orgOf(ctx, obj) {
+		if now {
+			q.Add(req)
+			continue
+		}
 		h.batcher.add(q, req.Name)
 	}
 }
 
 func (h membershipHandler) Create(ctx context.Context, e event.CreateEvent, q queue) {
-	h.enqueue(ctx, q, e.Object)
+	h.enqueue(ctx, q, e.Object, false)
 }
 
 func (h membershipHandler) Update(ctx context.Context, e event.UpdateEvent, q queue) {
-	h.enqueue(ctx, q, e.ObjectNew)
+	h.enqueue(ctx, q, e.ObjectNew, h.revokes != nil && h.revokes(e.ObjectOld, e.ObjectNew))
 }
 
 func (h membershipHandler) Delete(ctx context.Context, e event.DeleteEvent, q queue) {
-	h.enqueue(ctx, q, e.Object)
+	h.enqueue(ctx, q, e.Object, h.deleteRevokes)
 }
 
 func (h membershipHandler) Generic(ctx context.Context, e event.GenericEvent, q queue) {
-	h.enqueue(ctx, q, e.Object)
+	h.enqueue(ctx, q, e.Object, false)
+}
+
+// memberMayLoseAccess: a Member's spec changed (its role) or its deletion
+// began. Removing someone must not wait for a burst to end.
+func memberMayLoseAccess(old, new client.Object) bool {
+	return old.GetGeneration() != new.GetGeneration() ||
+		old.GetDeletionTimestamp().IsZero() != new.GetDeletionTimestamp().IsZero()
 }
 
 // notStatusOnly passes every change of an Organization or Member but an
-// update of its status alone, which only the reconciler itself makes.
+// update of its status alone, which only the reconciler itself makes. A
+// resync (the same resourceVersion twice) passes.
 func notStatusOnly() predicate.Predicate {
 	return predicate.Funcs{
 		UpdateFunc: func(e event.UpdateEvent) bool {
 			o, n := e.ObjectOld, e.ObjectNew
-			return o.GetGeneration() != n.GetGeneration() ||
+			return o.GetResourceVersion() == n.GetResourceVersion() ||
+				o.GetGeneration() != n.GetGeneration() ||
 				o.GetDeletionTimestamp().IsZero() != n.GetDeletionTimestamp().IsZero() ||
 				!slices.Equal(o.GetFinalizers(), n.GetFinalizers()) ||
 				!maps.Equal(o.GetLabels(), n.GetLabels()) ||

@@ -1,13 +1,19 @@
 package controllers
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	clocktesting "k8s.io/utils/clock/testing"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
 // batchFixture drives a batcher on a fake clock and counts what it adds
@@ -137,4 +143,41 @@ func TestBatcherForgetsAnOrganization(t *testing.T) {
 	f.expectQueued(0, "a collection of a forgotten organization")
 	f.b.add(f.q, "acme")
 	f.expectQueued(1, "a change after forgetting")
+}
+
+// A Member's role change or removal is never held back by a burst: access
+// must go as soon as it is taken away.
+func TestMembershipHandlerAppliesRevocationsAtOnce(t *testing.T) {
+	f := newBatchFixture(t, DefaultBatching)
+	toAcme := func(context.Context, client.Object) []reconcile.Request {
+		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: "acme"}}}
+	}
+	h := membershipHandler{batcher: f.b, orgOf: toAcme, revokes: memberMayLoseAccess, deleteRevokes: true}
+	member := func(generation int64, deleting bool) *orgsv1alpha1.Member {
+		m := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "bob", Generation: generation}}
+		if deleting {
+			m.DeletionTimestamp = &metav1.Time{Time: f.clock.Now()}
+		}
+		return m
+	}
+	ctx := context.Background()
+	// A burst of new Members is under way...
+	for range 2 * DefaultBatching.Burst {
+		h.Create(ctx, event.CreateEvent{Object: member(1, false)}, f.q)
+	}
+	f.queued()
+	// ...and still these go through at once.
+	h.Update(ctx, event.UpdateEvent{ObjectOld: member(1, false), ObjectNew: member(2, false)}, f.q)
+	f.expectQueued(1, "a role change during a burst")
+	h.Update(ctx, event.UpdateEvent{ObjectOld: member(2, false), ObjectNew: member(2, true)}, f.q)
+	f.expectQueued(1, "a removal starting during a burst")
+	h.Delete(ctx, event.DeleteEvent{Object: member(2, true)}, f.q)
+	f.expectQueued(1, "a Member gone during a burst")
+	// A metadata-only change waits with the burst.
+	h.Update(ctx, event.UpdateEvent{ObjectOld: member(2, false), ObjectNew: member(2, false)}, f.q)
+	f.expectQueued(0, "another change during a burst")
+
+	invitations := membershipHandler{batcher: f.b, orgOf: toAcme}
+	invitations.Delete(ctx, event.DeleteEvent{Object: &orgsv1alpha1.Invitation{}}, f.q)
+	f.expectQueued(0, "an Invitation gone during a burst")
 }

@@ -333,15 +333,14 @@ func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope, org 
 		changes[i], err = r.syncMember(ctx, &s.members[i], org, s.effective.Members[s.members[i].Name], s.accessDone)
 		return err
 	})
-	for i, c := range changes {
-		m := &s.members[i]
+	for _, c := range changes {
 		switch {
-		case c.left:
-			s.changes.left = append(s.changes.left, m.Subject())
+		case c.left || (c.from != "" && c.to == ""):
+			s.changes.left++
 		case c.from == "" && c.to != "":
-			s.changes.joined = append(s.changes.joined, fmt.Sprintf("%s as %s", m.Subject(), c.to))
+			s.changes.joined++
 		case c.from != c.to:
-			s.changes.changed = append(s.changes.changed, fmt.Sprintf("%s from %s to %s", m.Subject(), c.from, c.to))
+			s.changes.changed++
 		}
 	}
 	return errs
@@ -455,7 +454,8 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // labels, and the RBAC Roster made through its owner.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.batcher = newBatcher(r.Batching, clock.RealClock{})
-	membership := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
+	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true}
+	invitations := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
 	// RBAC maps through its owner and through its access-for label, so that
 	// an object labelled as Roster's that Roster did not render (no owner
 	// reference) is pruned at once rather than at the next resync.
@@ -471,8 +471,8 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&rbacv1.ClusterRole{}, toAccessOrg, notOwn).
 		Watches(&rbacv1.ClusterRoleBinding{}, toAccessOrg, notOwn).
 		Watches(&rbacv1.RoleBinding{}, toAccessOrg, notOwn).
-		Watches(&orgsv1alpha1.Member{}, membership, builder.WithPredicates(notStatusOnly())).
-		Watches(&orgsv1alpha1.Invitation{}, membership).
+		Watches(&orgsv1alpha1.Member{}, members, builder.WithPredicates(notStatusOnly())).
+		Watches(&orgsv1alpha1.Invitation{}, invitations).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
 		Named("organization").
 		Complete(r)

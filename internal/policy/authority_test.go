@@ -64,6 +64,8 @@ func TestMembershipAuthority(t *testing.T) {
 			userMember("alice", "alice@example.com", owner)}}, noVerbs},
 		{"a home namespace being deleted", alice, Snapshot{Organization: acme(), HomeTerminating: true, Members: []orgsv1alpha1.Member{
 			userMember("alice", "alice@example.com", owner)}}, noVerbs},
+		{"a home namespace another organization holds", alice, Snapshot{Organization: acme(), HomeClaimedByOther: true, Members: []orgsv1alpha1.Member{
+			userMember("alice", "alice@example.com", owner)}}, noVerbs},
 		{"no organization", alice, Snapshot{Members: []orgsv1alpha1.Member{userMember("alice", "alice@example.com", owner)}}, noVerbs},
 		{"an anonymous requester", Requester{Groups: []string{"platform"}}, snapshot([]orgsv1alpha1.Member{groupMember("platform", "platform", owner)}), noVerbs},
 	} {

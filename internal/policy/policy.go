@@ -67,6 +67,10 @@ type Snapshot struct {
 	// delete it has removed the membership wholesale; the namespace
 	// controller, which holds no custom verb, must be able to empty it.
 	HomeTerminating bool
+	// HomeClaimedByOther: the namespace's orgs.roster.dev/home-of label
+	// names another organization, so the controller renders no RBAC for
+	// this one (HomeNamespaceConflict) and its Members grant nothing.
+	HomeClaimedByOther bool
 }
 
 // Code says whether a request is allowed and, if not, how to refuse it.

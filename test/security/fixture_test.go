@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/testenv"
@@ -133,14 +134,15 @@ func setUpWorld() {
 	Expect(as(bob).Create(ctx, newInvitation(acme.home, adminInvite, "adam@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
 	waitConverged(acme)
 	// Roster makes no write once converged: the world stands still, so
-	// any change an attempt makes is the attempt's.
+	// any change an attempt makes is the attempt's. Still for longer than
+	// a batch of changes may wait for quiet.
 	var last world
 	Eventually(func(g Gomega) {
 		now := snapshotWorld()
 		prev := last
 		last = now
 		g.Expect(now).To(Equal(prev))
-	}).WithPolling(500 * time.Millisecond).Should(Succeed())
+	}).WithPolling(controllers.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
 }
 
 // waitConverged waits until o is Ready, every Member has its role applied,
@@ -161,6 +163,18 @@ func waitConverged(o org) {
 			g.Expect(m.Status.EffectiveRole).To(Equal(m.Spec.Role), m.Name)
 		}
 		g.Expect(renderedRBAC(g, o.name)).To(Equal(expectedRBAC(g, organization, o.home)))
+		// Changes of Invitations reach the Organization's status batched
+		// (controllers.Batching): wait for them, or a later refused attempt
+		// would see the status change under it.
+		var invitations orgsv1alpha1.InvitationList
+		g.Expect(env.Admin.List(ctx, &invitations, client.InNamespace(o.home))).To(Succeed())
+		var pending int32
+		for i := range invitations.Items {
+			if invitations.Items[i].IsPending() {
+				pending++
+			}
+		}
+		g.Expect(organization.Status.PendingInvitations).To(Equal(pending), "pending invitations in the status")
 		var projects []string
 		if o.project != "" {
 			projects = append(projects, o.project)
