@@ -170,7 +170,7 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 		statusErr error
 	)
 	name := org.Name
-	wg.Go(func() { statusErr = r.writeStatus(ctx, s, before) })
+	wg.Go(func() { statusErr = parallel.Recover(func() error { return r.writeStatus(ctx, s, before) }) })
 	errs = append(errs, r.syncMembers(ctx, s, name)...)
 	wg.Wait()
 	errs = append(errs, statusErr)

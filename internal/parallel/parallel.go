@@ -7,7 +7,11 @@
 // writes each of them has in flight.
 package parallel
 
-import "sync"
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
 
 // Limit is how many writes one reconcile has in flight at most.
 const Limit = 8
@@ -23,7 +27,7 @@ func Each(n, limit int, fn func(i int) error) []error {
 	errs := make([]error, n)
 	if limit == 1 {
 		for i := range n {
-			errs[i] = fn(i)
+			errs[i] = Recover(func() error { return fn(i) })
 		}
 		return compact(errs)
 	}
@@ -32,7 +36,7 @@ func Each(n, limit int, fn func(i int) error) []error {
 	for range limit {
 		wg.Go(func() {
 			for i := range next {
-				errs[i] = fn(i)
+				errs[i] = Recover(func() error { return fn(i) })
 			}
 		})
 	}
@@ -42,6 +46,18 @@ func Each(n, limit int, fn func(i int) error) []error {
 	close(next)
 	wg.Wait()
 	return compact(errs)
+}
+
+// Recover calls fn and turns a panic into an error. controller-runtime
+// recovers a reconciler's panics, but not those of goroutines it starts:
+// unrecovered, one would stop the whole manager.
+func Recover(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+		}
+	}()
+	return fn()
 }
 
 func compact(errs []error) []error {

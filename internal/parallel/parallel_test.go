@@ -3,6 +3,7 @@ package parallel
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -56,6 +57,20 @@ func TestEachReturnsEveryErrorInIndexOrder(t *testing.T) {
 	}
 	if want := "[call 0 call 3 call 6 call 9]"; fmt.Sprint(got) != want {
 		t.Fatalf("errors %v, want %s", got, want)
+	}
+}
+
+func TestEachTurnsAPanicIntoAnError(t *testing.T) {
+	for _, limit := range []int{1, 4} {
+		errs := Each(3, limit, func(i int) error {
+			if i == 1 {
+				panic("boom")
+			}
+			return nil
+		})
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "panic: boom") {
+			t.Fatalf("limit %d: errors %v, want one saying panic: boom", limit, errs)
+		}
 	}
 }
 
