@@ -181,3 +181,32 @@ func TestMembershipHandlerAppliesRevocationsAtOnce(t *testing.T) {
 	invitations.Delete(ctx, event.DeleteEvent{Object: &orgsv1alpha1.Invitation{}}, f.q)
 	f.expectQueued(0, "an Invitation gone during a burst")
 }
+
+// Roster's own status writes come back as update events; reacting to them
+// would reconcile again after every reconcile.
+func TestNotStatusOnly(t *testing.T) {
+	p := notStatusOnly()
+	base := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Name: "bob", Generation: 1, ResourceVersion: "10"}}
+	with := func(change func(m *orgsv1alpha1.Member)) *orgsv1alpha1.Member {
+		m := base.DeepCopy()
+		m.ResourceVersion = "11"
+		change(m)
+		return m
+	}
+	for _, tc := range []struct {
+		name string
+		new  *orgsv1alpha1.Member
+		want bool
+	}{
+		{"a status update", with(func(m *orgsv1alpha1.Member) { m.Status.EffectiveRole = orgsv1alpha1.RoleViewer }), false},
+		{"a resync", base.DeepCopy(), true},
+		{"a spec change", with(func(m *orgsv1alpha1.Member) { m.Generation = 2 }), true},
+		{"a deletion", with(func(m *orgsv1alpha1.Member) { now := metav1.Now(); m.DeletionTimestamp = &now }), true},
+		{"a finalizer removed by hand", with(func(m *orgsv1alpha1.Member) { m.Finalizers = []string{"x"} }), true},
+		{"a label", with(func(m *orgsv1alpha1.Member) { m.Labels = map[string]string{"team": "a"} }), true},
+	} {
+		if got := p.Update(event.UpdateEvent{ObjectOld: base, ObjectNew: tc.new}); got != tc.want {
+			t.Errorf("%s: passes %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

@@ -378,7 +378,7 @@ func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1
 // syncFinalizer holds a Member that is an effective owner, so that deleting
 // the last one waits until another owner exists.
 func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, outcome policy.Outcome) error {
-	hold := outcome.Role == orgsv1alpha1.RoleOwner && m.Spec.User != ""
+	hold := outcome.OwnerUser(m)
 	if hold == controllerutil.ContainsFinalizer(m, orgsv1alpha1.LastOwnerFinalizer) {
 		return nil
 	}

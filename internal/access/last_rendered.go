@@ -1,7 +1,7 @@
 package access
 
 import (
-	"hash/fnv"
+	"crypto/sha256"
 	"io"
 	"sync"
 
@@ -21,7 +21,9 @@ import (
 // deleted or made by someone else) is drift, and reconciled at once.
 //
 // Fingerprints, not the objects: a copy of every rendered binding would
-// cost the manager about as much memory as its RBAC cache.
+// cost the manager about as much memory as its RBAC cache. SHA-256, so
+// that nobody who may edit a binding can craft one that passes for what
+// was rendered and escapes repair.
 type lastRendered struct {
 	mu   sync.Mutex
 	orgs map[string]rendering
@@ -33,11 +35,11 @@ type lastRendered struct {
 type rendering struct {
 	labels    map[string]string
 	ownerRefs []metav1.OwnerReference
-	content   map[objKey]uint64
+	content   map[objKey][sha256.Size]byte
 }
 
 func (l *lastRendered) set(org string, want map[objKey]client.Object) {
-	r := rendering{content: make(map[objKey]uint64, len(want))}
+	r := rendering{content: make(map[objKey][sha256.Size]byte, len(want))}
 	for k, obj := range want {
 		r.labels, r.ownerRefs = obj.GetLabels(), obj.GetOwnerReferences()
 		r.content[k] = fingerprint(obj)
@@ -95,8 +97,8 @@ func (a *Applier) Forget(org string) {
 
 // fingerprint hashes what matches compares besides metadata: a
 // ClusterRole's rules, a binding's roleRef and subjects.
-func fingerprint(obj client.Object) uint64 {
-	h := fnv.New64a()
+func fingerprint(obj client.Object) [sha256.Size]byte {
+	h := sha256.New()
 	put := func(ss ...string) {
 		for _, s := range ss {
 			_, _ = io.WriteString(h, s)
@@ -127,5 +129,7 @@ func fingerprint(obj client.Object) uint64 {
 		put("RoleBinding")
 		subjects(o.RoleRef, o.Subjects)
 	}
-	return h.Sum64()
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return sum
 }

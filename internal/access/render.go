@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // AccessForLabel names the organization an RBAC object was rendered for.
@@ -136,8 +137,11 @@ func Render(s Snapshot) []client.Object {
 	}
 	r := renderer{org: org}
 
+	// The custom verbs each role holds are internal/policy's
+	// (RoleAuthority): the owner tier binds whoever manages owners, the
+	// admin tier whoever manages members only, home-manage both.
 	byRole := map[orgsv1alpha1.Role][]rbacv1.Subject{}
-	var everyone []rbacv1.Subject
+	var everyone, owners, admins []rbacv1.Subject
 	for _, sub := range s.Subjects {
 		if !sub.Role.IsValid() || sub.Name == "" || (sub.Kind != rbacv1.UserKind && sub.Kind != rbacv1.GroupKind) {
 			continue
@@ -145,9 +149,14 @@ func Render(s Snapshot) []client.Object {
 		rs := rbacv1.Subject{Kind: sub.Kind, APIGroup: rbacv1.GroupName, Name: sub.Name}
 		byRole[sub.Role] = append(byRole[sub.Role], rs)
 		everyone = append(everyone, rs)
+		switch authority := policy.RoleAuthority(sub.Role); {
+		case authority.ManageOwners:
+			owners = append(owners, rs)
+		case authority.ManageMembers:
+			admins = append(admins, rs)
+		}
 	}
-	owners := sortedSubjects(byRole[orgsv1alpha1.RoleOwner])
-	admins := sortedSubjects(byRole[orgsv1alpha1.RoleAdmin])
+	owners, admins = sortedSubjects(owners), sortedSubjects(admins)
 	managers := sortedSubjects(append(append([]rbacv1.Subject{}, owners...), admins...))
 	everyone = sortedSubjects(everyone)
 

@@ -4,8 +4,8 @@ import orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 
 // RoleAuthority is the custom verbs a role holds on its organization:
 // Owners manage owners and members, Admins manage members, the other roles
-// neither. internal/access renders exactly this as RBAC (a test there holds
-// it to this function).
+// neither. internal/access binds its owner and admin ClusterRoles by this
+// function, so the webhooks and RBAC agree by construction.
 func RoleAuthority(role orgsv1alpha1.Role) Authority {
 	switch role {
 	case orgsv1alpha1.RoleOwner:

@@ -21,6 +21,13 @@ type Outcome struct {
 	Released bool
 }
 
+// OwnerUser reports whether the Member m, with this outcome, is an owner
+// user: the kind of member the last-owner rule keeps at least one of, and
+// whose Member the controller holds with the last-owner finalizer.
+func (o Outcome) OwnerUser(m *orgsv1alpha1.Member) bool {
+	return o.Role == orgsv1alpha1.RoleOwner && m.Spec.User != ""
+}
+
 // Effective is the membership as it is to be applied.
 type Effective struct {
 	// Members maps each Member's name to its outcome.
@@ -80,7 +87,7 @@ func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, rel
 	}
 
 	for _, m := range ordered {
-		if o := out.Members[m.Name]; o.Role == orgsv1alpha1.RoleOwner && m.Spec.User != "" {
+		if out.Members[m.Name].OwnerUser(m) {
 			out.Owners = append(out.Owners, m.Spec.User)
 		}
 	}

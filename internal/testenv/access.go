@@ -7,6 +7,7 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // Allowed asks the API server's authorizer, with a SubjectAccessReview,
@@ -44,8 +45,8 @@ func (e *Env) Allowed(ctx context.Context, user string, attrs authorizationv1.Re
 // get ConfigMaps). Allowed asks about anything else.
 func (e *Env) RoleInEffect(ctx context.Context, user, org, home string, role orgsv1alpha1.Role, projects ...string) error {
 	member := role != ""
-	manager := role == orgsv1alpha1.RoleOwner || role == orgsv1alpha1.RoleAdmin
-	owner := role == orgsv1alpha1.RoleOwner
+	authority := policy.RoleAuthority(role)
+	manager, owner := authority.ManageMembers, authority.ManageOwners
 	group := orgsv1alpha1.GroupVersion.Group
 	type check struct {
 		attrs authorizationv1.ResourceAttributes
