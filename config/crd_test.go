@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,6 +18,22 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
+
+// hostileNames each hold a character the schema refuses: C0 and C1
+// controls, an escape sequence, DEL, bidi overrides and isolates, and last
+// a zero-width joiner (refused in identities, allowed in display names).
+var hostileNames = []string{
+	"a\x1b[2J\x1b]0;pwned\x07@example.com",
+	"a\nb@example.com",
+	"a\x00b@example.com",
+	"a\x7fb@example.com",
+	"a\u0085b@example.com",
+	"a\u009bb@example.com",
+	"\u202egro@example.com",
+	"a\u2066b\u2069@example.com",
+	"a\u200fb@example.com",
+	"al\u200dice@example.com",
+}
 
 // expectInvalid asserts that err is the API server's Invalid error and that
 // its message names the field and says what is wrong.
@@ -83,6 +100,19 @@ var _ = Describe("The CRD schema", func() {
 			expectInvalid(err, "spec.user", "may not be more than 253")
 		})
 
+		// Escape codes rewrite the terminal of whoever lists the directory;
+		// zero-width and bidi characters make one name look like another.
+		It("refuses control and format characters in spec.user and spec.group", func() {
+			for i, hostile := range hostileNames {
+				err := k8sClient.Create(ctx, member(ns, fmt.Sprintf("hostile-user-%d", i), orgsv1alpha1.MemberSpec{User: hostile, Role: orgsv1alpha1.RoleViewer}))
+				expectInvalid(err, "spec.user", "spec.user must not contain control or format characters")
+				err = k8sClient.Create(ctx, member(ns, fmt.Sprintf("hostile-group-%d", i), orgsv1alpha1.MemberSpec{Group: hostile, Role: orgsv1alpha1.RoleViewer}))
+				expectInvalid(err, "spec.group", "spec.group must not contain control or format characters")
+			}
+			// Letters of any script are names like any other.
+			Expect(k8sClient.Create(ctx, member(ns, "unicode-user", orgsv1alpha1.MemberSpec{User: "İvan.çelik@example.com", Role: orgsv1alpha1.RoleViewer}))).To(Succeed())
+		})
+
 		It("lets the role change", func() {
 			m := member(ns, "promote", orgsv1alpha1.MemberSpec{User: "p@example.com", Role: orgsv1alpha1.RoleViewer})
 			Expect(k8sClient.Create(ctx, m)).To(Succeed())
@@ -102,6 +132,16 @@ var _ = Describe("The CRD schema", func() {
 			}
 		})
 
+		It("refuses control and format characters in spec.email", func() {
+			for _, hostile := range hostileNames {
+				inv := &orgsv1alpha1.Invitation{
+					ObjectMeta: metav1.ObjectMeta{Namespace: ns, GenerateName: "inv-"},
+					Spec:       orgsv1alpha1.InvitationSpec{Email: hostile, Role: orgsv1alpha1.RoleViewer},
+				}
+				expectInvalid(k8sClient.Create(ctx, inv), "spec.email", "spec.email must not contain control or format characters")
+			}
+		})
+
 		It("refuses a wrong role", func() {
 			inv := &orgsv1alpha1.Invitation{
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wrong-role"},
@@ -115,6 +155,14 @@ var _ = Describe("The CRD schema", func() {
 		org := func(name string, spec orgsv1alpha1.OrganizationSpec) *orgsv1alpha1.Organization {
 			return &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: spec}
 		}
+
+		It("refuses control characters and bidi controls in spec.displayName", func() {
+			for i, hostile := range hostileNames[:len(hostileNames)-1] { // a zero-width joiner is part of emoji: allowed
+				err := k8sClient.Create(ctx, org(fmt.Sprintf("hostile-%d", i), orgsv1alpha1.OrganizationSpec{DisplayName: "Acme " + hostile}))
+				expectInvalid(err, "spec.displayName", "spec.displayName must not contain control characters or bidi controls")
+			}
+			Expect(k8sClient.Create(ctx, org("emoji", orgsv1alpha1.OrganizationSpec{DisplayName: "Acme 👩‍💻 Çelik"}))).To(Succeed())
+		})
 
 		It("refuses setting spec.homeNamespace after creation", func() {
 			o := org("late-home", orgsv1alpha1.OrganizationSpec{})

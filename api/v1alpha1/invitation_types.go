@@ -6,11 +6,14 @@ import (
 
 // InvitationSpec invites one e-mail address with a role.
 type InvitationSpec struct {
-	// Email is the invitee's address. Matching against Members is case-insensitive.
+	// Email is the invitee's address. It matches a Member whose user is
+	// exactly it (after the manager's --user-prefix); one that resembles a
+	// Member's user or a pending invitation's e-mail is refused.
 	// +required
 	// +kubebuilder:validation:MinLength=3
 	// +kubebuilder:validation:MaxLength=254
 	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@\\\\s]+@[^@\\\\s]+\\\\.[^@\\\\s]+$')",message="spec.email must be an e-mail address such as alice@example.com"
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\p{Cf}]')",message="spec.email must not contain control or format characters (escape codes, zero-width or bidi characters): they make one address look like another or rewrite a terminal; write it exactly as the invitee receives mail"
 	Email string `json:"email"`
 
 	// Role is the role the invitee gets on accepting.

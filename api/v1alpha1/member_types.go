@@ -12,16 +12,20 @@ import (
 type MemberSpec struct {
 	// User is the identity the cluster's authenticator reports for this
 	// person (with OIDC usually the e-mail claim, possibly prefixed, such as
-	// "oidc:alice@example.com"). It becomes the RBAC subject verbatim.
+	// "oidc:alice@example.com"). It becomes the RBAC subject verbatim and
+	// is compared exactly, as RBAC compares it; one that merely resembles
+	// another Member's (another letter case, a Unicode variant) is refused.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\p{Cf}]')",message="spec.user must not contain control or format characters (escape codes, zero-width or bidi characters): they make one name look like another or rewrite a terminal; write it exactly as the cluster's authenticator reports it"
 	User string `json:"user,omitempty"`
 
 	// Group is an identity-provider group. A group never counts as an owner.
 	// +optional
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\p{Cf}]')",message="spec.group must not contain control or format characters (escape codes, zero-width or bidi characters): they make one name look like another or rewrite a terminal; write it exactly as the identity provider names the group"
 	Group string `json:"group,omitempty"`
 
 	// Role is the member's role in the organization.

@@ -11,6 +11,7 @@ type OrganizationSpec struct {
 	// DisplayName is the organization's name as people read it.
 	// +optional
 	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\x{200E}\\\\x{200F}\\\\x{061C}\\\\x{202A}-\\\\x{202E}\\\\x{2066}-\\\\x{2069}]')",message="spec.displayName must not contain control characters or bidi controls (escape codes, U+202E and the like): they rewrite a terminal or reverse the text around them; remove them"
 	DisplayName string `json:"displayName,omitempty"`
 
 	// HomeNamespace holds the organization's Members and Invitations.

@@ -60,7 +60,7 @@ func TestDecideAcceptance(t *testing.T) {
 		return &m
 	}
 	inv := func(role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
-		return invitedBy(invitation("erin", "Erin@Example.com", role, orgsv1alpha1.InvitationSent), alice)
+		return invitedBy(invitation("erin", "erin@example.com", role, orgsv1alpha1.InvitationSent), alice)
 	}
 	withPrefix := func(s Snapshot, prefix string) Snapshot { s.UserPrefix = prefix; return s }
 	cases := []struct {
@@ -79,8 +79,8 @@ func TestDecideAcceptance(t *testing.T) {
 		{"inviter demoted: no verb", inv(viewer), newMember("erin@example.com", viewer), alice, true, noVerbs, snapshot(owners), AcceptanceInviterLostAuthority, "may no longer grant the role Viewer"},
 		{"inviter now admin: owner invitation", inv(owner), newMember("erin@example.com", owner), alice, true, membersVerb, snapshot(owners), AcceptanceInviterLostAuthority, "ask an Owner"},
 		{"no recorded inviter", inv(viewer), newMember("erin@example.com", viewer), Requester{}, false, bothVerbs, snapshot(owners), AcceptanceInviterLostAuthority, "records no inviter"},
-		{"already member, case-insensitive", inv(viewer), newMember("erin@example.com", viewer), alice, true, membersVerb,
-			snapshot(append(owners, userMember("erin", "ERIN@example.com", contributor))), AcceptanceAlreadyMember, "already a member"},
+		{"a look-alike Member, other case: refused, not merged", inv(viewer), newMember("erin@example.com", viewer), alice, true, membersVerb,
+			snapshot(append(owners, userMember("erin-upper", "ERIN@example.com", contributor))), AcceptanceRefused, `looks the same as user ERIN@example.com, Member "erin-upper"`},
 		{"already member with prefix", inv(viewer), newMember("oidc:erin@example.com", viewer), alice, true, membersVerb,
 			withPrefix(snapshot(append(owners, userMember("erin", "oidc:erin@example.com", contributor))), "oidc:"), AcceptanceAlreadyMember, "already a member"},
 		{"already member beats lost authority", inv(viewer), newMember("erin@example.com", viewer), alice, true, noVerbs,
@@ -118,7 +118,8 @@ func TestRevivesInvitation(t *testing.T) {
 	}{
 		{"nothing else", snapshot(nil, expired), true, ""},
 		{"another expired one", snapshot(nil, expired, invitation("erin2", "erin@example.com", viewer, orgsv1alpha1.InvitationExpired)), true, ""},
-		{"another pending one", snapshot(nil, expired, invitation("erin2", "ERIN@example.com", viewer, orgsv1alpha1.InvitationSent)), false, "already has a pending invitation"},
+		{"another pending one", snapshot(nil, expired, invitation("erin2", "erin@example.com", viewer, orgsv1alpha1.InvitationSent)), false, "already has a pending invitation"},
+		{"a pending look-alike", snapshot(nil, expired, invitation("erin2", "ERIN@example.com", viewer, orgsv1alpha1.InvitationSent)), false, `looks the same as ERIN@example.com, Invitation "erin2"`},
 		{"now a member", snapshot([]orgsv1alpha1.Member{userMember("erin", "erin@example.com", viewer)}, expired), false, "already a member"},
 		{"no organization", Snapshot{}, false, "not the home namespace"},
 	}

@@ -24,8 +24,7 @@ func RoleAuthority(role orgsv1alpha1.Role) Authority {
 // (cluster admins, GitOps service accounts, and refusals).
 //
 // It must never grant more than that RBAC would, so users and groups are
-// compared exactly, as RBAC compares subjects (not case-insensitively as
-// SameUser does), and an organization being deleted, whose home namespace
+// compared by IdentityKey, exactly as RBAC compares subjects, and an organization being deleted, whose home namespace
 // is, or whose home namespace another organization holds, grants nothing.
 // It is RBAC's answer, not the whole authorizer chain's: a deny from
 // another authorizer (a webhook authorizer, a scoped token) is not seen.
@@ -57,11 +56,12 @@ func MembershipAuthority(who Requester, s Snapshot) Authority {
 // isSubject reports whether m names the requester exactly as an RBAC
 // subject would: its user is the requester, or its group one of theirs.
 func isSubject(who Requester, m *orgsv1alpha1.Member) bool {
+	key := MemberKey(m)
 	if m.Spec.User != "" {
-		return m.Spec.User == who.User
+		return key == IdentityKey(UserIdentity, who.User)
 	}
 	for _, g := range who.Groups {
-		if g != "" && g == m.Spec.Group {
+		if g != "" && key == IdentityKey(GroupIdentity, g) {
 			return true
 		}
 	}

@@ -53,7 +53,10 @@ func TestMembershipAuthority(t *testing.T) {
 			userMember("alice", "alice@example.com", viewer), groupMember("platform", "platform", owner)}), bothVerbs},
 		// A duplicate gets no RBAC: the older Member's role is the one applied.
 		{"a duplicate", alice, snapshot([]orgsv1alpha1.Member{
-			userMember("a-old", "ALICE@example.com", viewer), newer(userMember("alice", "alice@example.com", owner))}), noVerbs},
+			userMember("a-old", "alice@example.com", viewer), newer(userMember("alice", "alice@example.com", owner))}), noVerbs},
+		// A look-alike is another identity: it neither grants nor takes away.
+		{"a look-alike of the user is someone else", alice, snapshot([]orgsv1alpha1.Member{
+			userMember("a-old", "ALICE@example.com", viewer), newer(userMember("alice", "alice@example.com", owner))}), bothVerbs},
 		// A Member on its way out grants nothing once released...
 		{"a removed owner", alice, snapshot([]orgsv1alpha1.Member{
 			deleting(userMember("alice", "alice@example.com", owner)), userMember("bob", "bob@example.com", owner)}), noVerbs},

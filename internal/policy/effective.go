@@ -2,7 +2,6 @@ package policy
 
 import (
 	"sort"
-	"strings"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -44,8 +43,9 @@ type Effective struct {
 // stays, if it is being deleted) until another owner exists. releasing turns
 // that rule off, for an Organization that is itself being deleted.
 //
-// Members with the same user (case-insensitively) or group: the oldest wins,
-// the others get no access.
+// Members with the same user or group (the same IdentityKey: exactly the
+// same name, as RBAC compares them): the oldest wins, the others get no
+// access.
 func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, releasing bool) Effective {
 	ordered := make([]*orgsv1alpha1.Member, len(members))
 	for i := range members {
@@ -60,7 +60,7 @@ func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, rel
 	})
 
 	out := Effective{Members: make(map[string]Outcome, len(members))}
-	claimed := map[string]string{}
+	claimed := map[Identity]string{}
 	hasOwner := false
 	for _, m := range ordered {
 		if m.DeletionTimestamp != nil {
@@ -68,7 +68,7 @@ func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, rel
 			out.Members[m.Name] = Outcome{Released: true}
 			continue
 		}
-		key := subjectKey(m)
+		key := MemberKey(m)
 		if first, ok := claimed[key]; ok {
 			out.Members[m.Name] = Outcome{DuplicateOf: first}
 			continue
@@ -109,11 +109,4 @@ func oldestCommittedOwner(ordered []*orgsv1alpha1.Member, committed []string, ou
 		}
 	}
 	return nil
-}
-
-func subjectKey(m *orgsv1alpha1.Member) string {
-	if m.Spec.User != "" {
-		return "user:" + strings.ToLower(m.Spec.User)
-	}
-	return "group:" + m.Spec.Group
 }

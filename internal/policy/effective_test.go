@@ -96,9 +96,16 @@ func TestEffectiveRoles(t *testing.T) {
 		want:      map[string]Outcome{"alice": {Role: owner, HeldBack: true}, "ops": {Role: owner}},
 		owners:    []string{"alice@x"},
 	}, {
-		name:    "duplicates: the oldest wins, case-insensitively",
-		members: []orgsv1alpha1.Member{effMember("new", "Alice@X", owner, 5), effMember("old", "alice@x", viewer, 0)},
+		name:    "duplicates: the oldest wins",
+		members: []orgsv1alpha1.Member{effMember("new", "alice@x", owner, 5), effMember("old", "alice@x", viewer, 0)},
 		want:    map[string]Outcome{"old": {Role: viewer}, "new": {DuplicateOf: "old"}},
+	}, {
+		// RBAC binds both, so both are applied: the webhook refuses creating
+		// the second, and the controller never merges what RBAC tells apart.
+		name:    "look-alikes are two identities, as in RBAC",
+		members: []orgsv1alpha1.Member{effMember("new", "\u0130van@x", owner, 5), effMember("old", "ivan@x", viewer, 0)},
+		want:    map[string]Outcome{"old": {Role: viewer}, "new": {Role: owner}},
+		owners:  []string{"\u0130van@x"},
 	}, {
 		name:      "a committed owner whose Member is gone cannot be held",
 		members:   []orgsv1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},

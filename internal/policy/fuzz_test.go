@@ -13,7 +13,8 @@ import (
 // owner user, applying each one DecideMember allows. Properties, after every
 // step:
 //   - the organization, which had an owner, still has an owner user;
-//   - no two Members name the same user (case-insensitively) or group;
+//   - no two Members name the same user or group, or look-alikes of one
+//     (the same LookalikeKey);
 //   - an outsider with no verbs never gets a spec change through.
 //
 // Each step takes 4 bytes:
@@ -151,8 +152,9 @@ func duplicate(members []orgsv1alpha1.Member, changed *orgsv1alpha1.Member) stri
 	a := changed.Spec
 	for _, m := range members {
 		b := m.Spec
-		if m.Name != changed.Name && ((a.User != "" && SameUser(a.User, b.User)) || (a.Group != "" && a.Group == b.Group)) {
-			return fmt.Sprintf("Members %q and %q name the same subject", changed.Name, m.Name)
+		if m.Name != changed.Name && ((a.User != "" && b.User != "" && LookalikeKey(a.User) == LookalikeKey(b.User)) ||
+			(a.Group != "" && b.Group != "" && LookalikeKey(a.Group) == LookalikeKey(b.Group))) {
+			return fmt.Sprintf("Members %q and %q name the same subject, or look-alikes", changed.Name, m.Name)
 		}
 	}
 	return ""

@@ -72,7 +72,7 @@ func DecideInvitation(r InvitationRequest) Decision {
 	// An update that changes the e-mail is a new invitation in disguise,
 	// so it meets the same invariants as a create.
 	if r.Op == Create || (r.Op == Update && (r.Old == nil || !SameUser(r.Old.Spec.Email, r.New.Spec.Email))) {
-		if d := newInvitee(r.New, r.Snapshot, org); !d.Allowed() {
+		if d := newInvitee(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
 		}
 	}
@@ -153,13 +153,21 @@ func forgedInviter(who Requester, inv *orgsv1alpha1.Invitation, org, key, want s
 	return d
 }
 
-// newInvitee: nobody is invited twice, and nobody who is already a Member.
-func newInvitee(inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
+// newInvitee: nobody is invited twice, nobody who is already a Member,
+// and nobody whose e-mail resembles a Member's user or a pending
+// invitation's e-mail without being it.
+func newInvitee(who Requester, inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
+	look := newResemblance(inv.Spec.Email)
+	prefixed := newResemblance(s.UserPrefix + inv.Spec.Email)
+	subject := "an invitation for " + inv.Spec.Email
 	for i := range s.Members {
 		m := &s.Members[i]
 		if MemberMatchesEmail(m, inv.Spec.Email, s.UserPrefix) {
 			return forbid(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
 				inv.Spec.Email, org, m.Spec.Role)
+		}
+		if m.Spec.User != "" && (look.of(m.Spec.User) || (s.UserPrefix != "" && prefixed.of(m.Spec.User))) {
+			return refuseLookalike(who, subject, org, Lookalike{Name: m.Spec.User, Object: fmt.Sprintf("Member %q", m.Name)})
 		}
 	}
 	for i := range s.Invitations {
@@ -172,6 +180,9 @@ func newInvitee(inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
 			return forbid(`%s already has a pending invitation to organization %q (Invitation %q, role %s); resend or revoke it instead of inviting them again`,
 				inv.Spec.Email, org, e.Name, e.Spec.Role)
 		}
+	}
+	if l := invitationResembling(look, s, inv.Name); l.Found() {
+		return refuseLookalike(who, subject, org, l)
 	}
 	return allow()
 }

@@ -120,7 +120,7 @@ func TestDecideInvitationAuthorityMessages(t *testing.T) {
 }
 
 func TestDecideInvitationInvariants(t *testing.T) {
-	members := []orgsv1alpha1.Member{alice, bob, groupMember("team", "erin@example.com", viewer), userMember("oidc-carol", "oidc:Carol@Example.com", contributor)}
+	members := []orgsv1alpha1.Member{alice, bob, groupMember("team", "erin@example.com", viewer), userMember("oidc-carol", "oidc:carol@example.com", contributor)}
 	invites := []orgsv1alpha1.Invitation{
 		invitation("inv-dave", "dave@example.com", admin, orgsv1alpha1.InvitationSent),
 		invitation("inv-frank", "frank@example.com", viewer, orgsv1alpha1.InvitationPending),
@@ -134,12 +134,18 @@ func TestDecideInvitationInvariants(t *testing.T) {
 		email string
 		want  string // "" when allowed
 	}{
-		{"already a member", "Bob@Example.com",
-			`Bob@Example.com is already a member of organization "acme" with role Admin; change their role with "kubectl roster set-role" instead of inviting them`},
+		{"already a member", "bob@example.com",
+			`bob@example.com is already a member of organization "acme" with role Admin; change their role with "kubectl roster set-role" instead of inviting them`},
+		{"a Member's look-alike, other case", "Bob@Example.com",
+			`may not add an invitation for Bob@Example.com to organization "acme": it looks the same as bob@example.com, Member "bob", but is a different identity`},
+		{"a Member's look-alike under the user prefix", "Carol@example.com", `it looks the same as oidc:carol@example.com, Member`},
+		{"a Member's look-alike, fullwidth letters", "\uff42ob@example.com", `it looks the same as bob@example.com`},
 		{"already a member under the user prefix", "carol@example.com", `carol@example.com is already a member of organization "acme" with role Contributor`},
 		{"a group Member named like the e-mail is not that person", "erin@example.com", ""},
-		{"a pending invitation, other case", "DAVE@example.com",
-			`DAVE@example.com already has a pending invitation to organization "acme" (Invitation "inv-dave", role Admin); resend or revoke it instead of inviting them again`},
+		{"a pending invitation", "dave@example.com",
+			`dave@example.com already has a pending invitation to organization "acme" (Invitation "inv-dave", role Admin); resend or revoke it instead of inviting them again`},
+		{"a pending invitation's look-alike, other case", "DAVE@example.com",
+			`it looks the same as dave@example.com, Invitation "inv-dave"`},
 		{"an invitation not yet sent is pending", "frank@example.com", `(Invitation "inv-frank", role Viewer)`},
 		{"an expired invitation is not pending", "gina@example.com", ""},
 		{"a revoked invitation being deleted is not pending", "hal@example.com", ""},

@@ -57,7 +57,7 @@ func DecideMember(r MemberRequest) Decision {
 		return d
 	}
 	if r.Op == Create {
-		if d := uniqueMember(r.Requester, r.New, r.Snapshot.Members, org); !d.Allowed() {
+		if d := uniqueMember(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
 		}
 	}
@@ -149,27 +149,68 @@ func memberAction(r MemberRequest) string {
 	return "change the Member for " + r.New.Subject()
 }
 
-// uniqueMember refuses a second Member for the same user (case-insensitive)
-// or group. Members being deleted still count: they hold RBAC until gone.
-func uniqueMember(who Requester, m *orgsv1alpha1.Member, members []orgsv1alpha1.Member, org string) Decision {
-	for i := range members {
-		e := &members[i]
+// uniqueMember refuses a second Member for the same identity, and one
+// whose user or group resembles an existing Member's or a pending
+// invitation's without being it. Members being deleted still count: they
+// hold RBAC until gone.
+func uniqueMember(who Requester, m *orgsv1alpha1.Member, s Snapshot, org string) Decision {
+	key := MemberKey(m)
+	look := newResemblance(key.Name)
+	for i := range s.Members {
+		e := &s.Members[i]
 		if m.Name != "" && e.Name == m.Name {
 			continue
 		}
-		same := (m.Spec.User != "" && SameUser(e.Spec.User, m.Spec.User)) ||
-			(m.Spec.Group != "" && e.Spec.Group == m.Spec.Group)
-		if !same {
+		existing := MemberKey(e)
+		if existing.Kind != key.Kind {
 			continue
 		}
-		fix := `change that Member's role with "kubectl roster set-role" instead of adding another`
-		if e.DeletionTimestamp != nil {
-			fix = "it is being deleted; try again once it is gone"
+		if existing == key {
+			fix := `change that Member's role with "kubectl roster set-role" instead of adding another`
+			if e.DeletionTimestamp != nil {
+				fix = "it is being deleted; try again once it is gone"
+			}
+			return forbid("user %q may not add %s to organization %q: Member %q already gives %s the role %s; %s",
+				who.User, m.Subject(), org, e.Name, e.Subject(), e.Spec.Role, fix)
 		}
-		return forbid("user %q may not add %s to organization %q: Member %q already gives %s the role %s; %s",
-			who.User, m.Subject(), org, e.Name, e.Subject(), e.Spec.Role, fix)
+		if look.of(existing.Name) {
+			return refuseLookalike(who, m.Subject(), org, Lookalike{Name: e.Subject(), Object: fmt.Sprintf("Member %q", e.Name)})
+		}
+	}
+	if key.Kind == UserIdentity {
+		if l := invitationResembling(look, s, ""); l.Found() {
+			return refuseLookalike(who, m.Subject(), org, l)
+		}
 	}
 	return allow()
+}
+
+// invitationResembling is the pending Invitation (other than the one named
+// skip) whose invitee's username resembles the name look holds.
+func invitationResembling(look resemblance, s Snapshot, skip string) Lookalike {
+	for i := range s.Invitations {
+		e := &s.Invitations[i]
+		if e.Name == skip || e.DeletionTimestamp != nil || !e.IsPending() {
+			continue
+		}
+		if look.of(e.Spec.Email) || (s.UserPrefix != "" && look.of(s.UserPrefix+e.Spec.Email)) {
+			return Lookalike{Name: e.Spec.Email, Object: fmt.Sprintf("Invitation %q", e.Name)}
+		}
+	}
+	return Lookalike{}
+}
+
+// refuseLookalike refuses an identity that resembles an existing one: to
+// Kubernetes they are two people, to a person reading the directory one.
+func refuseLookalike(who Requester, subject, org string, l Lookalike) Decision {
+	actor := "Roster"
+	if who.User != "" {
+		actor = fmt.Sprintf("user %q", who.User)
+	}
+	return forbid("%s may not add %s to organization %q: it looks the same as %s, %s, but is a different identity to Kubernetes, "+
+		"which compares names exactly (letter case and Unicode variants included); if they are the same, use exactly the name %s has, "+
+		"and if not, use a name that does not resemble it",
+		actor, subject, org, l.Name, l.Object, l.Object)
 }
 
 // ownerChange counts owner users before and after the change of the Member

@@ -181,9 +181,8 @@ func TestDecideMemberLeave(t *testing.T) {
 	for _, role := range orgsv1alpha1.Roles {
 		t.Run(string(role)+" without any verb", func(t *testing.T) {
 			g := NewWithT(t)
-			me := userMember("me", "Me@Example.com", role)
-			// The requester's spelling differs in case: still the same person.
-			d := DecideMember(MemberRequest{Op: Delete, Old: &me, Requester: Requester{User: "me@example.COM"}, Authority: noVerbs,
+			me := userMember("me", "me@example.com", role)
+			d := DecideMember(MemberRequest{Op: Delete, Old: &me, Requester: Requester{User: "me@example.com"}, Authority: noVerbs,
 				Snapshot: snapshot([]orgsv1alpha1.Member{alice, second, me})})
 			if role == owner || role == admin {
 				g.Expect(d.Code).To(Equal(Allowed), d.Message)
@@ -335,13 +334,17 @@ func TestDecideMemberUniqueness(t *testing.T) {
 		new     orgsv1alpha1.Member
 		want    string // "" when allowed
 	}{
-		{"same user, other case", members, userMember("bob-again", "BOB@example.com", viewer),
-			`user "kubernetes-admin" may not add user BOB@example.com to organization "acme": Member "bob" already gives user bob@example.com the role Admin; change that Member's role with "kubectl roster set-role" instead of adding another`},
+		{"same user, other case: a look-alike", members, userMember("bob-again", "BOB@example.com", viewer),
+			`user "kubernetes-admin" may not add user BOB@example.com to organization "acme": it looks the same as user bob@example.com, Member "bob", but is a different identity to Kubernetes`},
+		{"same user, Unicode fold (U+0130): a look-alike", members, userMember("alice-again", "al\u0130ce@example.com", viewer),
+			`it looks the same as user alice@example.com, Member "alice"`},
 		{"generated name", members, userMember("", "bob@example.com", viewer), `Member "bob" already gives user bob@example.com the role Admin`},
 		{"same group", members, groupMember("team-a-2", "team-a", contributor), `Member "team-a" already gives group team-a the role Viewer`},
 		{"a user named like a group", members, userMember("team-a-user", "team-a", viewer), ""},
 		{"a group named like a user", members, groupMember("bob-group", "bob@example.com", viewer), ""},
-		{"groups are case-sensitive, as in RBAC", members, groupMember("team-a-upper", "Team-A", viewer), ""},
+		{"a group of another case: a look-alike", members, groupMember("team-a-upper", "Team-A", viewer),
+			`it looks the same as group team-a, Member "team-a"`},
+		{"a user and a group of the same name are two subjects", members, groupMember("bob-group", "bob@example.com", viewer), ""},
 		{"a duplicate being deleted", []orgsv1alpha1.Member{alice, deleting(bob)}, userMember("bob-again", "bob@example.com", viewer),
 			"it is being deleted; try again once it is gone"},
 	}

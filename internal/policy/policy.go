@@ -106,25 +106,18 @@ func forbid(format string, args ...any) Decision {
 	return Decision{Code: Forbidden, Message: fmt.Sprintf(format, args...)}
 }
 
-// SameUser compares two identities the way Roster does everywhere:
-// case-insensitively, because identity providers disagree on e-mail case.
-func SameUser(a, b string) bool { return strings.EqualFold(a, b) }
-
 // MemberMatchesEmail reports whether member is the user an invitation to
-// email would create: spec.user equals email or prefix+email,
-// case-insensitively. Group Members never match.
+// email would create: spec.user is exactly email or prefix+email. Group
+// Members never match.
 func MemberMatchesEmail(member *orgsv1alpha1.Member, email, prefix string) bool {
 	u := member.Spec.User
 	if u == "" || email == "" {
 		return false
 	}
-	if SameUser(u, email) {
-		return true
-	}
 	// Compare the prefix and the rest separately rather than building
 	// prefix+email, which would allocate on every Member checked.
-	return prefix != "" && len(u) > len(prefix) &&
-		SameUser(u[:len(prefix)], prefix) && SameUser(u[len(prefix):], email)
+	return SameUser(u, email) ||
+		(prefix != "" && strings.HasPrefix(u, prefix) && SameUser(u[len(prefix):], email))
 }
 
 // InviterAnnotations is what the invited-by annotations of an Invitation

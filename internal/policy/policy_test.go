@@ -40,7 +40,10 @@ func TestDecisionAllowed(t *testing.T) {
 
 func TestSameUser(t *testing.T) {
 	g := NewWithT(t)
-	g.Expect(SameUser("Alice@Example.com", "alice@example.COM")).To(BeTrue())
+	g.Expect(SameUser("alice@example.com", "alice@example.com")).To(BeTrue())
+	// RBAC tells these apart, so Roster does too.
+	g.Expect(SameUser("Alice@Example.com", "alice@example.COM")).To(BeFalse())
+	g.Expect(SameUser("\u0130van@example.com", "ivan@example.com")).To(BeFalse())
 	g.Expect(SameUser("alice@example.com", "alice@example.org")).To(BeFalse())
 	g.Expect(SameUser("oidc:alice@example.com", "alice@example.com")).To(BeFalse())
 }
@@ -54,9 +57,9 @@ func TestMemberMatchesEmail(t *testing.T) {
 		want   bool
 	}{
 		{"plain", userMember("a", "alice@example.com", viewer), "alice@example.com", "", true},
-		{"other case", userMember("a", "Alice@Example.com", viewer), "alice@example.COM", "", true},
+		{"other case is someone else", userMember("a", "Alice@Example.com", viewer), "alice@example.COM", "", false},
 		{"with prefix", userMember("a", "oidc:alice@example.com", viewer), "alice@example.com", "oidc:", true},
-		{"prefix in other case", userMember("a", "OIDC:Alice@example.com", viewer), "alice@example.com", "oidc:", true},
+		{"prefix in other case is someone else", userMember("a", "OIDC:alice@example.com", viewer), "alice@example.com", "oidc:", false},
 		{"prefix flag set, member without it", userMember("a", "alice@example.com", viewer), "alice@example.com", "oidc:", true},
 		{"prefix not configured", userMember("a", "oidc:alice@example.com", viewer), "alice@example.com", "", false},
 		{"other prefix", userMember("a", "ldap:alice@example.com", viewer), "alice@example.com", "oidc:", false},
