@@ -272,7 +272,8 @@ func (r renderer) roleBinding(namespace, name, clusterRole string, subjects []rb
 }
 
 // sortedSubjects returns a sorted copy of subjects (by kind, then name)
-// without duplicates. It never returns an empty non-nil slice.
+// without duplicates: the same policy.IdentityKey, as RBAC tells subjects
+// apart. It never returns an empty non-nil slice.
 func sortedSubjects(in []rbacv1.Subject) []rbacv1.Subject {
 	if len(in) == 0 {
 		return nil
@@ -286,7 +287,7 @@ func sortedSubjects(in []rbacv1.Subject) []rbacv1.Subject {
 	})
 	n := 0
 	for i, s := range out {
-		if i > 0 && s.Kind == out[n-1].Kind && s.Name == out[n-1].Name {
+		if i > 0 && subjectIdentity(s) == subjectIdentity(out[n-1]) {
 			continue
 		}
 		out[n] = s
@@ -309,4 +310,12 @@ func projectNamespaces(in []string, home string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// subjectIdentity is the policy.IdentityKey of an RBAC subject.
+func subjectIdentity(s rbacv1.Subject) policy.Identity {
+	if s.Kind == rbacv1.GroupKind {
+		return policy.IdentityKey(policy.GroupIdentity, s.Name)
+	}
+	return policy.IdentityKey(policy.UserIdentity, s.Name)
 }
