@@ -80,8 +80,8 @@ func callerMember(members []orgsv1alpha1.Member, id identity) *orgsv1alpha1.Memb
 	return best
 }
 
-// userMember is the Member whose spec.user is user (case-insensitively,
-// as Roster matches users).
+// userMember is the Member whose spec.user is exactly user (policy.SameUser,
+// as RBAC matches users).
 func userMember(members []orgsv1alpha1.Member, user string) *orgsv1alpha1.Member {
 	for i := range members {
 		if members[i].Spec.User != "" && policy.SameUser(members[i].Spec.User, user) {
@@ -92,7 +92,7 @@ func userMember(members []orgsv1alpha1.Member, user string) *orgsv1alpha1.Member
 }
 
 // findMember is the Member a USER argument names: a user (as the
-// authenticator reports it, case-insensitively), "group:<name>", or the
+// authenticator reports it, exactly), "group:<name>", or the
 // Member object's name.
 func findMember(members []orgsv1alpha1.Member, who string) *orgsv1alpha1.Member {
 	if m := userMember(members, who); m != nil {
