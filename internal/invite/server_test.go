@@ -178,7 +178,7 @@ func TestAcceptAPI(t *testing.T) {
 		{"not JSON", "application/json", `token=good`, 400, invite.OutcomeBadRequest},
 		{"form content type", "application/x-www-form-urlencoded", `{"token":"good"}`, 400, invite.OutcomeBadRequest},
 		{"too large", "application/json", `{"token":"` + strings.Repeat("a", 10<<10) + `"}`, 400, invite.OutcomeBadRequest},
-		{"the token in the URL", "application/json", `{"decision":"accept"}`, 400, invite.OutcomeBadRequest},
+		{"the token in the URL", "application/json", `{"token":"good","decision":"accept"}`, 400, invite.OutcomeBadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
