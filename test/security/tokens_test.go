@@ -39,14 +39,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 		{"tom", "tom@example.com", orgsv1alpha1.RoleOwner},
 		{"ada", "ada@example.com", orgsv1alpha1.RoleAdmin},
 	}}
-	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: tokens.name}})).To(Succeed())
-		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: tokens.home}, &corev1.Namespace{}) }).Should(Succeed())
-		for _, p := range tokens.members {
-			Expect(env.Admin.Create(ctx, newMember(tokens.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(tokens)
-	})
+	BeforeAll(func() { createOrg(tokens) })
 
 	// invited has inviter create an Invitation and returns the link the
 	// notifier delivered for it.
@@ -413,14 +406,7 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		{"lena", "lena@example.com", orgsv1alpha1.RoleOwner},
 		{"abe", "abe@example.com", orgsv1alpha1.RoleAdmin},
 	}}
-	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: links.name}})).To(Succeed())
-		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: links.home}, &corev1.Namespace{}) }).Should(Succeed())
-		for _, p := range links.members {
-			Expect(env.Admin.Create(ctx, newMember(links.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(links)
-	})
+	BeforeAll(func() { createOrg(links) })
 
 	It("finds the token of a link in a URL after the link itself (the page's form, a POST with ?token=)", func() {
 		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
@@ -517,6 +503,18 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		}).Should(Succeed())
 	})
 })
+
+// createOrg creates o (a home, no project) with its Members and waits
+// until Roster has applied them.
+func createOrg(o org) {
+	GinkgoHelper()
+	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: o.name}})).To(Succeed())
+	Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{}) }).Should(Succeed())
+	for _, p := range o.members {
+		Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
+	}
+	waitConverged(o)
+}
 
 // httpPage sends a request for the accept page; form, when set, is the
 // body.
