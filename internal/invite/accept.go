@@ -409,13 +409,20 @@ func (a *Acceptor) memberFor(inv *orgsv1alpha1.Invitation, attempt int) *orgsv1a
 	}
 }
 
-// maxNameAttempts bounds the search for a free Member name.
-const maxNameAttempts = 50
+// stableNames is how many of MemberName's deterministic names accepting
+// tries; when other Members hold them all (an Admin can create Members of
+// any name), the API server generates one, which nobody can hold in
+// advance. generatedNames bounds those tries: a clash there is a fluke.
+const (
+	stableNames    = 3
+	generatedNames = 5
+)
 
 // Complete finishes an accepted invitation: it creates the Member (unless
 // one for the invitee exists) and deletes the Invitation. It is
 // idempotent; the reconciler calls it again if the accept request could
-// not finish.
+// not finish. Whether the invitee has a Member is decided by identity
+// (policy.MemberMatchesEmail), never by name.
 func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (string, error) {
 	var members orgsv1alpha1.MemberList
 	if err := a.Live.List(ctx, &members, client.InNamespace(inv.Namespace)); err != nil {
@@ -428,35 +435,84 @@ func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (
 			break
 		}
 	}
-	for attempt := 0; name == "" && attempt < maxNameAttempts; attempt++ {
+	created := false
+	for attempt := 0; name == "" && attempt < stableNames+generatedNames; attempt++ {
 		m := a.memberFor(inv, attempt)
+		if attempt >= stableNames {
+			m.Name, m.GenerateName = "", MemberName(inv.Spec.Email, 0)+"-"
+		}
 		err := a.Client.Create(ctx, m)
 		if apierrors.IsAlreadyExists(err) {
 			// Taken: by someone else (try the next name), or by a
 			// concurrent completion of this same acceptance (done).
 			existing := &orgsv1alpha1.Member{}
-			if getErr := a.Live.Get(ctx, client.ObjectKeyFromObject(m), existing); getErr == nil &&
-				policy.MemberMatchesEmail(existing, inv.Spec.Email, a.UserPrefix) {
-				name = existing.Name
+			if m.Name != "" {
+				if getErr := a.Live.Get(ctx, client.ObjectKeyFromObject(m), existing); getErr == nil &&
+					policy.MemberMatchesEmail(existing, inv.Spec.Email, a.UserPrefix) {
+					name = existing.Name
+				}
 			}
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("creating Member %s/%s for %s: %w", m.Namespace, m.Name, inv.Spec.Email, err)
+			return "", fmt.Errorf("creating Member %s/%s%s for %s: %w", m.Namespace, m.Name, m.GenerateName, inv.Spec.Email, err)
 		}
-		name = m.Name
+		name, created = m.Name, true
 		a.Recorder.Eventf(m, inv, corev1.EventTypeNormal, "Created", "Accept",
 			"Created for %s, who accepted invitation %s with role %s", inv.Spec.Email, inv.Name, inv.Spec.Role)
 	}
 	if name == "" {
-		return "", fmt.Errorf("no free Member name for %s after %d attempts", inv.Spec.Email, maxNameAttempts)
+		return "", fmt.Errorf("no free Member name for %s after %d attempts", inv.Spec.Email, stableNames+generatedNames)
+	}
+	if created {
+		if err := a.Live.List(ctx, &members, client.InNamespace(inv.Namespace)); err != nil {
+			return name, fmt.Errorf("listing the members of namespace %s: %w", inv.Namespace, err)
+		}
+	}
+	name, err := a.settle(ctx, inv, members.Items, name)
+	if err != nil {
+		return name, err
 	}
 	uid := inv.UID
-	err := a.Client.Delete(ctx, inv, client.Preconditions{UID: &uid})
+	err = a.Client.Delete(ctx, inv, client.Preconditions{UID: &uid})
 	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 		return name, fmt.Errorf("deleting accepted invitation %s/%s: %w", inv.Namespace, inv.Name, err)
 	}
 	return name, nil
+}
+
+// settle leaves one Member per acceptance. Two completions at once (the
+// accept request and the reconciler) that both found the stable names
+// taken each create a generated one; each then deletes the Members of this
+// acceptance that policy.EffectiveRoles counts as duplicates (they grant
+// nothing), so whichever lists last leaves only the one that has access.
+// It returns the name of the invitee's Member that has access.
+func (a *Acceptor) settle(ctx context.Context, inv *orgsv1alpha1.Invitation, members []orgsv1alpha1.Member, name string) (string, error) {
+	effective := policy.EffectiveRoles(members, nil, false)
+	for i := range members {
+		m := &members[i]
+		first := effective.Members[m.Name].DuplicateOf
+		if first == "" || !a.ofAcceptance(m, inv) {
+			continue
+		}
+		uid := m.UID
+		if err := a.Client.Delete(ctx, m, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
+			return name, fmt.Errorf("deleting Member %s/%s, a second Member for %s: %w", m.Namespace, m.Name, inv.Spec.Email, err)
+		}
+		log.FromContext(ctx).Info("deleted a second Member made by a concurrent acceptance", "member", m.Name, "kept", first)
+	}
+	if first := effective.Members[name].DuplicateOf; first != "" {
+		name = first
+	}
+	return name, nil
+}
+
+// ofAcceptance reports whether accepting inv made m.
+func (a *Acceptor) ofAcceptance(m *orgsv1alpha1.Member, inv *orgsv1alpha1.Invitation) bool {
+	return inv.Status.TokenHash != "" &&
+		m.Labels[orgsv1alpha1.InvitationLabel] == inv.Name &&
+		m.Annotations[orgsv1alpha1.AcceptedTokenAnnotation] == inv.Status.TokenHash &&
+		policy.MemberMatchesEmail(m, inv.Spec.Email, a.UserPrefix)
 }
 
 // authority asks the API server whether the inviter still holds verb on

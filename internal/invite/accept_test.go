@@ -2,6 +2,7 @@ package invite_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
@@ -281,4 +283,122 @@ func TestAcceptorAlreadyMember(t *testing.T) {
 	g.Expect(inv.Status.AcceptedAt).To(BeNil())
 	g.Expect(f.members(t)).To(HaveLen(2))
 	g.Expect(f.events.Events).To(Receive(ContainSubstring(orgsv1alpha1.AlreadyMemberReason)))
+}
+
+// squatters are Members of other users under the first n names
+// MemberName gives for email.
+func squatters(email string, n int) []client.Object {
+	var out []client.Object
+	for attempt := range n {
+		out = append(out, &orgsv1alpha1.Member{
+			ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: invite.MemberName(email, attempt)},
+			Spec:       orgsv1alpha1.MemberSpec{User: fmt.Sprintf("squatter-%d@example.com", attempt), Role: orgsv1alpha1.RoleViewer},
+		})
+	}
+	return out
+}
+
+// An Admin may create Members of any name, so may hold every stable name
+// an acceptance could pick: the acceptance still completes, under a name
+// the API server generates.
+func TestAcceptorFallsBackToAGeneratedName(t *testing.T) {
+	g := NewWithT(t)
+	f := newAcceptFixture(t, true, nil, squatters("Erin@example.com", 64)...)
+	res, err := f.acceptor.Respond(context.Background(), f.token, invite.DecisionAccept)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(res.Outcome).To(Equal(invite.OutcomeAccepted))
+	g.Expect(res.Member).To(HavePrefix(invite.MemberName("Erin@example.com", 0) + "-"))
+	g.Expect(validation.IsDNS1123Label(res.Member)).To(BeEmpty())
+	m := &orgsv1alpha1.Member{}
+	g.Expect(f.client.Get(context.Background(), client.ObjectKey{Namespace: "org-acme", Name: res.Member}, m)).To(Succeed())
+	g.Expect(m.Spec.User).To(Equal("oidc:Erin@example.com"))
+	g.Expect(m.Spec.Role).To(Equal(orgsv1alpha1.RoleContributor))
+	g.Expect(m.Annotations).To(HaveKeyWithValue(orgsv1alpha1.AcceptedTokenAnnotation, invite.HashToken(f.token)))
+	g.Expect(f.members(t)).To(HaveLen(1+64+1), "alice, the squatters, erin")
+	g.Expect(f.invitation(t)).To(BeNil(), "the accepted invitation is removed")
+
+	// Completing again (the reconciler) finds erin by identity: no second Member.
+	_, err = f.acceptor.Complete(context.Background(), &orgsv1alpha1.Invitation{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin"},
+		Spec: orgsv1alpha1.InvitationSpec{Email: "Erin@example.com", Role: orgsv1alpha1.RoleContributor}})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.members(t)).To(HaveLen(1 + 64 + 1))
+}
+
+// Two completions of one acceptance at once (the accept request and the
+// reconciler), both finding every stable name taken, each create a
+// generated name; whichever lists last deletes the Member that policy
+// counts as a duplicate, so one Member remains. The race is replayed by
+// hiding the other completion's Member from this one's first list.
+func TestAcceptorSettlesConcurrentGeneratedNames(t *testing.T) {
+	for _, otherFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("the other created first: %t", otherFirst), func(t *testing.T) {
+			settleConcurrent(t, otherFirst)
+		})
+	}
+}
+
+func settleConcurrent(t *testing.T, otherFirst bool) {
+	g := NewWithT(t)
+	_, hash, _ := invite.NewToken()
+	created := now.Add(time.Second)
+	if otherFirst {
+		created = now.Add(-time.Second)
+	}
+	accepted := func(i *orgsv1alpha1.Invitation) {
+		i.Status.TokenHash = hash
+		i.Status.Phase = orgsv1alpha1.InvitationAccepted
+		i.Status.AcceptedAt = &metav1.Time{Time: now}
+	}
+	// The other completion's Member.
+	other := &orgsv1alpha1.Member{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin-at-example-com-other",
+			CreationTimestamp: metav1.NewTime(created),
+			Labels:            map[string]string{orgsv1alpha1.InvitationLabel: "erin"},
+			Annotations:       map[string]string{orgsv1alpha1.AcceptedTokenAnnotation: hash}},
+		Spec: orgsv1alpha1.MemberSpec{User: "oidc:Erin@example.com", Role: orgsv1alpha1.RoleContributor},
+	}
+	objs := append(squatters("Erin@example.com", 3), other)
+	f := newAcceptFixture(t, true, accepted, objs...)
+	lists := 0
+	acceptor := *f.acceptor
+	acceptor.Live = interceptor.NewClient(f.client.(client.WithWatch), interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			err := c.List(ctx, list, opts...)
+			if ml, ok := list.(*orgsv1alpha1.MemberList); ok && err == nil {
+				lists++
+				if lists == 1 {
+					kept := ml.Items[:0]
+					for _, m := range ml.Items {
+						if m.Name != other.Name {
+							kept = append(kept, m)
+						}
+					}
+					ml.Items = kept
+				}
+			}
+			return err
+		},
+	})
+	// The fake API server records no creation time; a real one would.
+	acceptor.Client = interceptor.NewClient(f.client.(client.WithWatch), interceptor.Funcs{
+		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
+			obj.SetCreationTimestamp(metav1.NewTime(now))
+			return c.Create(ctx, obj, opts...)
+		},
+	})
+	name, err := acceptor.Complete(context.Background(), f.invitation(t))
+	g.Expect(err).NotTo(HaveOccurred())
+	if otherFirst {
+		g.Expect(name).To(Equal(other.Name), "the older Member is the one with access")
+	} else {
+		g.Expect(name).NotTo(Equal(other.Name), "the older Member is the one with access")
+	}
+	var mine []string
+	for _, m := range f.members(t) {
+		if m.Labels[orgsv1alpha1.InvitationLabel] == "erin" {
+			mine = append(mine, m.Name)
+		}
+	}
+	g.Expect(mine).To(ConsistOf(name), "one Member for the acceptance")
+	g.Expect(f.members(t)).To(HaveLen(1+3+1), "alice, the squatters, erin")
 }

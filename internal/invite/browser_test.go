@@ -66,10 +66,24 @@ var _ = Describe("The accept page in a browser", func() {
 		Expect(text("#role")).To(Equal("Viewer"))
 		Expect(text("#invited-by")).To(Equal(alice))
 
+		// The form posts to a URL without the token, which proxies and
+		// ingresses would log: the token goes in the body.
+		action, err := chromedp.Run(browser, chromedp.AttributeValue(chromedp.CSS("form"), "action"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(action.Exists).To(BeTrue(), "the form has no action: it posts back to the link, token and all")
+		Expect(action.Value).NotTo(ContainSubstring("token"))
+		Expect(action.Value).NotTo(ContainSubstring("?"))
+		token, err := chromedp.Run(browser, chromedp.AttributeValue(chromedp.CSS(`input[name="token"]`), "value"))
+		Expect(err).NotTo(HaveOccurred())
+		Expect(token.Value).To(Equal(tokenOf(link)))
+
 		Expect(chromedp.Do(browser,
 			chromedp.Click(chromedp.CSS("#accept")),
 			chromedp.WaitVisible(chromedp.CSS("#result")),
 		)).To(Succeed())
+		location, err := chromedp.Run(browser, chromedp.Location())
+		Expect(err).NotTo(HaveOccurred())
+		Expect(location).NotTo(ContainSubstring(tokenOf(link)), "the form posted to a URL holding the token")
 		outcome, err := chromedp.Run(browser, chromedp.AttributeValue(chromedp.CSS("#result"), "data-outcome"))
 		Expect(err).NotTo(HaveOccurred())
 		Expect(outcome.Value).To(Equal("accepted"))

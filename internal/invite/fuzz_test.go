@@ -49,15 +49,21 @@ var (
 //   - no panic; an HTTP status, a Content-Type, no caching and no
 //     referrer on every answer; the API always answers JSON with an
 //     outcome;
-//   - neither the page nor the API ever echoes the token it was sent;
+//   - neither the page nor the API ever echoes the token it was sent,
+//     but for the form of the valid invitation, which carries it in a
+//     hidden field (so that it posts to a URL without it);
+//   - a POST with a query (the token in the URL, which proxies log) is a
+//     bad request and changes nothing, whatever it carries;
 //   - unless the input carries fuzzToken, nothing is valid, accepted or
 //     declined, and nothing changes: no Member is created, the Invitation
 //     keeps its resourceVersion (a guessed, mangled, padded, re-cased or
 //     re-encoded token is worth nothing).
 //
 // The first byte picks the endpoint: 0 the page by GET (the token as the
-// raw query value), 1 the page by POST (the body as the form), 2 the API
-// with {"token": token, "decision": ...}, 3 the API with the raw body.
+// raw query value), 1 the page by POST (the token as the form's first
+// field, then the body; with bit 2 set, the token in the URL's query
+// instead), 2 the API with {"token": token, "decision": ...}, 3 the API
+// with the raw body.
 func FuzzAcceptEndpoint(f *testing.F) {
 	for _, s := range acceptSeeds() {
 		f.Add(s.mode, s.token, s.body)
@@ -84,10 +90,23 @@ func FuzzAcceptEndpoint(f *testing.F) {
 			}
 			outcome = res.Outcome
 		}
+		page := rec.Body.String()
+		if mode%4 <= 1 && rec.Code == http.StatusOK {
+			page = strings.Replace(page, `<input type="hidden" name="token" value="`+fuzzToken+`">`, "", 1)
+		}
 		for _, secret := range []string{token, fuzzToken} {
-			if len(secret) >= 16 && strings.Contains(rec.Body.String(), secret) {
+			if len(secret) >= 16 && strings.Contains(page, secret) {
 				t.Fatalf("mode %d: the answer echoes a token: %q", mode%4, rec.Body.String())
 			}
+		}
+		if req.URL.RawQuery != "" && req.Method == http.MethodPost {
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("mode %d: a POST with the query %q answered %d", mode%4, req.URL.RawQuery, rec.Code)
+			}
+			if after := fuzzState(t, c); after != before {
+				t.Fatalf("mode %d: a POST with a query changed the cluster:\nbefore %s\nafter  %s", mode%4, before, after)
+			}
+			return
 		}
 		carries := strings.Contains(token, fuzzToken) || bytes.Contains(body, []byte(fuzzToken))
 		if carries {
@@ -112,7 +131,11 @@ func acceptRequest(mode uint8, token string, body []byte) *http.Request {
 		req.URL.RawQuery = "token=" + token
 		return req
 	case 1:
-		req := httptest.NewRequest(http.MethodPost, AcceptPath+"?token="+url.QueryEscape(token), bytes.NewReader(body))
+		target, form := AcceptPath, "token="+url.QueryEscape(token)+"&"+string(body)
+		if mode&4 != 0 {
+			target, form = AcceptPath+"?token="+url.QueryEscape(token), string(body)
+		}
+		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return req
 	case 2:
@@ -245,6 +268,8 @@ func acceptSeeds() []acceptSeed {
 		{3, "", []byte(`[]`)},
 		{3, "", []byte(`{"token":"\ud800","decision":"accept"}`)},
 		{3, "", bytes.Repeat([]byte("["), 9000)},
+		{1 + 4, fuzzToken, []byte("decision=accept")},
+		{1 + 4, fuzzToken, []byte("token=" + fuzzToken + "&decision=accept")},
 	}
 }
 
@@ -282,6 +307,18 @@ func TestAcceptSeedOutcomes(t *testing.T) {
 		got, code, changed := apiOutcome(s.mode, s.token, s.body)
 		if got != c.outcome || changed != c.changed {
 			t.Errorf("seed %d: outcome %q (HTTP %d), changed %t; want %q, changed %t", c.seed, got, code, changed, c.outcome, c.changed)
+		}
+	}
+	// The page's form acts with the token in its body, and never with the
+	// token in the URL.
+	for i, want := range map[int]int{1: http.StatusOK, 2: http.StatusOK, 27: http.StatusBadRequest, 28: http.StatusBadRequest} {
+		c, server := fuzzAcceptServer(t)
+		before := fuzzState(t, c)
+		rec := httptest.NewRecorder()
+		s := seeds[i]
+		server.Handler().ServeHTTP(rec, acceptRequest(s.mode, s.token, s.body))
+		if changed := fuzzState(t, c) != before; rec.Code != want || changed != (want == http.StatusOK) {
+			t.Errorf("seed %d: the page answered %d (changed %t), want %d", i, rec.Code, changed, want)
 		}
 	}
 	// The page, by GET, shows the real link as valid and anything else not.

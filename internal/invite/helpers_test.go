@@ -172,9 +172,12 @@ func getPage(link string) (int, string) {
 	return resp.StatusCode, string(body)
 }
 
+// postPage answers link as the page's form does: to the accept URL
+// without the token, which comes in the body.
 func postPage(link, decision string) (int, string) {
 	GinkgoHelper()
-	resp, err := httpClient.PostForm(link, url.Values{"decision": {decision}})
+	action, _, _ := strings.Cut(link, "?")
+	resp, err := httpClient.PostForm(action, url.Values{"token": {tokenOf(link)}, "decision": {decision}})
 	Expect(err).NotTo(HaveOccurred())
 	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(resp.Body)

@@ -61,7 +61,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <dt>E-mail</dt><dd id="email">{{.Email}}</dd>
 <dt>Expires</dt><dd id="expires">{{.Expires}}</dd>
 </dl>
-<form method="post">
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="token" value="{{.Token}}">
 <button class="primary" type="submit" name="decision" value="accept" id="accept">Accept</button>
 <button class="danger" type="submit" name="decision" value="decline" id="decline">Decline</button>
 </form>
@@ -75,9 +76,14 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 `))
 
 type pageData struct {
-	CSS       template.CSS
-	Title     string
-	Outcome   Outcome
+	CSS     template.CSS
+	Title   string
+	Outcome Outcome
+	// Action is the URL the form posts to, without the token, and Token
+	// the form field that carries it: the token stays out of the URLs that
+	// proxies and ingresses log.
+	Action    string
+	Token     string
 	Org       string
 	Role      string
 	InvitedBy string

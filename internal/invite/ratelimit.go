@@ -1,6 +1,7 @@
 package invite
 
 import (
+	"container/list"
 	"sync"
 	"time"
 
@@ -14,16 +15,20 @@ type Limit struct {
 }
 
 // Limiter rate-limits by key (a client address, an invitation). It holds
-// at most maxKeys buckets; a bucket that has refilled is forgotten without
-// loss, since a new one starts full.
+// at most maxKeys buckets in least-recently-used order, so that every
+// request costs the same whatever the number of keys: a new key past
+// maxKeys evicts the coldest one, and refilled buckets at the cold end are
+// forgotten without loss, since a new one starts full.
 type Limiter struct {
 	mu      sync.Mutex
 	limit   Limit
 	maxKeys int
-	buckets map[string]*bucket
+	buckets map[string]*list.Element // of *bucket
+	lru     *list.List               // front: the key used last
 }
 
 type bucket struct {
+	key  string
 	lim  *rate.Limiter
 	seen time.Time
 }
@@ -36,7 +41,7 @@ func NewLimiter(limit Limit, maxKeys int) *Limiter {
 	if limit.Burst <= 0 {
 		limit.Burst = 1
 	}
-	return &Limiter{limit: limit, maxKeys: maxKeys, buckets: map[string]*bucket{}}
+	return &Limiter{limit: limit, maxKeys: maxKeys, buckets: map[string]*list.Element{}, lru: list.New()}
 }
 
 // Allow takes one token from key's bucket at now. When the bucket is
@@ -47,14 +52,21 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	b, ok := l.buckets[key]
-	if !ok {
-		if len(l.buckets) >= l.maxKeys {
-			l.sweep(now)
+	l.forgetRefilled(now)
+	e, ok := l.buckets[key]
+	if ok {
+		l.lru.MoveToFront(e)
+	} else {
+		if l.lru.Len() >= l.maxKeys {
+			// Every bucket is in use: forget the least recently used, so
+			// memory stays bounded under a flood of new keys (whose
+			// requests the other limits still count).
+			l.forget(l.lru.Back())
 		}
-		b = &bucket{lim: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)}
-		l.buckets[key] = b
+		e = l.lru.PushFront(&bucket{key: key, lim: rate.NewLimiter(rate.Every(l.limit.Every), l.limit.Burst)})
+		l.buckets[key] = e
 	}
+	b := e.Value.(*bucket)
 	b.seen = now
 	r := b.lim.ReserveN(now, 1)
 	if !r.OK() {
@@ -71,26 +83,23 @@ func (l *Limiter) Allow(key string, now time.Time) (bool, time.Duration) {
 func (l *Limiter) Len() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return len(l.buckets)
+	return l.lru.Len()
 }
 
-// sweep forgets refilled buckets; if every bucket is in use it forgets
-// the least recently used one, so memory stays bounded under a flood of
-// new keys (whose requests the other limits still count).
-func (l *Limiter) sweep(now time.Time) {
+// forgetRefilled drops at most two refilled buckets from the cold end: a
+// request adds at most one bucket, so idle ones still drain, and no
+// request pays for a sweep.
+func (l *Limiter) forgetRefilled(now time.Time) {
 	refill := time.Duration(l.limit.Burst) * l.limit.Every
-	var oldestKey string
-	var oldest time.Time
-	for k, b := range l.buckets {
-		if now.Sub(b.seen) >= refill {
-			delete(l.buckets, k)
-			continue
+	for range 2 {
+		e := l.lru.Back()
+		if e == nil || now.Sub(e.Value.(*bucket).seen) < refill {
+			return
 		}
-		if oldestKey == "" || b.seen.Before(oldest) {
-			oldestKey, oldest = k, b.seen
-		}
+		l.forget(e)
 	}
-	if len(l.buckets) >= l.maxKeys && oldestKey != "" {
-		delete(l.buckets, oldestKey)
-	}
+}
+
+func (l *Limiter) forget(e *list.Element) {
+	delete(l.buckets, l.lru.Remove(e).(*bucket).key)
 }

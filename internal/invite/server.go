@@ -234,26 +234,41 @@ func securityHeaders(next http.Handler) http.Handler {
 
 const maxBody = 8 << 10
 
+// queryRefused is the answer to a POST with a query: a POST carries the
+// token in its body, so that no URL a proxy logs holds it.
+const queryRefused = "A POST carries the token in its body, never in the URL, where proxies and ingresses log it: open the link from the e-mail again and use its buttons, or send the token in the JSON body."
+
+// servePage shows the invitation of the link's token (GET, the link from
+// the e-mail) or acts on it (POST, the page's form, whose URL has no
+// token: it comes in the body).
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
-	token := r.URL.Query().Get("token")
-	decision, act := "", r.Method == http.MethodPost
-	if act {
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-		if err := r.ParseForm(); err != nil {
-			s.renderPage(w, Result{Outcome: OutcomeBadRequest}, 0)
-			return
-		}
-		decision = r.PostForm.Get("decision")
-		if t := r.PostForm.Get("token"); t != "" {
-			token = t
-		}
+	if r.Method != http.MethodPost {
+		token := r.URL.Query().Get("token")
+		res, wait := s.answer(r.Context(), r, token, "", false)
+		s.renderPage(w, res, wait, token)
+		return
 	}
-	res, wait := s.answer(r.Context(), r, token, decision, act)
-	s.renderPage(w, res, wait)
+	if r.URL.RawQuery != "" {
+		s.renderPage(w, Result{Outcome: OutcomeBadRequest, Message: queryRefused}, 0, "")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+	if err := r.ParseForm(); err != nil {
+		s.renderPage(w, Result{Outcome: OutcomeBadRequest}, 0, "")
+		return
+	}
+	token := r.PostForm.Get("token")
+	res, wait := s.answer(r.Context(), r, token, r.PostForm.Get("decision"), true)
+	s.renderPage(w, res, wait, token)
 }
 
-func (s *Server) renderPage(w http.ResponseWriter, res Result, wait time.Duration) {
+// renderPage writes the page for res; token goes into the form of a valid
+// link, and nowhere else.
+func (s *Server) renderPage(w http.ResponseWriter, res Result, wait time.Duration, token string) {
 	d, status := pageFor(res)
+	if res.Outcome == OutcomeValid {
+		d.Action, d.Token = s.prefix+AcceptPath, token
+	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
 	}
@@ -291,6 +306,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var res Result
 	var wait time.Duration
 	switch {
+	case r.URL.RawQuery != "":
+		res = Result{Outcome: OutcomeBadRequest, Message: queryRefused}
 	case mediaType != "application/json":
 		res = Result{Outcome: OutcomeBadRequest, Message: "send the request as application/json"}
 	case json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req) != nil:

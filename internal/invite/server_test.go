@@ -101,6 +101,7 @@ func TestAcceptPage(t *testing.T) {
 	}}
 	h := newTestServer(t, f, invite.ServerOptions{})
 	const base = "/team/invitations/accept?token="
+	const post = "/team/invitations/accept"
 	cases := []struct {
 		name     string
 		method   string
@@ -112,16 +113,20 @@ func TestAcceptPage(t *testing.T) {
 	}{
 		{"valid link shows the invitation", "GET", base + "good", "", 200,
 			[]string{"Join Acme &lt;Corp&gt;", `id="role">Viewer<`, `id="invited-by">alice@example.com<`, `id="email">erin@example.com<`,
-				`id="expires">Sunday 8 March 2026, 09:30 UTC<`, `value="accept"`, `value="decline"`, `<form method="post">`}, []string{"<script"}},
-		{"accept", "POST", base + "good", "decision=accept", 200, []string{`data-outcome="accepted"`, "You joined Acme &lt;Corp&gt; with the role Viewer", "erin@example.com"}, nil},
-		{"decline", "POST", base + "good", "decision=decline", 200, []string{`data-outcome="declined"`, "You declined"}, nil},
-		{"token in the form", "POST", "/team/invitations/accept", "token=good&decision=accept", 200, []string{`data-outcome="accepted"`}, nil},
+				`id="expires">Sunday 8 March 2026, 09:30 UTC<`, `value="accept"`, `value="decline"`,
+				`<form method="post" action="/team/invitations/accept">`, `<input type="hidden" name="token" value="good">`}, []string{"<script", "?token"}},
+		{"accept", "POST", post, "token=good&decision=accept", 200, []string{`data-outcome="accepted"`, "You joined Acme &lt;Corp&gt; with the role Viewer", "erin@example.com"}, []string{"good"}},
+		{"decline", "POST", post, "decision=decline&token=good", 200, []string{`data-outcome="declined"`, "You declined"}, []string{"good"}},
+		{"the token in the URL of a POST", "POST", base + "good", "decision=accept", 400, []string{`data-outcome="bad-request"`, "never in the URL"}, []string{"<form"}},
+		{"the token in the URL and the body of a POST", "POST", base + "good", "token=good&decision=accept", 400, []string{`data-outcome="bad-request"`}, []string{"<form"}},
+		{"any query on a POST", "POST", post + "?x=1", "token=good&decision=accept", 400, []string{`data-outcome="bad-request"`}, nil},
+		{"a POST without a token", "POST", post, "decision=accept", 400, []string{`data-outcome="bad-request"`}, nil},
 		{"expired says so", "GET", base + "expired", "", 410, []string{`data-outcome="expired"`, "expired on Sunday 1 March 2026", "resend"}, []string{"<form"}},
 		{"used says so", "GET", base + "used", "", 410, []string{`data-outcome="used"`, "already been used"}, nil},
-		{"revoked says so", "POST", base + "revoked", "decision=accept", 410, []string{`data-outcome="revoked"`, "withdrew"}, nil},
+		{"revoked says so", "POST", post, "token=revoked&decision=accept", 410, []string{`data-outcome="revoked"`, "withdrew"}, nil},
 		{"replaced says so", "GET", base + "old", "", 410, []string{`data-outcome="replaced"`, "most recent e-mail"}, nil},
 		{"unknown says so", "GET", base + "nope", "", 404, []string{`data-outcome="unknown"`, "does not belong to any invitation"}, nil},
-		{"inviter lost authority", "POST", base + "lost", "decision=accept", 403, []string{"can no longer be accepted", "new invitation"}, nil},
+		{"inviter lost authority", "POST", post, "token=lost&decision=accept", 403, []string{"can no longer be accepted", "new invitation"}, nil},
 		{"no token", "GET", "/team/invitations/accept", "", 400, []string{`data-outcome="bad-request"`}, nil},
 		{"outside the base path", "GET", "/invitations/accept?token=good", "", 404, nil, nil},
 	}
@@ -148,7 +153,8 @@ func TestAcceptPage(t *testing.T) {
 			g.Expect(hdr.Get("Content-Security-Policy")).To(ContainSubstring("form-action 'self'"))
 		})
 	}
-	NewWithT(t).Expect(f.responses).To(ConsistOf("good accept", "good decline", "good accept", "revoked accept", "lost accept"))
+	NewWithT(t).Expect(f.responses).To(ConsistOf("good accept", "good decline", "revoked accept", "lost accept"),
+		"a POST with a query decides nothing")
 }
 
 func TestAcceptAPI(t *testing.T) {
@@ -172,11 +178,16 @@ func TestAcceptAPI(t *testing.T) {
 		{"not JSON", "application/json", `token=good`, 400, invite.OutcomeBadRequest},
 		{"form content type", "application/x-www-form-urlencoded", `{"token":"good"}`, 400, invite.OutcomeBadRequest},
 		{"too large", "application/json", `{"token":"` + strings.Repeat("a", 10<<10) + `"}`, 400, invite.OutcomeBadRequest},
+		{"the token in the URL", "application/json", `{"token":"good","decision":"accept"}`, 400, invite.OutcomeBadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			rec := do(h, "POST", path, tc.contentType, tc.body, "")
+			target := path
+			if tc.name == "the token in the URL" {
+				target += "?token=good"
+			}
+			rec := do(h, "POST", target, tc.contentType, tc.body, "")
 			g.Expect(rec.Code).To(Equal(tc.status), rec.Body.String())
 			g.Expect(rec.Header().Get("Content-Type")).To(Equal("application/json"))
 			var resp invite.APIResponse

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -38,14 +39,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 		{"tom", "tom@example.com", orgsv1alpha1.RoleOwner},
 		{"ada", "ada@example.com", orgsv1alpha1.RoleAdmin},
 	}}
-	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: tokens.name}})).To(Succeed())
-		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: tokens.home}, &corev1.Namespace{}) }).Should(Succeed())
-		for _, p := range tokens.members {
-			Expect(env.Admin.Create(ctx, newMember(tokens.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(tokens)
-	})
+	BeforeAll(func() { createOrg(tokens) })
 
 	// invited has inviter create an Invitation and returns the link the
 	// notifier delivered for it.
@@ -400,4 +394,168 @@ func canIName(user, verb, group, resource, name string) bool {
 	}}
 	Expect(env.Admin.Create(ctx, review)).To(Succeed())
 	return review.Status.Allowed
+}
+
+// A link's token travels in the link's URL once, from the e-mail to the
+// accept page; after that it travels only in bodies, out of the URLs that
+// proxies and ingresses log. And no Member an Admin may create can keep an
+// invitee from accepting.
+var _ = Describe("Invitation links and acceptance", Ordered, func() {
+	// links: lena owns it, abe is an Admin.
+	links := org{name: "links", home: "org-links", members: []person{
+		{"lena", "lena@example.com", orgsv1alpha1.RoleOwner},
+		{"abe", "abe@example.com", orgsv1alpha1.RoleAdmin},
+	}}
+	BeforeAll(func() { createOrg(links) })
+
+	It("finds the token of a link in a URL after the link itself (the page's form, a POST with ?token=)", func() {
+		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		link := linkFor(links.home, "lou", 1)
+		token := tokenOf(link)
+		waitConverged(links)
+
+		// The page: the token only in the hidden field of a form whose
+		// URL has none, and no referrer to carry the link elsewhere.
+		code, header, page := httpPage(http.MethodGet, link, nil)
+		Expect(code).To(Equal(http.StatusOK), page)
+		Expect(header.Get("Referrer-Policy")).To(Equal("no-referrer"))
+		Expect(header.Get("Cache-Control")).To(Equal("no-store"))
+		tokenNotInHeaders(header, token)
+		action := regexp.MustCompile(`<form method="post" action="([^"]+)">`).FindStringSubmatch(page)
+		Expect(action).NotTo(BeNil(), "the form has no action: it posts back to the link, token and all:\n%s", page)
+		for _, u := range regexp.MustCompile(`(?i)(?:action|href|src|formaction)="([^"]*)"`).FindAllStringSubmatch(page, -1) {
+			Expect(u[1]).NotTo(ContainSubstring(token), "a URL in the page holds the token")
+			Expect(u[1]).NotTo(ContainSubstring("?"), "a URL in the page has a query")
+		}
+		Expect(strings.Count(page, token)).To(Equal(1), "the token appears once, in the form's hidden field")
+		Expect(page).To(ContainSubstring(`<input type="hidden" name="token" value="` + token + `">`))
+		base, err := url.Parse(link)
+		Expect(err).NotTo(HaveOccurred())
+		target, err := base.Parse(action[1])
+		Expect(err).NotTo(HaveOccurred())
+		Expect(target.String()).NotTo(ContainSubstring(token))
+
+		// A POST with the token in its URL, as the form used to send, acts
+		// on nothing: a client that leaks the token into logs fails loudly.
+		for _, form := range []url.Values{{"decision": {"accept"}}, {"decision": {"accept"}, "token": {token}}} {
+			linkRefused(links, func() (invite.APIResponse, int) { return pageAnswer(link, form, token) },
+				invite.OutcomeBadRequest, http.StatusBadRequest, "never in the URL")
+		}
+		apiWithQuery := base.Scheme + "://" + base.Host + invite.APIPath + "?token=" + url.QueryEscape(token)
+		linkRefused(links, func() (invite.APIResponse, int) { return post(apiWithQuery, token, invite.DecisionAccept) },
+			invite.OutcomeBadRequest, http.StatusBadRequest, "never in the URL")
+
+		// The form, as a browser sends it, accepts; no answer puts the token anywhere.
+		res, code := pageAnswer(target.String(), url.Values{"token": {token}, "decision": {"accept"}}, token)
+		Expect(res.Outcome).To(Equal(invite.OutcomeAccepted), res.Message)
+		Expect(code).To(Equal(http.StatusOK))
+		var lou string
+		Eventually(func(g Gomega) {
+			var members orgsv1alpha1.MemberList
+			g.Expect(env.Admin.List(ctx, &members, client.InNamespace(links.home), client.MatchingLabels{orgsv1alpha1.InvitationLabel: "lou"})).To(Succeed())
+			g.Expect(members.Items).To(HaveLen(1))
+			g.Expect(members.Items[0].Spec.User).To(Equal("lou@example.com"))
+			lou = members.Items[0].Name
+		}).Should(Succeed())
+		links.members = append(links.members, person{lou, "lou@example.com", orgsv1alpha1.RoleViewer})
+		waitConverged(links)
+		res, code = pageAnswer(target.String(), url.Values{"token": {token}, "decision": {"accept"}}, token)
+		Expect(res.Outcome).To(Equal(invite.OutcomeUsed))
+		Expect(code).To(Equal(http.StatusGone))
+		recordAttempt("accept server", "a POST with the token in its URL is a bad request; the page's form posts it in the body")
+	})
+
+	It("holds every Member name the acceptor would pick for an invitee (admin)", func() {
+		const sam = "sam@example.com"
+		// Every stable name Roster has ever tried for sam (50 before
+		// generated names), each a Member of somebody else.
+		squatted := map[string]bool{}
+		for attempt := range 50 {
+			name := invite.MemberName(sam, attempt)
+			squatted[name] = true
+			Expect(as("abe@example.com").Create(ctx, newMember(links.home, name, fmt.Sprintf("squatter%d@example.com", attempt), orgsv1alpha1.RoleViewer))).
+				To(Succeed(), "abe, an Admin, may create Member %s", name)
+		}
+		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "sam", sam, orgsv1alpha1.RoleContributor))).To(Succeed())
+		res, code := answer(linkFor(links.home, "sam", 1), invite.DecisionAccept)
+		Expect(res.Outcome).To(Equal(invite.OutcomeAccepted), res.Message)
+		Expect(code).To(Equal(http.StatusOK))
+		// sam is a Member with the invited role, under a name nobody held.
+		Eventually(func(g Gomega) {
+			var members orgsv1alpha1.MemberList
+			g.Expect(env.Admin.List(ctx, &members, client.InNamespace(links.home))).To(Succeed())
+			var sams []orgsv1alpha1.Member
+			for _, m := range members.Items {
+				if m.Spec.User == sam {
+					sams = append(sams, m)
+				}
+			}
+			g.Expect(sams).To(HaveLen(1), "Members for sam")
+			g.Expect(squatted).NotTo(HaveKey(sams[0].Name))
+			g.Expect(sams[0].Name).To(Equal(res.Member))
+			g.Expect(sams[0].Spec.Role).To(Equal(orgsv1alpha1.RoleContributor))
+			g.Expect(sams[0].Status.EffectiveRole).To(Equal(orgsv1alpha1.RoleContributor))
+			g.Expect(apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: links.home, Name: "sam"}, &orgsv1alpha1.Invitation{}))).
+				To(BeTrue(), "the accepted Invitation is removed")
+		}).Should(Succeed())
+		Eventually(func() error {
+			return env.RoleInEffect(ctx, sam, links.name, links.home, orgsv1alpha1.RoleContributor)
+		}).Should(Succeed())
+	})
+})
+
+// createOrg creates o (a home, no project) with its Members and waits
+// until Roster has applied them.
+func createOrg(o org) {
+	GinkgoHelper()
+	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: o.name}})).To(Succeed())
+	Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{}) }).Should(Succeed())
+	for _, p := range o.members {
+		Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
+	}
+	waitConverged(o)
+}
+
+// httpPage sends a request for the accept page; form, when set, is the
+// body.
+func httpPage(method, target string, form url.Values) (int, http.Header, string) {
+	GinkgoHelper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, body)
+	Expect(err).NotTo(HaveOccurred())
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	resp, err := http.DefaultClient.Do(req)
+	Expect(err).NotTo(HaveOccurred())
+	defer func() { _ = resp.Body.Close() }()
+	b, err := io.ReadAll(resp.Body)
+	Expect(err).NotTo(HaveOccurred())
+	return resp.StatusCode, resp.Header, string(b)
+}
+
+var pageOutcome = regexp.MustCompile(`data-outcome="([^"]+)"`)
+
+// pageAnswer posts form to the accept page at target and reads the page's
+// outcome as the API would say it; the answer must not hold token.
+func pageAnswer(target string, form url.Values, token string) (invite.APIResponse, int) {
+	GinkgoHelper()
+	code, header, page := httpPage(http.MethodPost, target, form)
+	tokenNotInHeaders(header, token)
+	Expect(page).NotTo(ContainSubstring(token), "the answer to a POST holds the token")
+	m := pageOutcome.FindStringSubmatch(page)
+	Expect(m).NotTo(BeNil(), "a page without an outcome:\n%s", page)
+	return invite.APIResponse{Outcome: invite.Outcome(m[1]), Message: page}, code
+}
+
+func tokenNotInHeaders(h http.Header, token string) {
+	GinkgoHelper()
+	for k, vs := range h {
+		for _, v := range vs {
+			Expect(v).NotTo(ContainSubstring(token), "header %s holds the token", k)
+		}
+	}
 }
