@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -50,15 +49,17 @@ type Env struct {
 	managerDone chan error
 }
 
-// ErrNoAssets is returned when the control-plane binaries are missing.
-var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS is not set: run `make test`, which builds the envtest binaries")
+// ErrNoAssets is localcluster.ErrSkipEnvtest: Start returns it only when
+// ROSTER_SKIP_ENVTEST=1 asks the suites to skip. Binaries missing without
+// it are an ordinary error that names the command building them, so a suite
+// fails rather than skips.
+var ErrNoAssets = localcluster.ErrSkipEnvtest
 
-// Start starts the control plane and Roster.
+// Start starts the control plane and Roster. It finds the control-plane
+// binaries as localcluster.TestAssetsDir does: $KUBEBUILDER_ASSETS, else
+// the setup-envtest store.
 func Start(ctx context.Context, o Options) (*Env, error) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return nil, ErrNoAssets
-	}
-	assets, err := localcluster.DefaultAssetsDir()
+	assets, err := localcluster.TestAssetsDir()
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
@@ -78,10 +77,7 @@ type Env struct {
 
 // StartEnv starts the control plane.
 func StartEnv(ctx context.Context, settings Settings) (*Env, error) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return nil, testenv.ErrNoAssets
-	}
-	assets, err := localcluster.DefaultAssetsDir()
+	assets, err := localcluster.TestAssetsDir()
 	if err != nil {
 		return nil, err
 	}
