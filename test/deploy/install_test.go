@@ -110,11 +110,11 @@ func installOrder(objs []*unstructured.Unstructured) (first, rest []*unstructure
 var _ = Describe("The rendered install, applied with server-side apply", func() {
 	for _, v := range variants {
 		It("installs cleanly from "+v.name, func(ctx SpecContext) {
-			requireAssets()
+			assets := requireAssets()
 			objs, err := v.render()
 			Expect(err).NotTo(HaveOccurred())
 
-			env := &envtest.Environment{}
+			env := &envtest.Environment{BinaryAssetsDirectory: assets}
 			if v.certManager {
 				env.CRDInstallOptions = envtest.CRDInstallOptions{CRDs: certManagerCRDs()}
 			}
