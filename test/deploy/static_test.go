@@ -49,11 +49,12 @@ func TestChartFilesAreCurrent(t *testing.T) {
 	root, err := repoRoot()
 	g.Expect(err).NotTo(HaveOccurred())
 	copies := map[string]string{
-		"config/rbac/role.yaml":               "charts/roster/files/rbac/role.yaml",
-		"config/rbac/roster_gitops_role.yaml": "charts/roster/files/rbac/roster_gitops_role.yaml",
-		"config/rbac/roster_viewer_role.yaml": "charts/roster/files/rbac/roster_viewer_role.yaml",
-		"config/webhook/manifests.yaml":       "charts/roster/files/webhook/manifests.yaml",
-		"config/prometheus/rules.yaml":        "charts/roster/files/prometheus/rules.yaml",
+		"config/rbac/role.yaml":                "charts/roster/files/rbac/role.yaml",
+		"config/rbac/roster_gitops_role.yaml":  "charts/roster/files/rbac/roster_gitops_role.yaml",
+		"config/rbac/roster_viewer_role.yaml":  "charts/roster/files/rbac/roster_viewer_role.yaml",
+		"config/rbac/manager_rbac_policy.yaml": "charts/roster/files/rbac/manager_rbac_policy.yaml",
+		"config/webhook/manifests.yaml":        "charts/roster/files/webhook/manifests.yaml",
+		"config/prometheus/rules.yaml":         "charts/roster/files/prometheus/rules.yaml",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config/crd/bases/*.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
