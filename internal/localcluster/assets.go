@@ -60,6 +60,9 @@ func DefaultAssetsDir() (string, error) {
 // also says how to skip when the binaries are missing. A suite skips on
 // ErrSkipEnvtest and fails on any other error, so `go test ./...` never
 // reports ok for a suite that ran nothing unless it was asked to.
+//
+// It sets $KUBEBUILDER_ASSETS to the directory found: envtest.Environment
+// prefers that variable, even set empty, to its BinaryAssetsDirectory.
 func TestAssetsDir() (string, error) {
 	if skip, _ := strconv.ParseBool(os.Getenv(SkipEnvtestEnv)); skip {
 		return "", ErrSkipEnvtest
@@ -67,6 +70,9 @@ func TestAssetsDir() (string, error) {
 	dir, err := DefaultAssetsDir()
 	if err != nil {
 		return "", fmt.Errorf("%w (to skip the tests that need a control plane instead, set %s=1)", err, SkipEnvtestEnv)
+	}
+	if err := os.Setenv("KUBEBUILDER_ASSETS", dir); err != nil {
+		return "", err
 	}
 	return dir, nil
 }

@@ -342,9 +342,12 @@ func TestDefaultAssetsDir(t *testing.T) {
 		got, err := DefaultAssetsDir()
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(got).To(Equal(dir))
+		env := os.Getenv("KUBEBUILDER_ASSETS")
 		got, err = TestAssetsDir()
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(got).To(Equal(dir))
+		g.Expect(os.Getenv("KUBEBUILDER_ASSETS")).To(Equal(dir), "exported for envtest.Environment")
+		t.Setenv("KUBEBUILDER_ASSETS", env)
 	}
 
 	// Nothing set: the setup-envtest store under ~/.local/share.
