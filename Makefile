@@ -183,7 +183,7 @@ define chart-files
 rm -rf $(CHART)/files/crds $(CHART)/files/rbac $(CHART)/files/webhook $(CHART)/files/prometheus
 mkdir -p $(CHART)/files/crds $(CHART)/files/rbac $(CHART)/files/webhook
 cp config/crd/bases/*.yaml $(CHART)/files/crds/
-cp config/rbac/role.yaml config/rbac/roster_gitops_role.yaml config/rbac/roster_viewer_role.yaml $(CHART)/files/rbac/
+cp config/rbac/role.yaml config/rbac/roster_gitops_role.yaml config/rbac/roster_viewer_role.yaml config/rbac/manager_rbac_policy.yaml $(CHART)/files/rbac/
 cp config/webhook/manifests.yaml $(CHART)/files/webhook/
 mkdir -p $(CHART)/files/prometheus
 cp config/prometheus/rules.yaml $(CHART)/files/prometheus/

@@ -1,5 +1,5 @@
-// Package config embeds the generated manifests (CRDs, RBAC, webhook
-// configurations), so local mode and the test suites install exactly what
+// Package config embeds the generated manifests (CRDs, RBAC, the policy on
+// the manager's own RBAC writes, webhook configurations), so local mode and the test suites install exactly what
 // a real deployment installs, from one binary, wherever it runs.
 package config
 
@@ -17,6 +17,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 )
 
@@ -65,6 +66,58 @@ func ClusterRoles() ([]*rbacv1.ClusterRole, error) {
 		return nil
 	})
 	return roles, err
+}
+
+// ManagerRBACPolicy returns the ValidatingAdmissionPolicy and its binding
+// from config/rbac/manager_rbac_policy.yaml, which limit the RBAC the
+// manager's service account (system:serviceaccount:roster-system:roster-controller-manager)
+// may write to the shapes access.Render makes.
+func ManagerRBACPolicy() (*admissionregistrationv1.ValidatingAdmissionPolicy, *admissionregistrationv1.ValidatingAdmissionPolicyBinding, error) {
+	var (
+		policy  *admissionregistrationv1.ValidatingAdmissionPolicy
+		binding *admissionregistrationv1.ValidatingAdmissionPolicyBinding
+	)
+	err := eachDocument(rbacFiles, "rbac", func(name string, doc []byte) error {
+		var meta struct{ Kind string }
+		if err := yaml.Unmarshal(doc, &meta); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		switch meta.Kind {
+		case "ValidatingAdmissionPolicy":
+			policy = &admissionregistrationv1.ValidatingAdmissionPolicy{}
+			if err := yaml.UnmarshalStrict(doc, policy); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		case "ValidatingAdmissionPolicyBinding":
+			binding = &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}
+			if err := yaml.UnmarshalStrict(doc, binding); err != nil {
+				return fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		return nil
+	})
+	if err == nil && (policy == nil || binding == nil) {
+		err = errors.New("config/rbac has no ValidatingAdmissionPolicy and binding for the manager")
+	}
+	return policy, binding, err
+}
+
+// ClusterObjects returns the cluster-wide RBAC local mode and the test
+// suites install: ClusterRoles() and ManagerRBACPolicy().
+func ClusterObjects() ([]client.Object, error) {
+	roles, err := ClusterRoles()
+	if err != nil {
+		return nil, err
+	}
+	policy, binding, err := ManagerRBACPolicy()
+	if err != nil {
+		return nil, err
+	}
+	objs := make([]client.Object, 0, len(roles)+2)
+	for _, role := range roles {
+		objs = append(objs, role)
+	}
+	return append(objs, policy, binding), nil
 }
 
 // Webhooks returns the admission webhook configurations from config/webhook.

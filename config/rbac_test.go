@@ -5,9 +5,12 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/roster-dev/roster/config"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // TestManagerRoleIsLeastPrivilege reads the ClusterRole generated from the
@@ -47,4 +50,33 @@ func TestManagerRoleIsLeastPrivilege(t *testing.T) {
 		HaveField("Resources", ContainElement("organizations")),
 		HaveField("Verbs", ContainElements("manage-owners", "manage-members")),
 	)))
+}
+
+// TestManagerRBACPolicy checks the ValidatingAdmissionPolicy on the
+// manager's own RBAC writes is shipped whole: bound with Deny, failing
+// closed, over every RBAC kind the manager writes and every write, and
+// matching the identity the manager runs as in the suites and config/default.
+func TestManagerRBACPolicy(t *testing.T) {
+	g := NewWithT(t)
+	policy, binding, err := config.ManagerRBACPolicy()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(binding.Spec.PolicyName).To(Equal(policy.Name))
+	g.Expect(binding.Spec.ValidationActions).To(ConsistOf(admissionregistrationv1.Deny))
+	g.Expect(*policy.Spec.FailurePolicy).To(Equal(admissionregistrationv1.Fail))
+	g.Expect(policy.Spec.MatchConstraints.ResourceRules).To(HaveLen(1))
+	rule := policy.Spec.MatchConstraints.ResourceRules[0]
+	g.Expect(rule.APIGroups).To(ConsistOf(rbacv1.GroupName))
+	g.Expect(rule.Resources).To(ConsistOf("clusterroles", "clusterrolebindings", "rolebindings"))
+	g.Expect(rule.Operations).To(ConsistOf(admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete))
+	g.Expect(policy.Spec.MatchConditions).To(ConsistOf(HaveField("Expression",
+		"request.userInfo.username == '"+testenv.ManagerUser+"'")))
+	for _, v := range policy.Spec.Validations {
+		g.Expect(v.Reason).NotTo(BeNil(), v.Expression)
+		g.Expect(*v.Reason).To(Equal(metav1.StatusReasonForbidden), v.Expression)
+		g.Expect(v.MessageExpression).To(ContainSubstring("variables.what"), "the refusal names the object")
+	}
+
+	objs, err := config.ClusterObjects()
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(objs).To(ContainElements(policy, binding), "local mode and the suites install it")
 }

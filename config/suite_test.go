@@ -2,7 +2,7 @@ package config_test
 
 import (
 	"context"
-	"os"
+	"errors"
 	"testing"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -15,6 +15,7 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/config"
+	"github.com/roster-dev/roster/internal/localcluster"
 )
 
 // These tests install the embedded CRDs into a real API server (envtest, no
@@ -33,13 +34,16 @@ func TestConfig(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		Skip("KUBEBUILDER_ASSETS is not set: run `make test`, which builds the envtest binaries")
+	assets, err := localcluster.TestAssetsDir()
+	if errors.Is(err, localcluster.ErrSkipEnvtest) {
+		Skip(err.Error())
 	}
+	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel = context.WithCancel(context.Background())
 	crds, err := config.CRDs()
 	Expect(err).NotTo(HaveOccurred())
 	testEnv = &envtest.Environment{
+		BinaryAssetsDirectory: assets,
 		CRDInstallOptions:     envtest.CRDInstallOptions{CRDs: crds},
 		ErrorIfCRDPathMissing: true,
 	}

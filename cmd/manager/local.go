@@ -6,14 +6,13 @@ import (
 	"os"
 	"path/filepath"
 
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
 	"github.com/roster-dev/roster/config"
 	"github.com/roster-dev/roster/internal/localcluster"
 )
 
 // startLocalCluster starts etcd, kube-apiserver and kube-controller-manager
-// with Roster's CRDs, ClusterRoles and webhook configurations installed.
+// with Roster's CRDs, ClusterRoles, the policy on the manager's RBAC writes
+// and webhook configurations installed.
 func startLocalCluster(ctx context.Context, o options) (*localcluster.Cluster, error) {
 	assets, err := localcluster.DefaultAssetsDir()
 	if err != nil {
@@ -23,13 +22,9 @@ func startLocalCluster(ctx context.Context, o options) (*localcluster.Cluster, e
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded CRDs: %w", err)
 	}
-	roles, err := config.ClusterRoles()
+	objects, err := config.ClusterObjects()
 	if err != nil {
 		return nil, fmt.Errorf("reading the embedded RBAC: %w", err)
-	}
-	objects := make([]client.Object, 0, len(roles))
-	for _, role := range roles {
-		objects = append(objects, role)
 	}
 	opts := localcluster.Options{
 		AssetsDir: assets,

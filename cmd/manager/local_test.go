@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,16 +17,20 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/roster-dev/roster/internal/localcluster"
 )
 
 // TestLocalMode runs the manager as `make run` does on a machine with no
 // cluster: it must start its own control plane, write a kubeconfig only
 // once it serves, and leave no process behind when stopped with Ctrl-C.
 func TestLocalMode(t *testing.T) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		t.Skip("KUBEBUILDER_ASSETS is not set: run `make test`, which builds the envtest binaries")
+	assets, err := localcluster.TestAssetsDir()
+	if errors.Is(err, localcluster.ErrSkipEnvtest) {
+		t.Skip(err.Error())
 	}
 	g := NewWithT(t)
+	g.Expect(err).NotTo(HaveOccurred())
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "manager")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -40,7 +45,8 @@ func TestLocalMode(t *testing.T) {
 	home := filepath.Join(dir, "home") // no ~/.kube/config: local mode is the default
 	var stdout, stderr bytes.Buffer
 	cmd := exec.Command(bin, "--health-probe-bind-address=0", "--kubeconfig-out="+kubeconfig)
-	cmd.Env = append(withoutKubeconfig(os.Environ()), "TMPDIR="+tmp, "HOME="+home)
+	// HOME moves, so the child is told where the binaries are.
+	cmd.Env = append(withoutKubeconfig(os.Environ()), "TMPDIR="+tmp, "HOME="+home, "KUBEBUILDER_ASSETS="+assets)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	g.Expect(cmd.Start()).To(Succeed())

@@ -1,10 +1,9 @@
 package access
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -16,11 +15,8 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/config"
+	"github.com/roster-dev/roster/internal/localcluster"
 )
-
-// envtestKubernetesVersion is the version hack/envtest-binaries.sh builds
-// (K8S_VERSION in the Makefile).
-const envtestKubernetesVersion = "1.37.2"
 
 // One API server (etcd and kube-apiserver, no controller-manager) for the
 // package, started by the first test that needs it and stopped by TestMain.
@@ -52,45 +48,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// assetsDir finds etcd and kube-apiserver: $KUBEBUILDER_ASSETS (which
-// `make test` sets), else the setup-envtest store that
-// hack/envtest-binaries.sh fills. It returns a reason to skip when neither
-// has them.
-func assetsDir() (dir, skip string) {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" {
-		return dir, ""
-	}
-	store := os.Getenv("ENVTEST_STORE")
-	if store == "" {
-		base := os.Getenv("XDG_DATA_HOME")
-		if base == "" {
-			home, err := os.UserHomeDir()
-			if err != nil {
-				return "", "no KUBEBUILDER_ASSETS and no home directory to find the envtest store in"
-			}
-			base = filepath.Join(home, ".local", "share")
-		}
-		store = filepath.Join(base, "kubebuilder-envtest")
-	}
-	dir = filepath.Join(store, "k8s", envtestKubernetesVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH)
-	for _, bin := range []string{"kube-apiserver", "etcd"} {
-		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
-			return "", fmt.Sprintf("envtest binaries not found: KUBEBUILDER_ASSETS is empty and %s does not exist; "+
-				"run the tests with `make test` (it builds them with hack/envtest-binaries.sh) or set KUBEBUILDER_ASSETS",
-				filepath.Join(dir, bin))
-		}
-	}
-	return dir, ""
-}
-
 // apiServer returns a config for the package's API server, starting it on
-// first use, or skips the test when the envtest binaries are missing.
+// first use. It fails the test when the envtest binaries are missing and
+// skips it only when ROSTER_SKIP_ENVTEST asks to (localcluster.TestAssetsDir).
 func apiServer(t *testing.T) *rest.Config {
 	t.Helper()
 	envOnce.Do(func() {
-		dir, skip := assetsDir()
-		if skip != "" {
-			envSkip = skip
+		dir, err := localcluster.TestAssetsDir()
+		if errors.Is(err, localcluster.ErrSkipEnvtest) {
+			envSkip = err.Error()
+			return
+		}
+		if err != nil {
+			envErr = err
 			return
 		}
 		crds, err := config.CRDs()

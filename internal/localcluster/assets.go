@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 )
 
@@ -17,30 +18,81 @@ const KubernetesVersion = "1.37.2"
 // Binaries are the executables an assets directory must hold.
 var Binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "kubectl"}
 
-// DefaultAssetsDir returns $KUBEBUILDER_ASSETS when it holds all of
-// Binaries, else the setup-envtest store directory that
-// hack/envtest-binaries.sh fills:
+// BuildCommand builds the control-plane binaries into the setup-envtest
+// store (hack/envtest-binaries.sh; `make envtest` runs it).
+const BuildCommand = "make envtest"
+
+// SkipEnvtestEnv, set to a true value (1, true), makes TestAssetsDir return
+// ErrSkipEnvtest, so the suites that need a control plane skip. It is the
+// only way they skip: missing binaries are an error.
+const SkipEnvtestEnv = "ROSTER_SKIP_ENVTEST"
+
+// ErrSkipEnvtest is what TestAssetsDir returns when SkipEnvtestEnv asks the
+// suites that need a control plane to skip.
+var ErrSkipEnvtest = errors.New(SkipEnvtestEnv + " is set: skipping the tests that need a control plane")
+
+// DefaultAssetsDir returns the directory holding all of Binaries, looked
+// up as setup-envtest and hack/envtest-binaries.sh do: $KUBEBUILDER_ASSETS
+// when it holds them all, else the setup-envtest store,
 // ${ENVTEST_STORE:-${XDG_DATA_HOME:-~/.local/share}/kubebuilder-envtest}/k8s/<KubernetesVersion>-<GOOS>-<GOARCH>.
-// When a binary is missing there it returns that directory together with
-// an error telling how to build the binaries.
+// When a binary is missing there it returns the store directory together
+// with an error naming what is missing and the command that builds it.
 func DefaultAssetsDir() (string, error) {
-	if dir := os.Getenv("KUBEBUILDER_ASSETS"); dir != "" && checkAssets(dir) == nil {
-		return dir, nil
+	env := os.Getenv("KUBEBUILDER_ASSETS")
+	if env != "" && checkAssets(env) == nil {
+		return env, nil
 	}
+	dir, err := storeDir()
+	if err != nil {
+		return "", fmt.Errorf("locating the control-plane binaries: %w; run %s (hack/envtest-binaries.sh) or set KUBEBUILDER_ASSETS", err, BuildCommand)
+	}
+	if err := checkAssets(dir); err != nil {
+		if env != "" {
+			return dir, fmt.Errorf("%w (KUBEBUILDER_ASSETS=%s does not hold them all either)", err, env)
+		}
+		return dir, err
+	}
+	return dir, nil
+}
+
+// TestAssetsDir is DefaultAssetsDir for test suites: it returns
+// ErrSkipEnvtest when SkipEnvtestEnv is set, and otherwise an error that
+// also says how to skip when the binaries are missing. A suite skips on
+// ErrSkipEnvtest and fails on any other error, so `go test ./...` never
+// reports ok for a suite that ran nothing unless it was asked to.
+//
+// It sets $KUBEBUILDER_ASSETS to the directory found: envtest.Environment
+// prefers that variable, even set empty, to its BinaryAssetsDirectory.
+func TestAssetsDir() (string, error) {
+	if skip, _ := strconv.ParseBool(os.Getenv(SkipEnvtestEnv)); skip {
+		return "", ErrSkipEnvtest
+	}
+	dir, err := DefaultAssetsDir()
+	if err != nil {
+		return "", fmt.Errorf("%w (to skip the tests that need a control plane instead, set %s=1)", err, SkipEnvtestEnv)
+	}
+	if err := os.Setenv("KUBEBUILDER_ASSETS", dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// storeDir is the setup-envtest store's directory for KubernetesVersion on
+// this platform.
+func storeDir() (string, error) {
 	store := os.Getenv("ENVTEST_STORE")
 	if store == "" {
 		base := os.Getenv("XDG_DATA_HOME")
 		if base == "" {
 			home, err := homeDir()
 			if err != nil {
-				return "", fmt.Errorf("locating the envtest binaries: %w", err)
+				return "", err
 			}
 			base = filepath.Join(home, ".local", "share")
 		}
 		store = filepath.Join(base, "kubebuilder-envtest")
 	}
-	dir := filepath.Join(store, "k8s", KubernetesVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH)
-	return dir, checkAssets(dir)
+	return filepath.Join(store, "k8s", KubernetesVersion+"-"+runtime.GOOS+"-"+runtime.GOARCH), nil
 }
 
 // checkAssets reports which of Binaries are missing from dir.
@@ -55,8 +107,8 @@ func checkAssets(dir string) error {
 	if len(missing) == 0 {
 		return nil
 	}
-	return fmt.Errorf("control-plane binaries missing from %s: %s; run hack/envtest-binaries.sh (or make run, which does) to build them",
-		dir, strings.Join(missing, ", "))
+	return fmt.Errorf("control-plane binaries missing from %s: %s; run %s (hack/envtest-binaries.sh, which builds them into the setup-envtest store) or set KUBEBUILDER_ASSETS to a directory that holds them",
+		dir, strings.Join(missing, ", "), BuildCommand)
 }
 
 // ClusterConfigured reports whether a cluster is configured the way kubectl

@@ -2,6 +2,7 @@ package localcluster
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,13 +24,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
 
-// assetsOrSkip returns the assets directory, skipping the test when the
-// control-plane binaries have not been built.
+// assetsOrSkip returns the assets directory; the test fails when the
+// control-plane binaries have not been built and skips only when
+// ROSTER_SKIP_ENVTEST asks to.
 func assetsOrSkip(t *testing.T) string {
 	t.Helper()
-	dir, err := DefaultAssetsDir()
+	dir, err := TestAssetsDir()
+	if errors.Is(err, ErrSkipEnvtest) {
+		t.Skip(err.Error())
+	}
 	if err != nil {
-		t.Skipf("skipping: needs the control-plane binaries (%v)", err)
+		t.Fatal(err)
 	}
 	return dir
 }
@@ -298,35 +303,90 @@ func childrenOf(ppid int) map[int]string {
 
 func TestDefaultAssetsDir(t *testing.T) {
 	g := NewWithT(t)
-	full := t.TempDir()
-	for _, b := range Binaries {
-		g.Expect(os.WriteFile(filepath.Join(full, b), []byte("#!/bin/sh\n"), 0o755)).To(Succeed())
+	fill := func(dir string, binaries ...string) string {
+		g.Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
+		for _, b := range binaries {
+			g.Expect(os.WriteFile(filepath.Join(dir, b), []byte("#!/bin/sh\n"), 0o755)).To(Succeed())
+		}
+		return dir
 	}
-	partial := t.TempDir()
-	g.Expect(os.WriteFile(filepath.Join(partial, "etcd"), []byte("#!/bin/sh\n"), 0o755)).To(Succeed())
-	xdg := t.TempDir()
+	version := filepath.Join("k8s", KubernetesVersion+"-"+runtimeTriple())
+	full := fill(t.TempDir(), Binaries...)
+	partial := fill(t.TempDir(), "etcd")
+	home, xdg, store := t.TempDir(), t.TempDir(), t.TempDir()
+	homeDir := filepath.Join(home, ".local", "share", "kubebuilder-envtest", version)
+	xdgDir := filepath.Join(xdg, "kubebuilder-envtest", version)
+	storeDir := filepath.Join(store, version)
+	t.Setenv("HOME", home)
+	t.Setenv("XDG_DATA_HOME", "")
 	t.Setenv("ENVTEST_STORE", "")
-	t.Setenv("XDG_DATA_HOME", xdg)
-	storeDir := filepath.Join(xdg, "kubebuilder-envtest", "k8s", KubernetesVersion+"-"+runtimeTriple())
+	t.Setenv("KUBEBUILDER_ASSETS", "")
+	t.Setenv(SkipEnvtestEnv, "")
 
-	t.Setenv("KUBEBUILDER_ASSETS", full)
-	dir, err := DefaultAssetsDir()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(dir).To(Equal(full))
-
-	t.Setenv("KUBEBUILDER_ASSETS", partial)
-	dir, err = DefaultAssetsDir()
-	g.Expect(dir).To(Equal(storeDir))
-	g.Expect(err).To(MatchError(ContainSubstring("hack/envtest-binaries.sh")))
-	g.Expect(err).To(MatchError(ContainSubstring("kube-controller-manager")))
-
-	g.Expect(os.MkdirAll(storeDir, 0o755)).To(Succeed())
-	for _, b := range Binaries {
-		g.Expect(os.WriteFile(filepath.Join(storeDir, b), []byte("#!/bin/sh\n"), 0o755)).To(Succeed())
+	expectMissing := func(dir string, missing ...string) {
+		t.Helper()
+		got, err := DefaultAssetsDir()
+		g.Expect(got).To(Equal(dir))
+		g.Expect(err).To(MatchError(ContainSubstring("missing from " + dir)))
+		g.Expect(err).To(MatchError(ContainSubstring("run make envtest (hack/envtest-binaries.sh")))
+		for _, b := range missing {
+			g.Expect(err).To(MatchError(ContainSubstring(b)))
+		}
+		_, err = TestAssetsDir()
+		g.Expect(err).To(MatchError(ContainSubstring("make envtest")))
+		g.Expect(err).To(MatchError(ContainSubstring("set ROSTER_SKIP_ENVTEST=1")))
+		g.Expect(errors.Is(err, ErrSkipEnvtest)).To(BeFalse(), "missing binaries fail, they do not skip")
 	}
-	dir, err = DefaultAssetsDir()
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(dir).To(Equal(storeDir))
+	expectFound := func(dir string) {
+		t.Helper()
+		got, err := DefaultAssetsDir()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(got).To(Equal(dir))
+		env := os.Getenv("KUBEBUILDER_ASSETS")
+		got, err = TestAssetsDir()
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(got).To(Equal(dir))
+		g.Expect(os.Getenv("KUBEBUILDER_ASSETS")).To(Equal(dir), "exported for envtest.Environment")
+		t.Setenv("KUBEBUILDER_ASSETS", env)
+	}
+
+	// Nothing set: the setup-envtest store under ~/.local/share.
+	expectMissing(homeDir, Binaries...)
+	fill(homeDir, Binaries...)
+	expectFound(homeDir)
+
+	// XDG_DATA_HOME moves the store; ENVTEST_STORE replaces it.
+	t.Setenv("XDG_DATA_HOME", xdg)
+	expectMissing(xdgDir, Binaries...)
+	fill(xdgDir, "etcd", "kube-apiserver")
+	expectMissing(xdgDir, "kube-controller-manager", "kubectl")
+	fill(xdgDir, Binaries...)
+	expectFound(xdgDir)
+	t.Setenv("ENVTEST_STORE", store)
+	expectMissing(storeDir, Binaries...)
+	fill(storeDir, Binaries...)
+	expectFound(storeDir)
+
+	// KUBEBUILDER_ASSETS comes first when it holds every binary, else the
+	// store is used, as hack/envtest-binaries.sh does.
+	t.Setenv("KUBEBUILDER_ASSETS", full)
+	expectFound(full)
+	t.Setenv("KUBEBUILDER_ASSETS", partial)
+	expectFound(storeDir)
+	t.Setenv("ENVTEST_STORE", t.TempDir())
+	_, err := DefaultAssetsDir()
+	g.Expect(err).To(MatchError(ContainSubstring("KUBEBUILDER_ASSETS=" + partial + " does not hold them all either")))
+
+	// Skipping is explicit only.
+	for _, v := range []string{"1", "true"} {
+		t.Setenv(SkipEnvtestEnv, v)
+		_, err = TestAssetsDir()
+		g.Expect(err).To(MatchError(ErrSkipEnvtest))
+	}
+	t.Setenv(SkipEnvtestEnv, "0")
+	_, err = TestAssetsDir()
+	g.Expect(errors.Is(err, ErrSkipEnvtest)).To(BeFalse())
+	g.Expect(err).To(MatchError(ContainSubstring("make envtest")))
 }
 
 func TestStartReportsMissingBinaries(t *testing.T) {

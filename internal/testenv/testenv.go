@@ -1,16 +1,16 @@
 // Package testenv starts what Roster's integration suites run against: the
 // local control plane (etcd, kube-apiserver and kube-controller-manager, so
 // the built-in admin, edit and view roles are filled in), Roster's CRDs,
-// ClusterRoles and webhook configurations from config/, and the manager
-// in-process under its own generated ClusterRole, not as system:masters, so
-// a missing RBAC marker fails a test.
+// ClusterRoles, the policy on the manager's RBAC writes and webhook
+// configurations from config/, and the manager in-process under its own
+// generated ClusterRole, not as system:masters, so a missing RBAC marker
+// (or a write the policy refuses) fails a test.
 package testenv
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -50,39 +50,17 @@ type Env struct {
 	managerDone chan error
 }
 
-// ErrNoAssets is returned when the control-plane binaries are missing.
-var ErrNoAssets = errors.New("KUBEBUILDER_ASSETS is not set: run `make test`, which builds the envtest binaries")
+// ErrNoAssets is localcluster.ErrSkipEnvtest: Start returns it only when
+// ROSTER_SKIP_ENVTEST=1 asks the suites to skip. Binaries missing without
+// it are an ordinary error that names the command building them, so a suite
+// fails rather than skips.
+var ErrNoAssets = localcluster.ErrSkipEnvtest
 
 // Start starts the control plane and Roster.
 func Start(ctx context.Context, o Options) (*Env, error) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return nil, ErrNoAssets
-	}
-	assets, err := localcluster.DefaultAssetsDir()
+	opts, err := ClusterOptions(o.Webhooks)
 	if err != nil {
 		return nil, err
-	}
-	crds, err := config.CRDs()
-	if err != nil {
-		return nil, err
-	}
-	roles, err := config.ClusterRoles()
-	if err != nil {
-		return nil, err
-	}
-	opts := localcluster.Options{AssetsDir: assets, CRDs: crds}
-	for _, role := range roles {
-		opts.Objects = append(opts.Objects, role)
-	}
-	opts.Objects = append(opts.Objects, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "roster-manager"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-manager"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ManagerNamespace, Name: "roster-controller-manager"}},
-	})
-	if o.Webhooks {
-		if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
-			return nil, err
-		}
 	}
 	cluster, err := localcluster.Start(ctx, opts)
 	if err != nil {
@@ -94,6 +72,41 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 		return nil, err
 	}
 	return env, nil
+}
+
+// ClusterOptions is what the suites' control plane installs: Roster's
+// CRDs, its ClusterRoles and the ValidatingAdmissionPolicy on the manager's
+// RBAC writes (config.ClusterObjects), the binding of roster-manager to
+// the manager's service account (ManagerUser), and with webhooks the
+// webhook configurations. It finds the control-plane binaries with
+// localcluster.TestAssetsDir: $KUBEBUILDER_ASSETS, else the setup-envtest
+// store; missing, an error naming the command that builds them, or
+// ErrNoAssets when ROSTER_SKIP_ENVTEST asks to skip.
+func ClusterOptions(webhooks bool) (localcluster.Options, error) {
+	assets, err := localcluster.TestAssetsDir()
+	if err != nil {
+		return localcluster.Options{}, err
+	}
+	crds, err := config.CRDs()
+	if err != nil {
+		return localcluster.Options{}, err
+	}
+	objs, err := config.ClusterObjects()
+	if err != nil {
+		return localcluster.Options{}, err
+	}
+	opts := localcluster.Options{AssetsDir: assets, CRDs: crds, Objects: objs}
+	opts.Objects = append(opts.Objects, &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "roster-manager"},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-manager"},
+		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ManagerNamespace, Name: "roster-controller-manager"}},
+	})
+	if webhooks {
+		if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
+			return localcluster.Options{}, err
+		}
+	}
+	return opts, nil
 }
 
 func (e *Env) startManager(o Options) error {

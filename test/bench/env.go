@@ -4,19 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync"
 	"time"
 
 	"github.com/roster-dev/roster/controllers"
 
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/roster-dev/roster/config"
 	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/metrics"
@@ -78,31 +74,8 @@ type Env struct {
 
 // StartEnv starts the control plane.
 func StartEnv(ctx context.Context, settings Settings) (*Env, error) {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		return nil, testenv.ErrNoAssets
-	}
-	assets, err := localcluster.DefaultAssetsDir()
+	opts, err := testenv.ClusterOptions(true)
 	if err != nil {
-		return nil, err
-	}
-	crds, err := config.CRDs()
-	if err != nil {
-		return nil, err
-	}
-	roles, err := config.ClusterRoles()
-	if err != nil {
-		return nil, err
-	}
-	opts := localcluster.Options{AssetsDir: assets, CRDs: crds}
-	for _, role := range roles {
-		opts.Objects = append(opts.Objects, role)
-	}
-	opts.Objects = append(opts.Objects, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "roster-manager"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-manager"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: testenv.ManagerNamespace, Name: "roster-controller-manager"}},
-	})
-	if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
 		return nil, err
 	}
 	cluster, err := localcluster.Start(ctx, opts)

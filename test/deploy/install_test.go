@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/metrics"
@@ -110,11 +111,11 @@ func installOrder(objs []*unstructured.Unstructured) (first, rest []*unstructure
 var _ = Describe("The rendered install, applied with server-side apply", func() {
 	for _, v := range variants {
 		It("installs cleanly from "+v.name, func(ctx SpecContext) {
-			requireAssets()
+			assets := requireAssets()
 			objs, err := v.render()
 			Expect(err).NotTo(HaveOccurred())
 
-			env := &envtest.Environment{}
+			env := &envtest.Environment{BinaryAssetsDirectory: assets}
 			if v.certManager {
 				env.CRDInstallOptions = envtest.CRDInstallOptions{CRDs: certManagerCRDs()}
 			}
@@ -155,6 +156,9 @@ var _ = Describe("The rendered install, applied with server-side apply", func() 
 			Expect(err).NotTo(HaveOccurred())
 			Expect(equality.Semantic.DeepEqual(rules, generated)).To(BeTrue(), "live %v\ngenerated %v", rules, generated)
 
+			By("the installed service account may write the RBAC access.Render makes, and not bind admin cluster-wide")
+			expectManagerRBACPolicy(ctx, env)
+
 			if !v.certManager {
 				By("self-managed certificates: the manager, as the installed service account, rotates them and serves")
 				expectCertificateRotation(ctx, env, cfg, admin, objs)
@@ -173,6 +177,41 @@ var _ = Describe("The rendered install, applied with server-side apply", func() 
 		}, SpecTimeout(5*time.Minute))
 	}
 })
+
+// expectManagerRBACPolicy acts as the installed manager's service account,
+// with dry runs: the ClusterRoles access.Render makes are admitted, a
+// ClusterRoleBinding to admin is refused by the installed
+// ValidatingAdmissionPolicy.
+func expectManagerRBACPolicy(ctx context.Context, env *envtest.Environment) {
+	GinkgoHelper()
+	sa := "system:serviceaccount:" + installNamespace + ":roster-controller-manager"
+	user, err := env.AddUser(envtest.User{Name: sa, Groups: []string{
+		"system:serviceaccounts", "system:serviceaccounts:" + installNamespace, "system:authenticated",
+	}}, nil)
+	Expect(err).NotTo(HaveOccurred())
+	mgr, err := client.New(user.Config(), client.Options{Scheme: installScheme()})
+	Expect(err).NotTo(HaveOccurred())
+	org := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "00000000-0000-0000-0000-000000000001"}}
+	crb := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "roster:org:acme:admin-everywhere", Labels: map[string]string{
+			orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue, access.AccessForLabel: "acme",
+		}},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "admin"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "mallory@example.com"}},
+	}
+	// The API server enforces a new policy once it has compiled it.
+	Eventually(func(g Gomega) {
+		err := mgr.Create(ctx, crb.DeepCopy(), client.DryRunAll)
+		g.Expect(err).To(HaveOccurred(), "the manager's service account bound admin cluster-wide")
+		g.Expect(err.Error()).To(ContainSubstring("ValidatingAdmissionPolicy 'roster-manager-rbac' with binding 'roster-manager-rbac' denied request"))
+	}).Should(Succeed())
+	for _, obj := range access.Render(access.Snapshot{Organization: org, ListOrganizations: true}) {
+		if cr, ok := obj.(*rbacv1.ClusterRole); ok {
+			cr.OwnerReferences = nil // no such Organization here
+			Expect(mgr.Create(ctx, cr, client.DryRunAll)).To(Succeed(), cr.Name)
+		}
+	}
+}
 
 // resourceVersions reads the resourceVersion of every object.
 func resourceVersions(ctx context.Context, c client.Client, objs []*unstructured.Unstructured) (map[string]string, error) {

@@ -13,6 +13,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -49,11 +50,12 @@ func TestChartFilesAreCurrent(t *testing.T) {
 	root, err := repoRoot()
 	g.Expect(err).NotTo(HaveOccurred())
 	copies := map[string]string{
-		"config/rbac/role.yaml":               "charts/roster/files/rbac/role.yaml",
-		"config/rbac/roster_gitops_role.yaml": "charts/roster/files/rbac/roster_gitops_role.yaml",
-		"config/rbac/roster_viewer_role.yaml": "charts/roster/files/rbac/roster_viewer_role.yaml",
-		"config/webhook/manifests.yaml":       "charts/roster/files/webhook/manifests.yaml",
-		"config/prometheus/rules.yaml":        "charts/roster/files/prometheus/rules.yaml",
+		"config/rbac/role.yaml":                "charts/roster/files/rbac/role.yaml",
+		"config/rbac/roster_gitops_role.yaml":  "charts/roster/files/rbac/roster_gitops_role.yaml",
+		"config/rbac/roster_viewer_role.yaml":  "charts/roster/files/rbac/roster_viewer_role.yaml",
+		"config/rbac/manager_rbac_policy.yaml": "charts/roster/files/rbac/manager_rbac_policy.yaml",
+		"config/webhook/manifests.yaml":        "charts/roster/files/webhook/manifests.yaml",
+		"config/prometheus/rules.yaml":         "charts/roster/files/prometheus/rules.yaml",
 	}
 	crds, err := filepath.Glob(filepath.Join(root, "config/crd/bases/*.yaml"))
 	g.Expect(err).NotTo(HaveOccurred())
@@ -134,6 +136,7 @@ func TestInstallIsComplete(t *testing.T) {
 			g.Expect(equality.Semantic.DeepEqual(rules, generated)).To(BeTrue(), "rendered %v\ngenerated %v", rules, generated)
 
 			checkLeastPrivilege(g, objs)
+			checkManagerRBACPolicy(g, objs, "roster-manager-rbac")
 			checkDeployment(g, objs, v)
 			checkWebhooks(g, objs, v)
 
@@ -183,6 +186,32 @@ func checkLeastPrivilege(g Gomega, objs []*unstructured.Unstructured) {
 			g.Expect(name).NotTo(Equal("cluster-admin"), "%s %s", kind, o.GetName())
 		}
 	}
+}
+
+// checkManagerRBACPolicy checks the install limits the manager's own RBAC
+// writes with config/rbac/manager_rbac_policy.yaml, matched on the service
+// account the Deployment runs as, in the namespace it is installed in.
+func checkManagerRBACPolicy(g Gomega, objs []*unstructured.Unstructured, name string) {
+	policy := find(objs, "ValidatingAdmissionPolicy", name)
+	g.Expect(policy).NotTo(BeNil(), "no ValidatingAdmissionPolicy %s", name)
+	binding := find(objs, "ValidatingAdmissionPolicyBinding", name)
+	g.Expect(binding).NotTo(BeNil(), "no ValidatingAdmissionPolicyBinding %s", name)
+	g.Expect(policy.GetNamespace()).To(BeEmpty(), "cluster-scoped")
+	g.Expect(binding.GetNamespace()).To(BeEmpty(), "cluster-scoped")
+	g.Expect(binding.Object["spec"]).To(HaveKeyWithValue("policyName", name))
+	g.Expect(binding.Object["spec"]).To(HaveKeyWithValue("validationActions", ConsistOf("Deny")))
+
+	shipped, _, err := config.ManagerRBACPolicy()
+	g.Expect(err).NotTo(HaveOccurred())
+	rendered := &admissionregistrationv1.ValidatingAdmissionPolicy{}
+	g.Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(policy.Object, rendered)).To(Succeed())
+	d := &appsv1.Deployment{}
+	g.Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(ofKind(objs, "Deployment")[0].Object, d)).To(Succeed())
+	manager := "system:serviceaccount:" + d.Namespace + ":" + d.Spec.Template.Spec.ServiceAccountName
+	g.Expect(rendered.Spec.MatchConditions).To(ConsistOf(HaveField("Expression", "request.userInfo.username == '"+manager+"'")))
+	// Everything else is config/rbac's, unchanged.
+	rendered.Spec.MatchConditions = shipped.Spec.MatchConditions
+	g.Expect(rendered.Spec).To(Equal(shipped.Spec))
 }
 
 func checkDeployment(g Gomega, objs []*unstructured.Unstructured, v variant) {
@@ -273,6 +302,19 @@ func checkWebhooks(g Gomega, objs []*unstructured.Unstructured, v variant) {
 			g.Expect(svc).To(HaveKeyWithValue("namespace", installNamespace))
 		}
 	}
+}
+
+// TestHelmManagerRBACPolicyFollowsTheRelease renders the chart under
+// another release name and namespace: the policy must follow the manager's
+// service account there, or it would limit nobody.
+func TestHelmManagerRBACPolicyFollowsTheRelease(t *testing.T) {
+	g := NewWithT(t)
+	out, err := run("helm", "template", "directory", "charts/roster", "--namespace", "identity")
+	g.Expect(err).NotTo(HaveOccurred())
+	objs, err := decode(out)
+	g.Expect(err).NotTo(HaveOccurred())
+	checkManagerRBACPolicy(g, objs, "directory-roster-manager-rbac")
+	g.Expect(string(out)).NotTo(ContainSubstring("roster-system"))
 }
 
 func TestKustomizeAndHelmInstallTheSameObjects(t *testing.T) {

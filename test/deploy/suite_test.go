@@ -13,7 +13,7 @@
 package deploy_test
 
 import (
-	"os"
+	"errors"
 	"testing"
 	"time"
 
@@ -21,6 +21,8 @@ import (
 	. "github.com/onsi/gomega"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	"github.com/roster-dev/roster/internal/localcluster"
 )
 
 func TestDeploy(t *testing.T) {
@@ -34,10 +36,15 @@ var _ = BeforeSuite(func() {
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 })
 
-// requireAssets skips a spec that needs an API server when the envtest
-// binaries are not there (`make test` builds them).
-func requireAssets() {
-	if os.Getenv("KUBEBUILDER_ASSETS") == "" {
-		Skip("KUBEBUILDER_ASSETS is not set: run `make test`, which builds the envtest binaries")
+// requireAssets returns the envtest binaries' directory for a spec that
+// needs an API server (localcluster.TestAssetsDir): it fails the spec when
+// they are missing and skips it only when ROSTER_SKIP_ENVTEST asks to.
+func requireAssets() string {
+	GinkgoHelper()
+	dir, err := localcluster.TestAssetsDir()
+	if errors.Is(err, localcluster.ErrSkipEnvtest) {
+		Skip(err.Error())
 	}
+	Expect(err).NotTo(HaveOccurred())
+	return dir
 }
