@@ -26,16 +26,12 @@ func completionContext(cmd *cobra.Command) (context.Context, context.CancelFunc)
 func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
-	cl, err := o.client()
+	orgs, _, err := o.visibleOrganizations(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	var out []cobra.Completion
-	for _, org := range orgs.Items {
+	for _, org := range orgs {
 		out = append(out, cobra.CompletionWithDesc(org.Name, org.Spec.DisplayName))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -44,16 +40,12 @@ func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobr
 func (o *Options) completeHomeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
-	cl, err := o.client()
+	orgs, _, err := o.visibleOrganizations(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	var out []cobra.Completion
-	for _, org := range orgs.Items {
+	for _, org := range orgs {
 		out = append(out, cobra.CompletionWithDesc(org.HomeNamespaceName(), "home of "+org.Name))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp

@@ -257,17 +257,9 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		org := &orgsv1alpha1.Organization{}
 		err := cl.Get(ctx, client.ObjectKey{Name: o.Org}, org)
 		if apierrors.IsForbidden(err) {
-			// Members may get only their own organizations; if the list
-			// they may read has no such name, say so rather than "forbidden".
-			var orgs orgsv1alpha1.OrganizationList
-			if listErr := cl.List(ctx, &orgs); listErr == nil {
-				for i := range orgs.Items {
-					if orgs.Items[i].Name == o.Org {
-						return &orgs.Items[i], nil
-					}
-				}
-				return nil, notFoundf("`kubectl roster orgs` lists the organizations you can see", "organization %q not found", o.Org)
-			}
+			// Members may get only their own organizations: whether another
+			// exists is not theirs to know, so the refusal stands.
+			return nil, withHint(err, "you may read only the organizations you belong to; `kubectl roster orgs` lists them")
 		}
 		if err != nil {
 			return nil, withHint(err, "`kubectl roster orgs` lists the organizations you can see")
@@ -278,24 +270,24 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	if err != nil {
 		return nil, err
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
+	orgs, _, err := o.visibleOrganizations(ctx)
+	if err != nil {
 		if org := o.guessFromNamespace(ctx, ns); org != nil {
 			return org, nil
 		}
-		return nil, withHint(err, "you may not list organizations here; pass --org NAME (or -n with the organization's home namespace)")
+		return nil, withHint(err, "pass --org NAME (or -n with the organization's home namespace)")
 	}
-	if org := homeOf(orgs.Items, ns); org != nil {
+	if org := homeOf(orgs, ns); org != nil {
 		return org, nil
 	}
 	if explicit {
-		return nil, usageErrorf("namespace %q is not the home namespace of any organization: %w", ns, errNoOrganization)
+		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see: %w", ns, errNoOrganization)
 	}
 	id, err := o.whoAmI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ms := memberships(ctx, cl, id, orgs.Items)
+	ms := memberships(ctx, cl, id, orgs)
 	var mine []string
 	var only *orgsv1alpha1.Organization
 	for i := range ms {
@@ -309,19 +301,19 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		return only, nil
 	case len(mine) > 1:
 		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME: %w", len(mine), strings.Join(mine, ", "), errNoOrganization)
-	case len(orgs.Items) == 1:
-		return &orgs.Items[0], nil
-	case len(orgs.Items) == 0:
-		return nil, notFoundf("an Organization is created with kubectl apply (see config/samples/)", "there is no organization you can see")
+	case len(orgs) == 1:
+		return &orgs[0], nil
+	case len(orgs) == 0:
+		return nil, notFoundf("an Organization is created with kubectl apply (see config/samples/); an Owner or Admin of one adds you with `kubectl roster invite`", "there is no organization you can see")
 	}
-	names := make([]string, 0, len(orgs.Items))
-	for _, org := range orgs.Items {
+	names := make([]string, 0, len(orgs))
+	for _, org := range orgs {
 		names = append(names, org.Name)
 	}
 	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME: %w", id.Username, len(names), strings.Join(names, ", "), errNoOrganization)
 }
 
-// guessFromNamespace is for callers who may not list organizations: a
+// guessFromNamespace is for callers whose organizations cannot be found: a
 // namespace named like a default home namespace names its organization.
 func (o *Options) guessFromNamespace(ctx context.Context, ns string) *orgsv1alpha1.Organization {
 	name, ok := strings.CutPrefix(ns, orgsv1alpha1.DefaultHomeNamespacePrefix)
