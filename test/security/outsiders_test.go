@@ -163,7 +163,9 @@ var _ = Describe("A member of one organization reading another", func() {
 	})
 
 	It("globex's owner gets acme", func() {
-		refused(byRBAC, func() error { return as(olga).Get(ctx, client.ObjectKey{Name: acme.name}, &orgsv1alpha1.Organization{}) },
+		refused(byRBAC, func() error {
+			return as(olga).Get(ctx, client.ObjectKey{Name: acme.name}, &orgsv1alpha1.Organization{})
+		},
 			rbacMessage(olga, "get", "organizations"), `"acme"`)
 	})
 
