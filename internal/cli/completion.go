@@ -23,6 +23,12 @@ func completionContext(cmd *cobra.Command) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, completionTimeout)
 }
 
+// completion is a candidate and its description, each sanitized as one
+// line: the shell reads a candidate per line, a tab before its description.
+func completion(value, description string) cobra.Completion {
+	return cobra.CompletionWithDesc(sanitize(value, false), sanitize(description, false))
+}
+
 func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
@@ -32,7 +38,7 @@ func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobr
 	}
 	var out []cobra.Completion
 	for _, org := range orgs {
-		out = append(out, cobra.CompletionWithDesc(org.Name, org.Spec.DisplayName))
+		out = append(out, completion(org.Name, org.Spec.DisplayName))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
@@ -46,7 +52,7 @@ func (o *Options) completeHomeNamespaces(cmd *cobra.Command, _ []string, _ strin
 	}
 	var out []cobra.Completion
 	for _, org := range orgs {
-		out = append(out, cobra.CompletionWithDesc(org.HomeNamespaceName(), "home of "+org.Name))
+		out = append(out, completion(org.HomeNamespaceName(), "home of "+org.Name))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
@@ -82,7 +88,7 @@ func (o *Options) completeInvitationEmails(cmd *cobra.Command, args []string, _ 
 	for _, inv := range d.invitations {
 		if key := strings.ToLower(inv.Spec.Email); !seen[key] {
 			seen[key] = true
-			out = append(out, cobra.CompletionWithDesc(inv.Spec.Email, string(inv.Spec.Role)+" "+invitationEntry(&inv, o.now()).Status))
+			out = append(out, completion(inv.Spec.Email, string(inv.Spec.Role)+" "+invitationEntry(&inv, o.now()).Status))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -99,7 +105,7 @@ func (o *Options) completeMembers(cmd *cobra.Command, args []string, _ string) (
 	}
 	var out []cobra.Completion
 	for i := range d.members {
-		out = append(out, cobra.CompletionWithDesc(displayName(&d.members[i]), string(d.members[i].Spec.Role)))
+		out = append(out, completion(displayName(&d.members[i]), string(d.members[i].Spec.Role)))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

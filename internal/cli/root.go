@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,6 +77,10 @@ func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams
 
 // Run runs the plugin with o's streams and settings.
 func (o *Options) Run(ctx context.Context, args []string) int {
+	// Everything printed goes through the sanitizer (sanitize.go).
+	out, errOut := safe(o.Out), safe(o.ErrOut)
+	o.Out, o.ErrOut = out, errOut
+	defer func() { _, _ = out.Flush(), errOut.Flush() }()
 	root := NewCommand(o)
 	root.SetArgs(args)
 	root.SetIn(o.In)
@@ -103,8 +108,8 @@ func (o *Options) report(err error) {
 	if isReported(err) {
 		return
 	}
-	errColour := colourAllowed(o.errTTY)
-	o.note("%s", paint(errorMessage(err), red, errColour))
+	t := &termText{colour: colourAllowed(o.errTTY)}
+	t.text(errorMessage(err), red).newline()
 	hint := hintOf(err)
 	if hint == "" {
 		hint = connectionHint(err)
@@ -114,9 +119,10 @@ func (o *Options) report(err error) {
 	}
 	for _, line := range strings.Split(hint, "\n") {
 		if line != "" {
-			o.note("%s", paint("hint: "+line, dim, errColour))
+			t.text("hint: "+line, dim).newline()
 		}
 	}
+	o.noteText(t)
 }
 
 // NewCommand builds the command tree around o.
@@ -198,7 +204,7 @@ func (o *Options) client() (client.Client, error) {
 		return nil, withCode(err, ExitError)
 	}
 	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true, Color: colourAllowed(o.errTTY)})
+	cfg.WarningHandler = &warningPrinter{o: o, seen: map[string]bool{}}
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
@@ -208,6 +214,27 @@ func (o *Options) client() (client.Client, error) {
 	}
 	o.cl = cl
 	return cl, nil
+}
+
+// warningPrinter prints the API server's warnings (a webhook's advice,
+// which may quote object fields) once each, as kubectl does, sanitized.
+type warningPrinter struct {
+	o    *Options
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (p *warningPrinter) HandleWarningHeader(code int, _ string, message string) {
+	if code != 299 || message == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[message] {
+		return
+	}
+	p.seen[message] = true
+	p.o.noteText((&termText{colour: colourAllowed(p.o.errTTY)}).text("Warning:", warning).spaces(1).text(message, plain).newline())
 }
 
 // identity is who the API server says the caller is.
