@@ -48,8 +48,6 @@ type OrganizationReconciler struct {
 	Access   *access.Applier
 	// ManagerNamespace is never a project namespace.
 	ManagerNamespace string
-	// ListOrganizations lets every member list and watch Organizations.
-	ListOrganizations bool
 	// Batching collects changes of Members and Invitations into reconciles;
 	// the zero value reconciles every change at once.
 	Batching Batching
@@ -298,7 +296,6 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 		Organization:      s.org,
 		HomeNamespace:     s.home.name,
 		ProjectNamespaces: s.projects,
-		ListOrganizations: r.ListOrganizations,
 	}
 	for i := range s.members {
 		m := &s.members[i]

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
@@ -34,11 +35,10 @@ type options struct {
 	webhookCertDir string
 	userPrefix     string
 
-	managerNamespace  string
-	apiQPS            float64
-	apiBurst          int
-	orgWorkers        int
-	listOrganizations bool
+	managerNamespace string
+	apiQPS           float64
+	apiBurst         int
+	orgWorkers       int
 
 	local         bool
 	dataDir       string
@@ -58,7 +58,7 @@ func main() {
 	flag.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding tls.crt and tls.key for the webhook server (default: controller-runtime's).")
 	flag.StringVar(&o.userPrefix, "user-prefix", "", "Put before an e-mail when an accepted invitation becomes a Member's spec.user, to match the authenticator's usernames (e.g. oidc:).")
 	flag.StringVar(&o.managerNamespace, "manager-namespace", envOr("POD_NAMESPACE", "roster-system"), "The manager's own namespace, which is never a project namespace.")
-	flag.BoolVar(&o.listOrganizations, "members-list-organizations", true, "Let every member of an organization list and watch Organizations (names and status), so `kubectl roster orgs` works. Turn off where organization names are private.")
+	flag.BoolFunc("members-list-organizations", "Removed: members may no longer list Organizations. Only =false, what Roster now always does, is accepted.", removedListOrganizations)
 	flag.Float64Var(&o.apiQPS, "kube-api-qps", manager.DefaultQPS, "Requests per second the manager may send to the API server, per resource type (admission's SubjectAccessReviews are not limited by it).")
 	flag.IntVar(&o.apiBurst, "kube-api-burst", manager.DefaultBurst, "Burst of requests the manager may send to the API server, per resource type.")
 	flag.IntVar(&o.orgWorkers, "organization-workers", manager.DefaultOrganizationWorkers, "Organizations reconciled at once (one organization is never reconciled twice at once).")
@@ -115,19 +115,18 @@ func run(o options) error {
 	}
 
 	mgr, err := manager.New(ctx, cfg, manager.Options{
-		MetricsAddr:       o.metricsAddr,
-		ProbeAddr:         o.probeAddr,
-		LeaderElection:    o.leaderElect,
-		EnableWebhooks:    o.enableWebhooks,
-		Webhook:           webhookOpt,
-		UserPrefix:        o.userPrefix,
-		ManagerNamespace:  o.managerNamespace,
-		ListOrganizations: o.listOrganizations,
-		Controllers:       true,
-		CertRotation:      o.certs.rotation(o.managerNamespace, o.webhookCertDir, local),
-		QPS:               float32(o.apiQPS),
-		Burst:             o.apiBurst,
-		Invitations:       invitations,
+		MetricsAddr:      o.metricsAddr,
+		ProbeAddr:        o.probeAddr,
+		LeaderElection:   o.leaderElect,
+		EnableWebhooks:   o.enableWebhooks,
+		Webhook:          webhookOpt,
+		UserPrefix:       o.userPrefix,
+		ManagerNamespace: o.managerNamespace,
+		Controllers:      true,
+		CertRotation:     o.certs.rotation(o.managerNamespace, o.webhookCertDir, local),
+		QPS:              float32(o.apiQPS),
+		Burst:            o.apiBurst,
+		Invitations:      invitations,
 
 		OrganizationWorkers: o.orgWorkers,
 
@@ -220,6 +219,22 @@ func (sd *shutdown) onForce(fn func()) {
 	sd.mu.Lock()
 	defer sd.mu.Unlock()
 	sd.lastResort = fn
+}
+
+// removedListOrganizations refuses --members-list-organizations=true. The
+// flag let every member list Organizations, and with them every other
+// organization's owners and counts (RBAC cannot restrict a list to names);
+// `kubectl roster orgs` asks a SelfSubjectRulesReview instead. =false asks
+// for what Roster does anyway, so old manifests keep working.
+func removedListOrganizations(value string) error {
+	on, err := strconv.ParseBool(value)
+	if err != nil {
+		return err
+	}
+	if on {
+		return errors.New("was removed: members may no longer list Organizations, which would show them other organizations' owners and members; drop the flag (`kubectl roster orgs` finds a member's organizations with a SelfSubjectRulesReview)")
+	}
+	return nil
 }
 
 func envOr(key, fallback string) string {

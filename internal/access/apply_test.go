@@ -145,7 +145,6 @@ func (f *fixture) render(subjects []Subject, projects ...string) []client.Object
 		HomeNamespace:     f.home,
 		Subjects:          subjects,
 		ProjectNamespaces: projects,
-		ListOrganizations: true,
 	})
 }
 

@@ -25,8 +25,11 @@ const (
 	TierOwner = "owner"
 	// TierAdmin holds manage-members and get on organizations/<org>; bound to the Admins.
 	TierAdmin = "admin"
-	// TierMember holds get on organizations/<org> (and list and watch on
-	// organizations when Snapshot.ListOrganizations); bound to every member.
+	// TierMember holds get on organizations/<org>, and nothing cluster-wide:
+	// list and watch cannot be restricted by name, and an Organization's
+	// status names its owners, so a member of one organization would read
+	// every other's. The plugin finds a member's organizations with a
+	// SelfSubjectRulesReview instead. Bound to every member.
 	TierMember = "member"
 	// TierHomeManage holds full access to Members and Invitations; bound in
 	// the home namespace to the Owners and Admins.
@@ -95,8 +98,6 @@ type Snapshot struct {
 	// manager's namespace). Render additionally drops the home namespace,
 	// kube-* and duplicates, as a second line of defence.
 	ProjectNamespaces []string
-	// ListOrganizations lets every member list and watch Organizations.
-	ListOrganizations bool
 }
 
 // ClusterRoleName is the name of an organization's ClusterRole (and
@@ -168,15 +169,6 @@ func Render(s Snapshot) []client.Object {
 			Verbs:         verbs,
 		}
 	}
-	memberRules := []rbacv1.PolicyRule{orgRule("get")}
-	if s.ListOrganizations {
-		memberRules = append(memberRules, rbacv1.PolicyRule{
-			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
-			Resources: []string{resourceOrganizations},
-			// list and watch cannot be restricted by name.
-			Verbs: []string{"list", "watch"},
-		})
-	}
 	homeRule := func(verbs ...string) []rbacv1.PolicyRule {
 		return []rbacv1.PolicyRule{{
 			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
@@ -189,7 +181,7 @@ func Render(s Snapshot) []client.Object {
 		r.clusterRole(TierOwner, []rbacv1.PolicyRule{orgRule(
 			orgsv1alpha1.VerbManageOwners, orgsv1alpha1.VerbManageMembers, "get", "update", "patch", "delete")}),
 		r.clusterRole(TierAdmin, []rbacv1.PolicyRule{orgRule(orgsv1alpha1.VerbManageMembers, "get")}),
-		r.clusterRole(TierMember, memberRules),
+		r.clusterRole(TierMember, []rbacv1.PolicyRule{orgRule("get")}),
 		r.clusterRole(TierHomeManage, homeRule("get", "list", "watch", "create", "update", "patch", "delete")),
 		r.clusterRole(TierHomeRead, homeRule("get", "list", "watch")),
 	}

@@ -146,7 +146,7 @@ func TestProjectRoleBindingsPerRole(t *testing.T) {
 
 func TestOrganizationClusterRoles(t *testing.T) {
 	g := NewWithT(t)
-	r := index(Render(Snapshot{Organization: testOrg("acme"), ListOrganizations: false}))
+	r := index(Render(Snapshot{Organization: testOrg("acme")}))
 	orgRule := func(verbs ...string) rbacv1.PolicyRule {
 		return rbacv1.PolicyRule{APIGroups: []string{testGroup}, Resources: []string{"organizations"}, ResourceNames: []string{"acme"}, Verbs: verbs}
 	}
@@ -165,35 +165,23 @@ func TestOrganizationClusterRoles(t *testing.T) {
 	}}))
 }
 
-func TestListOrganizations(t *testing.T) {
-	for _, on := range []bool{true, false} {
-		t.Run(fmt.Sprintf("ListOrganizations=%t", on), func(t *testing.T) {
-			g := NewWithT(t)
-			r := index(Render(Snapshot{Organization: testOrg("acme"), Subjects: []Subject{user("alice", orgsv1alpha1.RoleViewer)}, ListOrganizations: on}))
-			rules := r.clusterRole(ClusterRoleName("acme", TierMember)).Rules
-			listWatch := rbacv1.PolicyRule{APIGroups: []string{testGroup}, Resources: []string{"organizations"}, Verbs: []string{"list", "watch"}}
-			if on {
-				g.Expect(rules).To(ContainElement(listWatch))
-			} else {
-				g.Expect(rules).NotTo(ContainElement(listWatch))
+// No tier lets anyone list or watch Organizations: RBAC cannot restrict a
+// list by name, and an Organization's status names its owners, so a member
+// of one organization would read every other's (issue 13, hole 2).
+func TestNoTierListsOrganizations(t *testing.T) {
+	g := NewWithT(t)
+	r := index(Render(Snapshot{Organization: testOrg("acme"), Subjects: manyMembers(5), ProjectNamespaces: []string{"web"}}))
+	for key, o := range r {
+		cr, ok := o.(*rbacv1.ClusterRole)
+		if !ok {
+			continue
+		}
+		for _, rule := range cr.Rules {
+			if slices.Contains(rule.Resources, "organizations") || slices.Contains(rule.Resources, "*") {
+				g.Expect(rule.Verbs).NotTo(ContainElement(BeElementOf("list", "watch", "*")), key)
+				g.Expect(rule.ResourceNames).To(Equal([]string{"acme"}), key)
 			}
-			// Whatever the flag, no role of any tier lists organizations by
-			// name (which RBAC cannot restrict), and only the member tier
-			// lists at all.
-			for key, o := range r {
-				cr, ok := o.(*rbacv1.ClusterRole)
-				if !ok {
-					continue
-				}
-				for _, rule := range cr.Rules {
-					if len(rule.ResourceNames) > 0 {
-						g.Expect(rule.Verbs).NotTo(ContainElements("list", "watch"), key)
-					} else if cr.Name != ClusterRoleName("acme", TierMember) {
-						g.Expect(rule.Resources).NotTo(ContainElement("organizations"), key)
-					}
-				}
-			}
-		})
+		}
 	}
 }
 
@@ -232,7 +220,7 @@ func TestSubjectsSortedGroupedAndDeduplicated(t *testing.T) {
 
 func TestNoSubjectsNoBindings(t *testing.T) {
 	g := NewWithT(t)
-	objs := Render(Snapshot{Organization: testOrg("acme"), ProjectNamespaces: []string{"web", "api"}, ListOrganizations: true})
+	objs := Render(Snapshot{Organization: testOrg("acme"), ProjectNamespaces: []string{"web", "api"}})
 	g.Expect(objs).To(HaveLen(5), "only the five per-organization ClusterRoles")
 	for _, o := range objs {
 		g.Expect(o).To(BeAssignableToTypeOf(&rbacv1.ClusterRole{}))
@@ -278,7 +266,7 @@ func TestObjectCount(t *testing.T) {
 			for i := range tt.projects {
 				namespaces = append(namespaces, fmt.Sprintf("project-%d", i))
 			}
-			objs := Render(Snapshot{Organization: testOrg("acme"), Subjects: tt.subjects, ProjectNamespaces: namespaces, ListOrganizations: true})
+			objs := Render(Snapshot{Organization: testOrg("acme"), Subjects: tt.subjects, ProjectNamespaces: namespaces})
 			g.Expect(objs).To(HaveLen(5 + tt.crbs + tt.home + tt.projects*tt.rolesWithSubjects))
 		})
 	}
@@ -295,7 +283,7 @@ func manyMembers(n int) []Subject {
 func TestLabelsAndOwnerReferences(t *testing.T) {
 	g := NewWithT(t)
 	org := testOrg("acme")
-	objs := Render(Snapshot{Organization: org, Subjects: manyMembers(10), ProjectNamespaces: []string{"web"}, ListOrganizations: true})
+	objs := Render(Snapshot{Organization: org, Subjects: manyMembers(10), ProjectNamespaces: []string{"web"}})
 	g.Expect(objs).NotTo(BeEmpty())
 	for _, o := range objs {
 		g.Expect(o.GetLabels()).To(Equal(map[string]string{
@@ -345,7 +333,7 @@ func TestHomeNamespace(t *testing.T) {
 
 func TestNoStatusSubresources(t *testing.T) {
 	g := NewWithT(t)
-	for _, o := range Render(Snapshot{Organization: testOrg("acme"), Subjects: manyMembers(5), ListOrganizations: true}) {
+	for _, o := range Render(Snapshot{Organization: testOrg("acme"), Subjects: manyMembers(5)}) {
 		cr, ok := o.(*rbacv1.ClusterRole)
 		if !ok {
 			continue
@@ -368,8 +356,8 @@ func TestRenderIsDeterministic(t *testing.T) {
 	for i, s := range subjects {
 		reversed[len(subjects)-1-i] = s
 	}
-	a := Render(Snapshot{Organization: testOrg("acme"), Subjects: subjects, ProjectNamespaces: []string{"b", "a", "c"}, ListOrganizations: true})
-	b := Render(Snapshot{Organization: testOrg("acme"), Subjects: reversed, ProjectNamespaces: []string{"c", "b", "a"}, ListOrganizations: true})
+	a := Render(Snapshot{Organization: testOrg("acme"), Subjects: subjects, ProjectNamespaces: []string{"b", "a", "c"}})
+	b := Render(Snapshot{Organization: testOrg("acme"), Subjects: reversed, ProjectNamespaces: []string{"c", "b", "a"}})
 	g.Expect(b).To(Equal(a))
 
 	var order []string

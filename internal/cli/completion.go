@@ -23,20 +23,22 @@ func completionContext(cmd *cobra.Command) (context.Context, context.CancelFunc)
 	return context.WithTimeout(ctx, completionTimeout)
 }
 
+// completion is a candidate and its description, each sanitized as one
+// line: the shell reads a candidate per line, a tab before its description.
+func completion(value, description string) cobra.Completion {
+	return cobra.CompletionWithDesc(sanitize(value, false), sanitize(description, false))
+}
+
 func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
-	cl, err := o.client()
+	orgs, _, err := o.visibleOrganizations(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	var out []cobra.Completion
-	for _, org := range orgs.Items {
-		out = append(out, cobra.CompletionWithDesc(org.Name, org.Spec.DisplayName))
+	for _, org := range orgs {
+		out = append(out, completion(org.Name, org.Spec.DisplayName))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
@@ -44,17 +46,13 @@ func (o *Options) completeOrgs(cmd *cobra.Command, _ []string, _ string) ([]cobr
 func (o *Options) completeHomeNamespaces(cmd *cobra.Command, _ []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	ctx, cancel := completionContext(cmd)
 	defer cancel()
-	cl, err := o.client()
+	orgs, _, err := o.visibleOrganizations(ctx)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
-		return nil, cobra.ShellCompDirectiveNoFileComp
-	}
 	var out []cobra.Completion
-	for _, org := range orgs.Items {
-		out = append(out, cobra.CompletionWithDesc(org.HomeNamespaceName(), "home of "+org.Name))
+	for _, org := range orgs {
+		out = append(out, completion(org.HomeNamespaceName(), "home of "+org.Name))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }
@@ -90,7 +88,7 @@ func (o *Options) completeInvitationEmails(cmd *cobra.Command, args []string, _ 
 	for _, inv := range d.invitations {
 		if key := strings.ToLower(inv.Spec.Email); !seen[key] {
 			seen[key] = true
-			out = append(out, cobra.CompletionWithDesc(inv.Spec.Email, string(inv.Spec.Role)+" "+invitationEntry(&inv, o.now()).Status))
+			out = append(out, completion(inv.Spec.Email, string(inv.Spec.Role)+" "+invitationEntry(&inv, o.now()).Status))
 		}
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
@@ -107,7 +105,7 @@ func (o *Options) completeMembers(cmd *cobra.Command, args []string, _ string) (
 	}
 	var out []cobra.Completion
 	for i := range d.members {
-		out = append(out, cobra.CompletionWithDesc(displayName(&d.members[i]), string(d.members[i].Spec.Role)))
+		out = append(out, completion(displayName(&d.members[i]), string(d.members[i].Spec.Role)))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -43,12 +43,53 @@ var _ = Describe("kubectl roster", func() {
 			Expect(lineWith(r.out, o.name)).To(MatchRegexp(`^%s\s+Org %s\s+-\s+5\s+`, o.name, o.name))
 		})
 
-		It("passes a refusal through verbatim with a hint, exit 3", func() {
+		// Members may not list Organizations (an Organization's status
+		// names its owners): the plugin asks the API server which ones the
+		// caller may get, and shows those alone.
+		It("shows a plain member the organizations they belong to and no other", func() {
+			other := newOrg()
+			solo := fmt.Sprintf("solo-%s@example.com", o.name)
+			o.addMember("solo", solo, orgsv1alpha1.RoleViewer)
+			o.waitReady(len(members) + 1)
+			o.waitRole(solo, orgsv1alpha1.RoleViewer)
+
+			r := run(solo, "", "orgs", "-o", "wide")
+			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+			lines := strings.Split(strings.TrimSpace(r.out), "\n")
+			Expect(lines).To(HaveLen(2), "the header and the one organization")
+			Expect(lines[1]).To(MatchRegexp(`^%s\s+Org %s\s+Viewer\s+6\s+0\s+%s\s+1\s+user\s+True$`, o.name, o.name, o.home))
+			Expect(r.out).NotTo(ContainSubstring(other.name))
+
+			r = run(solo, "", "orgs", "-o", "json")
+			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+			var list cli.OrganizationList
+			Expect(json.Unmarshal([]byte(r.out), &list)).To(Succeed())
+			Expect(list.Items).To(ConsistOf(SatisfyAll(HaveField("Name", o.name), HaveField("Role", orgsv1alpha1.RoleViewer))))
+
+			// The same through a group, and for whoami.
+			group := "team-" + other.name
+			other.addGroupMember("team", group, orgsv1alpha1.RoleContributor)
+			other.waitReady(len(members) + 1)
+			asGroupMember := []string{"--as", "gina-" + other.name + "@example.com", "--as-group", group, "--as-group", "system:authenticated"}
+			Eventually(func(g Gomega) {
+				r = run(admin, "", append([]string{"orgs", "-o", "json"}, asGroupMember...)...)
+				g.Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+				list = cli.OrganizationList{}
+				g.Expect(json.Unmarshal([]byte(r.out), &list)).To(Succeed())
+				g.Expect(list.Items).To(ConsistOf(SatisfyAll(HaveField("Name", other.name), HaveField("Via", "group "+group))))
+			}).Should(Succeed())
+			r = run(admin, "", append([]string{"whoami"}, asGroupMember...)...)
+			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+			Expect(r.out).To(ContainSubstring(other.name + ": Contributor (via group " + group + ")"))
+			Expect(r.out).NotTo(ContainSubstring(o.name + ":"))
+		})
+
+		It("tells someone who belongs to no organization so, exit 0", func() {
 			r := run(outsider, "", "orgs")
-			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
-			Expect(r.out).To(BeEmpty())
-			Expect(r.err).To(ContainSubstring(`Error from server (Forbidden): organizations.orgs.roster.dev is forbidden: User "mallory@example.com" cannot list resource "organizations"`))
-			Expect(r.err).To(ContainSubstring("hint: members of an organization may list organizations"))
+			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+			Expect(strings.TrimSpace(r.out)).To(HavePrefix("NAME "))
+			Expect(strings.Split(strings.TrimSpace(r.out), "\n")).To(HaveLen(1))
+			Expect(r.err).To(ContainSubstring("You belong to no organization."))
 		})
 	})
 
@@ -91,11 +132,12 @@ var _ = Describe("kubectl roster", func() {
 			Expect(r.err).To(ContainSubstring(`Error from server (NotFound): organizations.orgs.roster.dev "no-such-org" not found`))
 			Expect(r.err).To(ContainSubstring("hint: `kubectl roster orgs` lists"))
 
-			// A member may get only their own organizations: RBAC says
-			// Forbidden, and the plugin says what it means.
+			// A member may get only their own organizations: whether
+			// another exists is not theirs to know, RBAC says Forbidden.
 			r = run(owner, "", "users", "--org", "no-such-org")
-			Expect(r.code).To(Equal(cli.ExitNotFound), "%s", r)
-			Expect(r.err).To(ContainSubstring(`error: organization "no-such-org" not found`))
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.err).To(ContainSubstring(`Error from server (Forbidden): organizations.orgs.roster.dev "no-such-org" is forbidden`))
+			Expect(r.err).To(ContainSubstring("hint: you may read only the organizations you belong to; `kubectl roster orgs` lists them"))
 		})
 	})
 

@@ -380,11 +380,12 @@ func (l *inviteLines) print(r InviteResult) {
 	if l.silent {
 		return
 	}
-	l.o.say(inviteLine(r, l.emailW, l.roleW, l.o.colour))
+	l.o.sayText(inviteLine(r, l.emailW, l.roleW, l.o.colour))
 }
 
-// inviteLine is one address's line: RESULT  ADDRESS  ROLE  DETAIL.
-func inviteLine(r InviteResult, emailW, roleW int, colour bool) string {
+// inviteLine is one address's line: RESULT  ADDRESS  ROLE  DETAIL, and
+// a failure's hints on lines of their own.
+func inviteLine(r InviteResult, emailW, roleW int, colour bool) *termText {
 	word, st := "invited", green
 	detail := "invitation/" + r.Invitation
 	switch r.Result {
@@ -394,12 +395,22 @@ func inviteLine(r InviteResult, emailW, roleW int, colour bool) string {
 	case ResultFailed:
 		word, st = "failed", red
 		detail = r.Error
-		if r.Hint != "" {
-			detail += "\n" + strings.Repeat(" ", 12) + "hint: " + strings.ReplaceAll(r.Hint, "\n", "\n"+strings.Repeat(" ", 12)+"hint: ")
+	}
+	t := &termText{colour: colour}
+	width := func(s string) int { return utf8.RuneCountInString(sanitize(s, false)) }
+	pad := func(s string, n int) { t.spaces(max(0, n-width(s)) + 2) }
+	t.text(word+strings.Repeat(" ", max(0, 10-width(word))), st).spaces(2)
+	t.text(r.Email, plain)
+	pad(r.Email, emailW)
+	t.text(string(r.Role), plain)
+	pad(string(r.Role), roleW)
+	t.text(detail, plain)
+	if r.Result == ResultFailed && r.Hint != "" {
+		for _, hint := range strings.Split(r.Hint, "\n") {
+			t.newline().spaces(12).text("hint: "+hint, plain)
 		}
 	}
-	pad := func(s string, n int) string { return s + strings.Repeat(" ", max(0, n-utf8.RuneCountInString(s))) }
-	return paint(pad(word, 10), st, colour) + "  " + pad(r.Email, emailW) + "  " + pad(string(r.Role), roleW) + "  " + detail
+	return t
 }
 
 func (r InviteReport) summary() string {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"sync"
 
+	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -136,4 +139,71 @@ func invitationsFor(invitations []orgsv1alpha1.Invitation, email string) []orgsv
 		}
 	}
 	return append(pending, other...)
+}
+
+// visibleOrganizations are the Organizations the caller may read. Whoever
+// may list them (a cluster admin) gets them all, listed is true. Members
+// may not: an Organization's status names its owners, and RBAC cannot
+// restrict a list to names, so Roster grants each member get on their own
+// organizations by name and nothing more. The plugin asks the API server
+// which names those are (a SelfSubjectRulesReview) and gets each one.
+func (o *Options) visibleOrganizations(ctx context.Context) (orgs []orgsv1alpha1.Organization, listed bool, err error) {
+	cl, err := o.client()
+	if err != nil {
+		return nil, false, err
+	}
+	var list orgsv1alpha1.OrganizationList
+	listErr := cl.List(ctx, &list)
+	if listErr == nil {
+		return list.Items, true, nil
+	}
+	if !apierrors.IsForbidden(listErr) {
+		return nil, false, listErr
+	}
+	// Organizations are cluster-scoped: only ClusterRoleBindings grant
+	// them, and a rules review reports those in any namespace's answer.
+	review := &authorizationv1.SelfSubjectRulesReview{Spec: authorizationv1.SelfSubjectRulesReviewSpec{Namespace: metav1.NamespaceDefault}}
+	if err := cl.Create(ctx, review); err != nil {
+		return nil, false, withHint(listErr, "the API server could not say which organizations you may read (SelfSubjectRulesReview, authorization.k8s.io/v1)")
+	}
+	names, anyName := gettableOrganizations(review.Status.ResourceRules)
+	if anyName || (len(names) == 0 && review.Status.Incomplete) {
+		// Allowed to get organizations it cannot enumerate, or an
+		// authorizer that cannot list its rules: only --org will do.
+		return nil, false, withHint(listErr, "you may not list organizations, and the API server cannot say which ones you may read")
+	}
+	for _, name := range names {
+		org := &orgsv1alpha1.Organization{}
+		switch err := cl.Get(ctx, client.ObjectKey{Name: name}, org); {
+		case apierrors.IsNotFound(err), apierrors.IsForbidden(err):
+			// A rule left from a deleted organization, or one that does
+			// not apply at the cluster scope.
+			continue
+		case err != nil:
+			return nil, false, err
+		}
+		orgs = append(orgs, *org)
+	}
+	return orgs, false, nil
+}
+
+// gettableOrganizations reads from RBAC rules the names of the
+// Organizations they let one get. anyName is true when a rule lets one get
+// every Organization without naming them.
+func gettableOrganizations(rules []authorizationv1.ResourceRule) (names []string, anyName bool) {
+	matches := func(values []string, want string) bool {
+		return slices.Contains(values, want) || slices.Contains(values, "*")
+	}
+	for _, rule := range rules {
+		if !matches(rule.APIGroups, orgsv1alpha1.GroupVersion.Group) || !matches(rule.Resources, "organizations") || !matches(rule.Verbs, "get") {
+			continue
+		}
+		if len(rule.ResourceNames) == 0 {
+			anyName = true
+			continue
+		}
+		names = append(names, rule.ResourceNames...)
+	}
+	slices.Sort(names)
+	return slices.Compact(names), anyName
 }

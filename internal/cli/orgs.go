@@ -41,9 +41,10 @@ func newOrgsCommand(o *Options) *cobra.Command {
 		Short:   "List the organizations you can see, with your role in each",
 		Long: `List the organizations you can see, with your role in each.
 
-Members of an organization may list Organizations (unless the operator runs with
---members-list-organizations=false). ROLE is "-" in an organization you do not
-belong to (a cluster admin sees them all).`,
+A member sees the organizations they belong to and no other: the plugin asks the
+API server which ones they may read (a SelfSubjectRulesReview). Whoever may list
+Organizations (a cluster admin) sees them all, with ROLE "-" where they are no
+member.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -51,15 +52,18 @@ belong to (a cluster admin sees them all).`,
 			if err != nil {
 				return err
 			}
-			var orgs orgsv1alpha1.OrganizationList
-			if err := cl.List(ctx, &orgs); err != nil {
-				return withHint(err, "members of an organization may list organizations; you belong to none, or the operator runs with --members-list-organizations=false (then pass --org NAME to the other commands)")
+			orgs, listed, err := o.visibleOrganizations(ctx)
+			if err != nil {
+				return err
+			}
+			if len(orgs) == 0 && !listed {
+				o.note("You belong to no organization.")
 			}
 			id, err := o.whoAmI(ctx)
 			if err != nil {
 				return err
 			}
-			return o.print(organizationList(memberships(ctx, cl, id, orgs.Items)))
+			return o.print(organizationList(memberships(ctx, cl, id, orgs)))
 		},
 	}
 }
@@ -134,12 +138,11 @@ organization you belong to. With --as, it shows the impersonated user.`,
 				return err
 			}
 			out := WhoAmI{Kind: "WhoAmI", User: id, Organizations: []OrganizationInfo{}}
-			var orgs orgsv1alpha1.OrganizationList
-			if err := o.cl.List(ctx, &orgs); err != nil {
-				out.Warning = "could not list organizations: " + errorMessage(err)
+			if orgs, _, err := o.visibleOrganizations(ctx); err != nil {
+				out.Warning = "could not find your organizations: " + errorMessage(err)
 				o.note("Warning: %s", out.Warning)
 			} else {
-				for _, info := range organizationList(memberships(ctx, o.cl, id, orgs.Items)).Items {
+				for _, info := range organizationList(memberships(ctx, o.cl, id, orgs)).Items {
 					if info.Role != "" {
 						out.Organizations = append(out.Organizations, info)
 					}

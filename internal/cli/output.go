@@ -1,17 +1,17 @@
 package cli
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
 	"unicode/utf8"
 
+	yaml "go.yaml.in/yaml/v3"
 	"golang.org/x/term"
 	"k8s.io/apimachinery/pkg/util/duration"
-	"sigs.k8s.io/yaml"
 )
 
 // Output formats (-o).
@@ -34,18 +34,13 @@ const (
 	red
 	magenta
 	dim
+	// warning is kubectl's colour for "Warning:".
+	warning
 )
 
-var ansi = map[style]string{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", magenta: "\x1b[35m", dim: "\x1b[2m"}
+var ansi = map[style]string{green: "\x1b[32m", yellow: "\x1b[33m", red: "\x1b[31m", magenta: "\x1b[35m", dim: "\x1b[2m", warning: "\x1b[33;1m"}
 
 const ansiReset = "\x1b[0m"
-
-func paint(s string, st style, colour bool) string {
-	if !colour || st == plain || s == "" {
-		return s
-	}
-	return ansi[st] + s + ansiReset
-}
 
 // cell is one table cell.
 type cell struct {
@@ -73,13 +68,24 @@ func (t *table) add(cells ...cell) { t.rows = append(t.rows, cells) }
 const columnGap = 3
 
 // render writes the table. width > 0 is the terminal's width: shrinkable
-// columns are cut, widest first, until the table fits.
+// columns are cut, widest first, until the table fits. Cells are
+// sanitized before they are measured: a newline or an escape code in a
+// cell is shown escaped, in its column.
 func (t *table) render(w io.Writer, colour bool, width int) error {
-	widths := make([]int, len(t.headers))
+	rows := make([][]cell, 0, len(t.rows)+1)
+	headers := make([]cell, len(t.headers))
 	for i, h := range t.headers {
-		widths[i] = utf8.RuneCountInString(h)
+		headers[i] = c(h)
 	}
-	for _, row := range t.rows {
+	for _, row := range append([][]cell{headers}, t.rows...) {
+		clean := make([]cell, len(row))
+		for i, cl := range row {
+			clean[i] = cell{text: sanitize(cl.text, false), style: cl.style}
+		}
+		rows = append(rows, clean)
+	}
+	widths := make([]int, len(t.headers))
+	for _, row := range rows {
 		for i, cl := range row {
 			if i < len(widths) {
 				widths[i] = max(widths[i], utf8.RuneCountInString(cl.text))
@@ -89,33 +95,21 @@ func (t *table) render(w io.Writer, colour bool, width int) error {
 	if width > 0 {
 		fit(widths, t.shrinkable, width)
 	}
-	var b strings.Builder
-	line := func(cells []cell) {
-		var l strings.Builder
+	out := &termText{colour: colour}
+	for _, cells := range rows {
 		for i, cl := range cells {
 			if i >= len(widths) {
 				break
 			}
 			text := truncate(cl.text, widths[i])
-			pad := widths[i] - utf8.RuneCountInString(text)
-			l.WriteString(paint(text, cl.style, colour))
+			out.text(text, cl.style)
 			if i < len(cells)-1 {
-				l.WriteString(strings.Repeat(" ", pad+columnGap))
+				out.spaces(widths[i] - utf8.RuneCountInString(text) + columnGap)
 			}
 		}
-		b.WriteString(strings.TrimRight(l.String(), " "))
-		b.WriteByte('\n')
+		out.trimSpaces().newline()
 	}
-	headers := make([]cell, len(t.headers))
-	for i, h := range t.headers {
-		headers[i] = c(h)
-	}
-	line(headers)
-	for _, row := range t.rows {
-		line(row)
-	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	return out.writeTo(w)
 }
 
 // fit narrows shrinkable columns until the row fits width (never below
@@ -161,30 +155,77 @@ func (o *Options) print(v printable) error {
 	if o.structured() {
 		return o.printData(v)
 	}
-	return v.table(o.Output == outputWide, o.now()).render(o.Out, o.colour, o.width)
+	return v.table(o.Output == outputWide, o.now()).render(safe(o.Out), o.colour, o.width)
 }
 
-// printData writes v as json or yaml.
+// printData writes v as json or yaml, through the sanitizer.
 func (o *Options) printData(v any) error {
 	if o.Output == outputYAML {
-		return writeYAML(o.Out, v)
+		return writeYAML(safe(o.Out), v)
 	}
-	return writeJSON(o.Out, v)
+	return writeJSON(safe(o.Out), v)
 }
 
+// writeJSON writes v as indented JSON. encoding/json escapes C0 controls
+// in strings but not DEL, C1 or bidirectional controls; w's sanitizer
+// escapes those as \uHHHH, which keeps the document valid and its values
+// exact.
 func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(b.Bytes())
+	return err
 }
 
+// writeYAML writes v as YAML, from its JSON as kubectl does (json tags,
+// keys sorted). A string holding a character that must not reach a
+// terminal raw is written double-quoted: the YAML emitter escapes C0, DEL
+// and C1 controls there, and w's sanitizer the bidirectional ones (as
+// \uHHHH, a valid escape in that style), so values stay exact.
 func writeYAML(w io.Writer, v any) error {
-	b, err := yaml.Marshal(v)
+	j, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = w.Write(b)
+	// JSON is YAML: read back, its numbers are numbers and its maps sorted.
+	// The YAML reader refuses raw DEL and C1 controls, which JSON strings
+	// may hold: sanitized, they are JSON escapes of the same values.
+	var generic any
+	if err := yaml.Unmarshal([]byte(sanitize(string(j), true)), &generic); err != nil {
+		return err
+	}
+	var doc yaml.Node
+	if err := doc.Encode(generic); err != nil {
+		return err
+	}
+	quoteEscaped(&doc)
+	var b bytes.Buffer
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	enc.CompactSeqIndent()
+	if err := enc.Encode(&doc); err != nil {
+		return err
+	}
+	if err := enc.Close(); err != nil {
+		return err
+	}
+	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// quoteEscaped double-quotes every string scalar, keys included, that
+// sanitize would change.
+func quoteEscaped(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!str" && sanitize(n.Value, false) != n.Value {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, child := range n.Content {
+		quoteEscaped(child)
+	}
 }
 
 // structured reports whether the output is json or yaml (no prose on
@@ -192,35 +233,53 @@ func writeYAML(w io.Writer, v any) error {
 func (o *Options) structured() bool { return o.Output == outputJSON || o.Output == outputYAML }
 
 // say writes a line of prose to stdout (table formats only; with -o json
-// or yaml stdout holds the document alone).
+// or yaml stdout holds the document alone). The line is sanitized whole:
+// a newline in it is shown escaped, as it is no line of the plugin's.
 func (o *Options) say(line string) {
 	if o.structured() {
 		return
 	}
-	_, _ = fmt.Fprintln(o.Out, line)
+	o.sayText((&termText{}).text(line, plain))
 }
 
-// note writes a line to stderr.
+// sayText writes a line the plugin built, styled, to stdout.
+func (o *Options) sayText(t *termText) {
+	if o.structured() {
+		return
+	}
+	_ = t.newline().writeTo(safe(o.Out))
+}
+
+// note writes a line to stderr. format is the plugin's own; strings and
+// errors among args are sanitized as one line each.
 func (o *Options) note(format string, args ...any) {
-	_, _ = fmt.Fprintf(o.ErrOut, format+"\n", args...)
+	_, _ = fmt.Fprintf(safe(o.ErrOut), format+"\n", sanitizedArgs(args)...)
+}
+
+// noteText writes lines the plugin built, styled, to stderr.
+func (o *Options) noteText(t *termText) {
+	_ = t.writeTo(safe(o.ErrOut))
 }
 
 // progress writes a progress line to stderr when stderr is a terminal.
 func (o *Options) progress(format string, args ...any) {
 	if o.errTTY {
-		_, _ = fmt.Fprintf(o.ErrOut, "\r\x1b[K"+format, args...)
+		o.noteText((&termText{}).clearLine().text(fmt.Sprintf(format, args...), plain))
 	}
 }
 
 // progressDone clears the progress line.
 func (o *Options) progressDone() {
 	if o.errTTY {
-		_, _ = io.WriteString(o.ErrOut, "\r\x1b[K")
+		o.noteText((&termText{}).clearLine())
 	}
 }
 
 // terminal reports whether w is a terminal, and its width.
 func terminal(w io.Writer) (bool, int) {
+	if sw, ok := w.(*safeWriter); ok {
+		w = sw.w
+	}
 	f, ok := w.(*os.File)
 	if !ok {
 		return false, 0

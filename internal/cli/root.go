@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,6 +77,10 @@ func Main(ctx context.Context, args []string, streams genericiooptions.IOStreams
 
 // Run runs the plugin with o's streams and settings.
 func (o *Options) Run(ctx context.Context, args []string) int {
+	// Everything printed goes through the sanitizer (sanitize.go).
+	out, errOut := safe(o.Out), safe(o.ErrOut)
+	o.Out, o.ErrOut = out, errOut
+	defer func() { _, _ = out.Flush(), errOut.Flush() }()
 	root := NewCommand(o)
 	root.SetArgs(args)
 	root.SetIn(o.In)
@@ -103,8 +108,8 @@ func (o *Options) report(err error) {
 	if isReported(err) {
 		return
 	}
-	errColour := colourAllowed(o.errTTY)
-	o.note("%s", paint(errorMessage(err), red, errColour))
+	t := &termText{colour: colourAllowed(o.errTTY)}
+	t.text(errorMessage(err), red).newline()
 	hint := hintOf(err)
 	if hint == "" {
 		hint = connectionHint(err)
@@ -114,9 +119,10 @@ func (o *Options) report(err error) {
 	}
 	for _, line := range strings.Split(hint, "\n") {
 		if line != "" {
-			o.note("%s", paint("hint: "+line, dim, errColour))
+			t.text("hint: "+line, dim).newline()
 		}
 	}
+	o.noteText(t)
 }
 
 // NewCommand builds the command tree around o.
@@ -198,7 +204,7 @@ func (o *Options) client() (client.Client, error) {
 		return nil, withCode(err, ExitError)
 	}
 	cfg = rest.CopyConfig(cfg)
-	cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true, Color: colourAllowed(o.errTTY)})
+	cfg.WarningHandler = &warningPrinter{o: o, seen: map[string]bool{}}
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
@@ -208,6 +214,27 @@ func (o *Options) client() (client.Client, error) {
 	}
 	o.cl = cl
 	return cl, nil
+}
+
+// warningPrinter prints the API server's warnings (a webhook's advice,
+// which may quote object fields) once each, as kubectl does, sanitized.
+type warningPrinter struct {
+	o    *Options
+	mu   sync.Mutex
+	seen map[string]bool
+}
+
+func (p *warningPrinter) HandleWarningHeader(code int, _ string, message string) {
+	if code != 299 || message == "" {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.seen[message] {
+		return
+	}
+	p.seen[message] = true
+	p.o.noteText((&termText{colour: colourAllowed(p.o.errTTY)}).text("Warning:", warning).spaces(1).text(message, plain).newline())
 }
 
 // identity is who the API server says the caller is.
@@ -257,17 +284,9 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		org := &orgsv1alpha1.Organization{}
 		err := cl.Get(ctx, client.ObjectKey{Name: o.Org}, org)
 		if apierrors.IsForbidden(err) {
-			// Members may get only their own organizations; if the list
-			// they may read has no such name, say so rather than "forbidden".
-			var orgs orgsv1alpha1.OrganizationList
-			if listErr := cl.List(ctx, &orgs); listErr == nil {
-				for i := range orgs.Items {
-					if orgs.Items[i].Name == o.Org {
-						return &orgs.Items[i], nil
-					}
-				}
-				return nil, notFoundf("`kubectl roster orgs` lists the organizations you can see", "organization %q not found", o.Org)
-			}
+			// Members may get only their own organizations: whether another
+			// exists is not theirs to know, so the refusal stands.
+			return nil, withHint(err, "you may read only the organizations you belong to; `kubectl roster orgs` lists them")
 		}
 		if err != nil {
 			return nil, withHint(err, "`kubectl roster orgs` lists the organizations you can see")
@@ -278,24 +297,24 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	if err != nil {
 		return nil, err
 	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := cl.List(ctx, &orgs); err != nil {
+	orgs, _, err := o.visibleOrganizations(ctx)
+	if err != nil {
 		if org := o.guessFromNamespace(ctx, ns); org != nil {
 			return org, nil
 		}
-		return nil, withHint(err, "you may not list organizations here; pass --org NAME (or -n with the organization's home namespace)")
+		return nil, withHint(err, "pass --org NAME (or -n with the organization's home namespace)")
 	}
-	if org := homeOf(orgs.Items, ns); org != nil {
+	if org := homeOf(orgs, ns); org != nil {
 		return org, nil
 	}
 	if explicit {
-		return nil, usageErrorf("namespace %q is not the home namespace of any organization: %w", ns, errNoOrganization)
+		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see: %w", ns, errNoOrganization)
 	}
 	id, err := o.whoAmI(ctx)
 	if err != nil {
 		return nil, err
 	}
-	ms := memberships(ctx, cl, id, orgs.Items)
+	ms := memberships(ctx, cl, id, orgs)
 	var mine []string
 	var only *orgsv1alpha1.Organization
 	for i := range ms {
@@ -309,19 +328,19 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		return only, nil
 	case len(mine) > 1:
 		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME: %w", len(mine), strings.Join(mine, ", "), errNoOrganization)
-	case len(orgs.Items) == 1:
-		return &orgs.Items[0], nil
-	case len(orgs.Items) == 0:
-		return nil, notFoundf("an Organization is created with kubectl apply (see config/samples/)", "there is no organization you can see")
+	case len(orgs) == 1:
+		return &orgs[0], nil
+	case len(orgs) == 0:
+		return nil, notFoundf("an Organization is created with kubectl apply (see config/samples/); an Owner or Admin of one adds you with `kubectl roster invite`", "there is no organization you can see")
 	}
-	names := make([]string, 0, len(orgs.Items))
-	for _, org := range orgs.Items {
+	names := make([]string, 0, len(orgs))
+	for _, org := range orgs {
 		names = append(names, org.Name)
 	}
 	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME: %w", id.Username, len(names), strings.Join(names, ", "), errNoOrganization)
 }
 
-// guessFromNamespace is for callers who may not list organizations: a
+// guessFromNamespace is for callers whose organizations cannot be found: a
 // namespace named like a default home namespace names its organization.
 func (o *Options) guessFromNamespace(ctx context.Context, ns string) *orgsv1alpha1.Organization {
 	name, ok := strings.CutPrefix(ns, orgsv1alpha1.DefaultHomeNamespacePrefix)

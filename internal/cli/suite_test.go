@@ -349,6 +349,15 @@ func (o testOrg) waitRole(user string, role orgsv1alpha1.Role) {
 	Eventually(func() error { return env.RoleInEffect(ctx, user, o.name, o.home, role) }).Should(Succeed())
 }
 
+// addGroupMember makes every member of group a member with role.
+func (o testOrg) addGroupMember(name, group string, role orgsv1alpha1.Role) {
+	GinkgoHelper()
+	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
+		ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name},
+		Spec:       orgsv1alpha1.MemberSpec{Group: group, Role: role},
+	})).To(Succeed())
+}
+
 func (o testOrg) member(name string) (*orgsv1alpha1.Member, error) {
 	m := &orgsv1alpha1.Member{}
 	err := env.Admin.Get(ctx, client.ObjectKey{Namespace: o.home, Name: name}, m)

@@ -55,8 +55,6 @@ type Options struct {
 	UserPrefix string
 	// ManagerNamespace is never a project namespace.
 	ManagerNamespace string
-	// ListOrganizations lets every member list and watch Organizations.
-	ListOrganizations bool
 	// QPS and Burst limit the manager's own API requests (client-go's
 	// defaults, 5 and 10, are too low for an operator that writes RBAC for
 	// many organizations). Zero keeps what the rest.Config says, or
@@ -196,12 +194,11 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 
 func setupControllers(mgr ctrl.Manager, o Options) error {
 	if err := (&controllers.OrganizationReconciler{
-		Client:            mgr.GetClient(),
-		Recorder:          mgr.GetEventRecorder("roster"),
-		Access:            &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
-		ManagerNamespace:  o.ManagerNamespace,
-		ListOrganizations: o.ListOrganizations,
-		Batching:          ptr.Deref(o.Batching, controllers.DefaultBatching),
+		Client:           mgr.GetClient(),
+		Recorder:         mgr.GetEventRecorder("roster"),
+		Access:           &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
+		ManagerNamespace: o.ManagerNamespace,
+		Batching:         ptr.Deref(o.Batching, controllers.DefaultBatching),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Organization controller: %w", err)
 	}

@@ -123,13 +123,12 @@ func (e *Env) startManager(o Options) error {
 	// what cmd/manager runs, so the suites see organizations converge in
 	// any order, as in production (wait for what you act on: RoleInEffect).
 	mgr, err := manager.New(ctx, e.ManagerConfig, manager.Options{
-		MetricsAddr:       "0",
-		ProbeAddr:         "0",
-		EnableWebhooks:    o.Webhooks,
-		Webhook:           e.Cluster.WebhookServerOptions(),
-		ManagerNamespace:  ManagerNamespace,
-		ListOrganizations: true,
-		Controllers:       o.Controllers,
+		MetricsAddr:      "0",
+		ProbeAddr:        "0",
+		EnableWebhooks:   o.Webhooks,
+		Webhook:          e.Cluster.WebhookServerOptions(),
+		ManagerNamespace: ManagerNamespace,
+		Controllers:      o.Controllers,
 	})
 	if err != nil {
 		cancel()

@@ -269,7 +269,7 @@ func VerifyRBAC(ctx context.Context, env *Env, s Sizes, orgs []string, changed m
 		if err := env.Admin.Get(ctx, client.ObjectKey{Name: name}, org); err != nil {
 			return err
 		}
-		snap := access.Snapshot{Organization: org, HomeNamespace: HomeNamespace(name), ListOrganizations: true}
+		snap := access.Snapshot{Organization: org, HomeNamespace: HomeNamespace(name)}
 		for j := range s.Projects {
 			snap.ProjectNamespaces = append(snap.ProjectNamespaces, ProjectNamespace(name, j))
 		}

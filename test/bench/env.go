@@ -121,15 +121,14 @@ func (e *Env) StartManager(controllers bool) (*Manager, error) {
 	cfg.Wrap(calls.Wrap)
 	ctx, cancel := context.WithCancel(context.Background())
 	mgr, err := manager.New(ctx, cfg, manager.Options{
-		MetricsAddr:       "0",
-		ProbeAddr:         "0",
-		EnableWebhooks:    true,
-		Webhook:           e.Cluster.WebhookServerOptions(),
-		ManagerNamespace:  testenv.ManagerNamespace,
-		ListOrganizations: true,
-		Controllers:       controllers,
-		QPS:               e.Settings.QPS,
-		Burst:             e.Settings.Burst,
+		MetricsAddr:      "0",
+		ProbeAddr:        "0",
+		EnableWebhooks:   true,
+		Webhook:          e.Cluster.WebhookServerOptions(),
+		ManagerNamespace: testenv.ManagerNamespace,
+		Controllers:      controllers,
+		QPS:              e.Settings.QPS,
+		Burst:            e.Settings.Burst,
 
 		OrganizationWorkers:          e.Settings.Workers,
 		Batching:                     batching(e.Settings),

@@ -473,7 +473,7 @@ func (o *orgState) hasOwner() bool {
 
 // expectedRBAC is internal/access.Render of the acknowledged membership.
 func (o *orgState) expectedRBAC(org *orgsv1alpha1.Organization) []string {
-	s := access.Snapshot{Organization: org, HomeNamespace: o.home, ListOrganizations: true}
+	s := access.Snapshot{Organization: org, HomeNamespace: o.home}
 	for ns, attached := range o.projects {
 		if attached {
 			s.ProjectNamespaces = append(s.ProjectNamespaces, ns)

@@ -191,7 +191,7 @@ func expectedRBAC(g Gomega, organization *orgsv1alpha1.Organization, home string
 	g.Expect(env.Admin.List(ctx, &members, client.InNamespace(home))).To(Succeed())
 	var namespaces corev1.NamespaceList
 	g.Expect(env.Admin.List(ctx, &namespaces, client.MatchingLabels{orgsv1alpha1.OrganizationLabel: organization.Name})).To(Succeed())
-	s := access.Snapshot{Organization: organization, HomeNamespace: home, ListOrganizations: true}
+	s := access.Snapshot{Organization: organization, HomeNamespace: home}
 	for _, ns := range namespaces.Items {
 		s.ProjectNamespaces = append(s.ProjectNamespaces, ns.Name)
 	}

@@ -145,6 +145,45 @@ var _ = Describe("A member of one organization acting on another", func() {
 	})
 })
 
+// A member of one organization learns nothing about another: not its
+// owners, members, counts or conditions, all of which an Organization's
+// status holds. RBAC cannot restrict a list or a watch to names, so no
+// member may list or watch Organizations at all (issue 13, hole 2).
+var _ = Describe("A member of one organization reading another", func() {
+	It("globex's admin lists Organizations, and with them acme's owners", func() {
+		refused(byRBAC, func() error { return as(pete).List(ctx, &orgsv1alpha1.OrganizationList{}) },
+			rbacMessage(pete, "list", "organizations"), "at the cluster scope")
+	})
+
+	It("globex's owner lists Organizations' metadata only", func() {
+		list := &metav1.PartialObjectMetadataList{}
+		list.SetGroupVersionKind(orgsv1alpha1.GroupVersion.WithKind("OrganizationList"))
+		refused(byRBAC, func() error { return as(olga).List(ctx, list) },
+			rbacMessage(olga, "list", "organizations"))
+	})
+
+	It("globex's owner gets acme", func() {
+		refused(byRBAC, func() error {
+			return as(olga).Get(ctx, client.ObjectKey{Name: acme.name}, &orgsv1alpha1.Organization{})
+		},
+			rbacMessage(olga, "get", "organizations"), `"acme"`)
+	})
+
+	It("a member of both lists Organizations", func() {
+		refused(byRBAC, func() error { return as(alice).List(ctx, &orgsv1alpha1.OrganizationList{}) },
+			rbacMessage(alice, "list", "organizations"))
+	})
+
+	It("globex's members watch Organizations", func() {
+		for _, user := range []string{olga, pete, alice} {
+			Expect(canI(user, "watch", orgsv1alpha1.GroupVersion.Group, "organizations", "")).To(BeFalse(), user)
+			Expect(canI(user, "list", orgsv1alpha1.GroupVersion.Group, "organizations", "")).To(BeFalse(), user)
+		}
+		// Each still reads their own organization by name.
+		Expect(as(pete).Get(ctx, client.ObjectKey{Name: globex.name}, &orgsv1alpha1.Organization{})).To(Succeed())
+	})
+})
+
 // grantCluster binds user to a new ClusterRole with rules, cluster-wide.
 func grantCluster(user, name string, rules ...rbacv1.PolicyRule) {
 	GinkgoHelper()
