@@ -514,7 +514,7 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // labels, and the RBAC Roster made through its owner.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.batcher = newBatcher(r.Batching, clock.RealClock{})
-	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true}
+	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true, urgentCreate: memberIsOwner}
 	invitations := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
 	// RBAC maps through its owner and through its access-for label, so that
 	// an object labelled as Roster's that Roster did not render (no owner
