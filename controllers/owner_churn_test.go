@@ -58,59 +58,63 @@ var _ = Describe("Owners under churn with the webhooks off", Label("churn"), fun
 
 		// owned asks the authorizer whether one of t's users holds
 		// manage-owners, starting with the one that did last time.
-		last := make([]int, orgs)
-		owned := func(i int) bool {
-			t := targets[i]
+		owned := func(t *target, last *int) bool {
 			for k := range owners {
-				j := (last[i] + k) % owners
+				j := (*last + k) % owners
 				if can(t.users[j], orgsv1alpha1.VerbManageOwners, orgsv1alpha1.GroupVersion.Group, "organizations", "", t.org) {
-					last[i] = j
+					*last = j
 					return true
 				}
 			}
 			return false
 		}
 
+		// One sampler per organization, every 50 ms.
 		var (
 			samples, ownerless atomic.Int64
+			mu                 sync.Mutex
 			longest            time.Duration
 			stop               = make(chan struct{})
-			sampler            sync.WaitGroup
+			samplers           sync.WaitGroup
 		)
-		sampler.Go(func() {
-			defer GinkgoRecover()
-			since := make([]time.Time, orgs) // when each organization's window without an owner began
-			tick := time.NewTicker(every)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					for i := range since {
-						if !since[i].IsZero() {
-							longest = max(longest, time.Since(since[i]))
+		window := func(d time.Duration) {
+			mu.Lock()
+			longest = max(longest, d)
+			mu.Unlock()
+		}
+		for _, t := range targets {
+			samplers.Go(func() {
+				defer GinkgoRecover()
+				var last int
+				var since time.Time // when the window without an owner began
+				tick := time.NewTicker(every)
+				defer tick.Stop()
+				for {
+					select {
+					case <-stop:
+						if !since.IsZero() {
+							window(time.Since(since))
 						}
+						return
+					case <-tick.C:
 					}
-					return
-				case <-tick.C:
-				}
-				for i := range targets {
 					samples.Add(1)
 					now := time.Now()
-					if owned(i) {
-						if !since[i].IsZero() {
-							longest = max(longest, now.Sub(since[i]))
-							since[i] = time.Time{}
+					if owned(t, &last) {
+						if !since.IsZero() {
+							window(now.Sub(since))
+							since = time.Time{}
 						}
 						continue
 					}
 					ownerless.Add(1)
-					if since[i].IsZero() {
-						since[i] = now
+					if since.IsZero() {
+						since = now
 					}
-					GinkgoWriter.Printf("%s organization %s: nobody holds manage-owners\n", now.Format("15:04:05.000"), targets[i].org)
+					GinkgoWriter.Printf("%s organization %s: nobody holds manage-owners\n", now.Format("15:04:05.000"), t.org)
 				}
-			}
-		})
+			})
+		}
 
 		var ops struct {
 			sync.Mutex
@@ -171,7 +175,7 @@ var _ = Describe("Owners under churn with the webhooks off", Label("churn"), fun
 		// The churn is over; the last changes settle while the sampler runs on.
 		time.Sleep(2 * time.Second)
 		close(stop)
-		sampler.Wait()
+		samplers.Wait()
 
 		ops.Lock()
 		AddReportEntry("churn", fmt.Sprintf("%d samples, %d without an owner, longest window %s; operations %v",

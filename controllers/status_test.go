@@ -78,7 +78,7 @@ func TestOrganizationStatus(t *testing.T) {
 	}, {
 		name: "home namespace being deleted: access withdraw-only, owners still counted",
 		scope: scope{mode: withdrawAccess, accessDone: true,
-			home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceTerminatingReason, msg: "going"},
+			home:      homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceTerminatingReason, msg: "going"},
 			effective: policy.Effective{Owners: []string{"a"}, Members: outcomes(orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleViewer)}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceTerminatingReason,
 		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessWithdrawOnlyReason,

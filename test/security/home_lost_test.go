@@ -123,7 +123,7 @@ var _ = Describe("Deleting the home namespace while a Member holds it open", Ord
 			g.Expect(c.Reason).To(Equal(orgsv1alpha1.HomeNamespaceTerminatingReason))
 			g.Expect(c.Message).To(ContainSubstring("keeps role Viewer instead of role Admin"))
 		}).Should(Succeed())
-		Consistently(userMay(vic, deploy)).WithTimeout(2 * time.Second).Should(BeFalse(), "the promotion was applied")
+		Consistently(userMay(vic, deploy)).WithTimeout(2*time.Second).Should(BeFalse(), "the promotion was applied")
 		Expect(userMay(vic, read)()).To(BeTrue(), "the role vic had is kept")
 		Expect(env.Allowed(ctx, vic, authorizationv1.ResourceAttributes{
 			Group: orgsv1alpha1.GroupVersion.Group, Resource: "organizations", Verb: orgsv1alpha1.VerbManageMembers, Name: name,
