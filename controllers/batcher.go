@@ -12,6 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
 // Batching is how changes to an organization's Members and Invitations are
@@ -36,7 +38,8 @@ type Batching struct {
 // it is the fourth within a second to one organization (a GitOps sync, a
 // script); a burst is applied after a second of quiet, at least every
 // 30 s. Only changes that cannot take access away are batched: new
-// Members and Invitations' changes. A Member's role change or removal is
+// Members and Invitations' changes. A Member's role change or removal, and
+// a new Owner Member (which may end the hold on a removed owner), are
 // always applied at once.
 var DefaultBatching = Batching{Burst: 4, Window: time.Second, Quiet: time.Second, MaxWait: 30 * time.Second}
 
@@ -127,6 +130,8 @@ type membershipHandler struct {
 	revokes func(old, new client.Object) bool
 	// deleteRevokes: deleting the object takes access away.
 	deleteRevokes bool
+	// urgentCreate says whether a new object must not wait; nil: none.
+	urgentCreate func(obj client.Object) bool
 }
 
 func (h membershipHandler) enqueue(ctx context.Context, q queue, obj client.Object, now bool) {
@@ -140,7 +145,7 @@ func (h membershipHandler) enqueue(ctx context.Context, q queue, obj client.Obje
 }
 
 func (h membershipHandler) Create(ctx context.Context, e event.CreateEvent, q queue) {
-	h.enqueue(ctx, q, e.Object, false)
+	h.enqueue(ctx, q, e.Object, h.urgentCreate != nil && h.urgentCreate(e.Object))
 }
 
 func (h membershipHandler) Update(ctx context.Context, e event.UpdateEvent, q queue) {
@@ -160,6 +165,14 @@ func (h membershipHandler) Generic(ctx context.Context, e event.GenericEvent, q 
 func memberMayLoseAccess(old, new client.Object) bool {
 	return old.GetGeneration() != new.GetGeneration() ||
 		old.GetDeletionTimestamp().IsZero() != new.GetDeletionTimestamp().IsZero()
+}
+
+// memberIsOwner: a new Owner Member may release the hold on an owner who
+// was removed (the last-owner rule): that removal must not wait for a
+// burst to end either.
+func memberIsOwner(obj client.Object) bool {
+	m, ok := obj.(*orgsv1alpha1.Member)
+	return ok && m.Spec.Role == orgsv1alpha1.RoleOwner
 }
 
 // notStatusOnly passes every change of an Organization or Member but an

@@ -152,7 +152,7 @@ func TestMembershipHandlerAppliesRevocationsAtOnce(t *testing.T) {
 	toAcme := func(context.Context, client.Object) []reconcile.Request {
 		return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: "acme"}}}
 	}
-	h := membershipHandler{batcher: f.b, orgOf: toAcme, revokes: memberMayLoseAccess, deleteRevokes: true}
+	h := membershipHandler{batcher: f.b, orgOf: toAcme, revokes: memberMayLoseAccess, deleteRevokes: true, urgentCreate: memberIsOwner}
 	member := func(generation int64, deleting bool) *orgsv1alpha1.Member {
 		m := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "bob", Generation: generation}}
 		if deleting {
@@ -173,6 +173,13 @@ func TestMembershipHandlerAppliesRevocationsAtOnce(t *testing.T) {
 	f.expectQueued(1, "a removal starting during a burst")
 	h.Delete(ctx, event.DeleteEvent{Object: member(2, true)}, f.q)
 	f.expectQueued(1, "a Member gone during a burst")
+	// A new Owner may end the hold on a removed owner: at once too.
+	owner := member(1, false)
+	owner.Spec.Role = orgsv1alpha1.RoleOwner
+	h.Create(ctx, event.CreateEvent{Object: owner}, f.q)
+	f.expectQueued(1, "a new Owner during a burst")
+	h.Create(ctx, event.CreateEvent{Object: member(1, false)}, f.q)
+	f.expectQueued(0, "another new Member during a burst")
 	// A metadata-only change waits with the burst.
 	h.Update(ctx, event.UpdateEvent{ObjectOld: member(2, false), ObjectNew: member(2, false)}, f.q)
 	f.expectQueued(0, "another change during a burst")

@@ -38,6 +38,13 @@ func setRoleApplied(m *orgsv1alpha1.Member, org string, outcome policy.Outcome) 
 		}
 		setMemberCondition(m, orgsv1alpha1.RoleAppliedCondition, metav1.ConditionFalse, orgsv1alpha1.LastOwnerReason,
 			fmt.Sprintf("%s is the last owner of organization %s, so the %s is held back: assign the Owner role to another user first.", m.Subject(), org, wish))
+	case outcome.Frozen:
+		kept := "no role"
+		if outcome.Role != "" {
+			kept = "role " + string(outcome.Role)
+		}
+		setMemberCondition(m, orgsv1alpha1.RoleAppliedCondition, metav1.ConditionFalse, orgsv1alpha1.HomeNamespaceTerminatingReason,
+			fmt.Sprintf("Namespace %s, the home of organization %s, is being deleted: access can be taken away but not added until it is gone, so %s keeps %s instead of role %s.", m.Namespace, org, m.Subject(), kept, m.Spec.Role))
 	default:
 		setMemberCondition(m, orgsv1alpha1.RoleAppliedCondition, metav1.ConditionTrue, orgsv1alpha1.RoleAppliedReason,
 			fmt.Sprintf("%s has role %s in organization %s.", m.Subject(), outcome.Role, org))

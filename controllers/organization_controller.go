@@ -59,6 +59,7 @@ type OrganizationReconciler struct {
 type scope struct {
 	org        *orgsv1alpha1.Organization
 	home       homeNamespace
+	mode       accessMode
 	members    []orgsv1alpha1.Member
 	pending    int32
 	projects   []string
@@ -69,6 +70,22 @@ type scope struct {
 	rbac    access.Result
 	changes membershipChanges
 }
+
+// accessMode is what a reconcile may do to the organization's access, by
+// the state of its home namespace.
+type accessMode int
+
+const (
+	// grantAccess: the home namespace is the organization's; RBAC follows
+	// the effective roles.
+	grantAccess accessMode = iota
+	// withdrawAccess: the home namespace is being deleted; RBAC only loses
+	// access (policy.WithdrawOnly, access.Applier.Withdraw).
+	withdrawAccess
+	// noAccess: another organization holds the home namespace; the
+	// organization's RBAC is deleted.
+	noAccess
+)
 
 // homeNamespace is what became of the organization's home namespace.
 type homeNamespace struct {
@@ -138,20 +155,24 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 	if err := r.ensureHomeNamespace(ctx, s); err != nil {
 		return err
 	}
-	if !s.home.ok {
-		if s.home.reason == orgsv1alpha1.HomeNamespaceTerminatingReason {
-			// Deleting the home namespace removes the membership wholesale:
-			// let its Members go so the namespace can finish.
-			if err := r.releaseMembers(ctx, s.home.name); err != nil {
-				return err
-			}
-		}
-		return r.writeStatus(ctx, s, before)
+	switch {
+	case s.home.ok:
+		s.mode = grantAccess
+	case s.home.reason == orgsv1alpha1.HomeNamespaceTerminatingReason:
+		// Deleting the home namespace removes the membership wholesale: the
+		// last-owner rule lets its Members go so that it can finish, and
+		// until it is gone access can be taken away but not added.
+		s.mode = withdrawAccess
+	default:
+		// Another organization holds the home namespace: its Members are
+		// not this organization's, and grant nothing.
+		s.mode = noAccess
+		return r.reconcileWithoutHome(ctx, s, before)
 	}
 	if err := r.loadMembership(ctx, s); err != nil {
 		return err
 	}
-	s.effective = policy.EffectiveRoles(s.members, org.Status.EffectiveOwners, false)
+	r.decideRoles(s)
 	// The commit point: a decision taken on a stale view of the organization
 	// fails here with a conflict and is retried, never applied.
 	if err := r.commitOwners(ctx, s); err != nil {
@@ -176,6 +197,34 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
 	}
 	return kerrors.NewAggregate(errs)
+}
+
+// decideRoles computes the effective roles from the wishes and the owners
+// last committed. While the home namespace is going away, the last-owner
+// rule is released and no Member gains access (policy.WithdrawOnly).
+func (r *OrganizationReconciler) decideRoles(s *scope) {
+	if s.mode == withdrawAccess {
+		s.effective = policy.WithdrawOnly(policy.EffectiveRoles(s.members, s.org.Status.EffectiveOwners, true), s.members)
+		return
+	}
+	s.effective = policy.EffectiveRoles(s.members, s.org.Status.EffectiveOwners, false)
+}
+
+// reconcileWithoutHome withdraws all of the organization's access while
+// another organization holds its home namespace, as
+// policy.MembershipAuthority already grants nothing then. The owners last
+// committed stay, for when the namespace is the organization's again.
+func (r *OrganizationReconciler) reconcileWithoutHome(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
+	n, err := r.Access.DeleteAll(ctx, s.org.Name)
+	s.rbac = access.Result{Deleted: n}
+	if err != nil {
+		s.accessErr = fmt.Errorf("deleting RBAC: %w", err)
+	}
+	s.accessDone = err == nil
+	if reason, note := s.changes.summary(s.rbac); reason != "" {
+		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
+	}
+	return kerrors.NewAggregate([]error{s.accessErr, r.writeStatus(ctx, s, before)})
 }
 
 // ensureHomeNamespace creates the home namespace, or adopts one that no other
@@ -290,7 +339,8 @@ func (r *OrganizationReconciler) commitOwners(ctx context.Context, s *scope) err
 	return nil
 }
 
-// applyAccess renders the committed membership as RBAC and applies it.
+// applyAccess renders the committed membership as RBAC and applies it:
+// withdraw-only while the home namespace is being deleted.
 func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) error {
 	snapshot := access.Snapshot{
 		Organization:      s.org,
@@ -309,7 +359,16 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 		}
 		snapshot.Subjects = append(snapshot.Subjects, subject)
 	}
-	result, err := r.Access.Apply(ctx, s.org, access.Render(snapshot))
+	// Owners held without a Member keep their Owner access, in the same
+	// owner ClusterRoleBinding: releasing one for a new owner is one write.
+	for _, user := range s.effective.HeldOwners {
+		snapshot.Subjects = append(snapshot.Subjects, access.Subject{Kind: rbacv1.UserKind, Name: user, Role: orgsv1alpha1.RoleOwner})
+	}
+	apply := r.Access.Apply
+	if s.mode == withdrawAccess {
+		apply = r.Access.Withdraw
+	}
+	result, err := apply(ctx, s.org, access.Render(snapshot))
 	s.rbac = result
 	if err != nil {
 		r.Recorder.Eventf(s.org, nil, corev1.EventTypeWarning, orgsv1alpha1.AccessFailedReason, "ApplyAccess", "Applying RBAC failed: %v", err)
@@ -327,7 +386,7 @@ func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope, org 
 	changes := make([]memberChange, len(s.members))
 	errs := parallel.Each(len(s.members), parallel.Limit, func(i int) error {
 		var err error
-		changes[i], err = r.syncMember(ctx, &s.members[i], org, s.effective.Members[s.members[i].Name], s.accessDone)
+		changes[i], err = r.syncMember(ctx, &s.members[i], org, s.effective.Members[s.members[i].Name], s.accessDone, s.mode == withdrawAccess)
 		return err
 	})
 	for _, c := range changes {
@@ -350,8 +409,10 @@ type memberChange struct {
 	left     bool
 }
 
-func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone bool) (memberChange, error) {
-	if err := r.syncFinalizer(ctx, m, outcome); err != nil {
+// syncMember keeps m's last-owner finalizer and writes its status;
+// release lets every Member go (the home namespace is being deleted).
+func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone, release bool) (memberChange, error) {
+	if err := r.syncFinalizer(ctx, m, outcome.OwnerUser(m) && !release); err != nil {
 		return memberChange{}, err
 	}
 	if outcome.Released {
@@ -374,8 +435,7 @@ func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1
 
 // syncFinalizer holds a Member that is an effective owner, so that deleting
 // the last one waits until another owner exists.
-func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, outcome policy.Outcome) error {
-	hold := outcome.OwnerUser(m)
+func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, hold bool) error {
 	if hold == controllerutil.ContainsFinalizer(m, orgsv1alpha1.LastOwnerFinalizer) {
 		return nil
 	}
@@ -439,7 +499,7 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 		return fmt.Errorf("listing members: %w", err)
 	}
 	for i := range members.Items {
-		if err := r.syncFinalizer(ctx, &members.Items[i], policy.Outcome{Released: true}); err != nil {
+		if err := r.syncFinalizer(ctx, &members.Items[i], false); err != nil {
 			return err
 		}
 	}
@@ -451,7 +511,7 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // labels, and the RBAC Roster made through its owner.
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.batcher = newBatcher(r.Batching, clock.RealClock{})
-	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true}
+	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true, urgentCreate: memberIsOwner}
 	invitations := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
 	// RBAC maps through its owner and through its access-for label, so that
 	// an object labelled as Roster's that Roster did not render (no owner

@@ -18,11 +18,12 @@ func setOrganizationStatus(s *scope) {
 	st.ObservedGeneration = s.org.Generation
 	st.HomeNamespace = s.home.name
 	setHomeNamespaceReady(s)
-	if !s.home.ok {
-		// Nothing else was looked at: say so rather than keep stale answers.
-		for _, t := range []string{orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.OwnerRedundancyCondition, orgsv1alpha1.AccessReadyCondition} {
+	if s.mode == noAccess {
+		// The membership was not looked at: say so rather than keep stale answers.
+		for _, t := range []string{orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.OwnerRedundancyCondition} {
 			setOrgCondition(s.org, t, metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Waiting for the home namespace.")
 		}
+		setAccessReady(s)
 		setOrganizationReady(s.org)
 		return
 	}
@@ -31,6 +32,11 @@ func setOrganizationStatus(s *scope) {
 	setOwnerRedundancy(s)
 	setAccessReady(s)
 	setOrganizationReady(s.org)
+}
+
+// ownerMembers is the number of user Members that are effective owners.
+func ownerMembers(s *scope) int {
+	return len(s.effective.Owners) - len(s.effective.HeldOwners)
 }
 
 func setOrgCondition(org *orgsv1alpha1.Organization, conditionType string, status metav1.ConditionStatus, reason, message string) {
@@ -70,23 +76,28 @@ func setCounts(s *scope) {
 		}
 		st.Members++
 	}
-	st.Owners = count32(len(s.effective.Owners))
+	st.Owners = count32(ownerMembers(s))
 	st.PendingInvitations = s.pending
 	st.Projects = count32(len(s.projects))
 }
 
 func setOwnerPresent(s *scope) {
-	if len(s.effective.Owners) == 0 {
+	switch {
+	case len(s.effective.HeldOwners) > 0:
+		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.OwnerHeldWithoutMemberReason,
+			fmt.Sprintf("No Member of organization %s is an owner user, so the owner access of %s is kept although no Member gives it: assign the Owner role to another user (a Member in namespace %s with spec.user and role Owner); the kept access goes in the same write that grants theirs.",
+				s.org.Name, strings.Join(s.effective.HeldOwners, ", "), s.home.name))
+	case len(s.effective.Owners) == 0:
 		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
 			fmt.Sprintf("Organization %s has no owner user: create a Member in namespace %s with spec.user and role Owner.", s.org.Name, s.home.name))
-		return
+	default:
+		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionTrue, orgsv1alpha1.OwnerPresentReason,
+			"Owners: "+strings.Join(s.effective.Owners, ", ")+".")
 	}
-	setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionTrue, orgsv1alpha1.OwnerPresentReason,
-		"Owners: "+strings.Join(s.effective.Owners, ", ")+".")
 }
 
 func setOwnerRedundancy(s *scope) {
-	switch len(s.effective.Owners) {
+	switch n := ownerMembers(s); n {
 	case 0:
 		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
 			"The organization has no owner user; at least two are recommended.")
@@ -95,21 +106,28 @@ func setOwnerRedundancy(s *scope) {
 			fmt.Sprintf("%s is the only owner; at least two owners are recommended in case one needs to leave or be removed.", s.effective.Owners[0]))
 	default:
 		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionTrue, orgsv1alpha1.RedundantOwnersReason,
-			fmt.Sprintf("The organization has %d owners.", len(s.effective.Owners)))
+			fmt.Sprintf("The organization has %d owners.", n))
 	}
 }
 
 func setAccessReady(s *scope) {
-	if s.accessErr != nil || !s.accessDone {
+	switch {
+	case s.accessErr != nil || !s.accessDone:
 		msg := "RBAC has not been applied yet."
 		if s.accessErr != nil {
 			msg = "Applying RBAC failed: " + s.accessErr.Error()
 		}
 		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessFailedReason, msg)
-		return
+	case s.mode == noAccess:
+		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawnReason,
+			fmt.Sprintf("Namespace %s is another organization's home, so organization %s grants nothing: its RBAC is deleted.", s.home.name, s.org.Name))
+	case s.mode == withdrawAccess:
+		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawOnlyReason,
+			fmt.Sprintf("Namespace %s is being deleted: until it is gone, removals and demotions are applied, and nothing is granted that was not already.", s.home.name))
+	default:
+		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
+			fmt.Sprintf("RBAC applied in the home namespace and %d project namespace(s).", len(s.projects)))
 	}
-	setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
-		fmt.Sprintf("RBAC applied in the home namespace and %d project namespace(s).", len(s.projects)))
 }
 
 // setOrganizationReady summarises: Ready when the home namespace, an owner

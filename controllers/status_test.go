@@ -38,7 +38,10 @@ func TestOrganizationStatus(t *testing.T) {
 		owner      metav1.ConditionStatus
 		redundancy string
 		access     metav1.ConditionStatus
+		accessWhy  string
 		members    int32
+		// says is part of the Ready message.
+		says string
 	}{{
 		name: "two owners, access applied: Ready",
 		scope: scope{home: home, accessDone: true, effective: policy.Effective{
@@ -68,10 +71,26 @@ func TestOrganizationStatus(t *testing.T) {
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.AccessFailedReason,
 		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionFalse, members: 1,
 	}, {
-		name:  "home namespace claimed by another organization",
-		scope: scope{home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceConflictReason, msg: "taken"}},
+		name:  "home namespace claimed by another organization: access withdrawn",
+		scope: scope{mode: noAccess, accessDone: true, home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceConflictReason, msg: "taken"}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceConflictReason,
-		owner: metav1.ConditionUnknown, redundancy: orgsv1alpha1.ReconcilingReason, access: metav1.ConditionUnknown,
+		owner: metav1.ConditionUnknown, redundancy: orgsv1alpha1.ReconcilingReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessWithdrawnReason,
+	}, {
+		name: "home namespace being deleted: access withdraw-only, owners still counted",
+		scope: scope{mode: withdrawAccess, accessDone: true,
+			home:      homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceTerminatingReason, msg: "going"},
+			effective: policy.Effective{Owners: []string{"a"}, Members: outcomes(orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleViewer)}},
+		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceTerminatingReason,
+		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessWithdrawOnlyReason,
+		members: 2,
+	}, {
+		name: "owner held without a Member: not Ready, says whose access is kept",
+		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+			Owners: []string{"gone@example.com"}, HeldOwners: []string{"gone@example.com"}, Members: outcomes(orgsv1alpha1.RoleAdmin),
+		}},
+		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.OwnerHeldWithoutMemberReason,
+		owner: metav1.ConditionFalse, redundancy: orgsv1alpha1.NoOwnerReason, access: metav1.ConditionTrue, members: 1,
+		says: "the owner access of gone@example.com is kept although no Member gives it: assign the Owner role to another user",
 	}, {
 		name: "duplicates and leaving Members are not counted",
 		scope: scope{home: home, accessDone: true, effective: policy.Effective{
@@ -101,8 +120,12 @@ func TestOrganizationStatus(t *testing.T) {
 			g.Expect(condition(st.Conditions, orgsv1alpha1.OwnerPresentCondition).Status).To(Equal(tt.owner))
 			g.Expect(condition(st.Conditions, orgsv1alpha1.OwnerRedundancyCondition).Reason).To(Equal(tt.redundancy))
 			g.Expect(condition(st.Conditions, orgsv1alpha1.AccessReadyCondition).Status).To(Equal(tt.access))
+			if tt.accessWhy != "" {
+				g.Expect(condition(st.Conditions, orgsv1alpha1.AccessReadyCondition).Reason).To(Equal(tt.accessWhy))
+			}
+			g.Expect(ready.Message).To(ContainSubstring(tt.says))
 			g.Expect(st.Members).To(Equal(tt.members))
-			g.Expect(st.Owners).To(BeEquivalentTo(len(tt.scope.effective.Owners)))
+			g.Expect(st.Owners).To(BeEquivalentTo(len(tt.scope.effective.Owners)-len(tt.scope.effective.HeldOwners)), "owner Members")
 		})
 	}
 }
@@ -171,6 +194,10 @@ func TestMemberStatus(t *testing.T) {
 		name: "a duplicate", outcome: policy.Outcome{DuplicateOf: "alice-1"}, access: true,
 		effective: "", applied: metav1.ConditionFalse, appliedWhy: orgsv1alpha1.DuplicateReason, ready: metav1.ConditionFalse,
 		messageSays: "Member alice-1",
+	}, {
+		name: "a promotion frozen while the home namespace is deleted", outcome: policy.Outcome{Role: orgsv1alpha1.RoleViewer, Frozen: true}, access: true,
+		effective: orgsv1alpha1.RoleViewer, applied: metav1.ConditionFalse, appliedWhy: orgsv1alpha1.HomeNamespaceTerminatingReason, ready: metav1.ConditionFalse,
+		messageSays: "alice@example.com keeps role Viewer instead of role Admin",
 	}, {
 		name: "RBAC not applied", outcome: policy.Outcome{Role: orgsv1alpha1.RoleAdmin}, access: false,
 		effective: orgsv1alpha1.RoleAdmin, applied: metav1.ConditionTrue, appliedWhy: orgsv1alpha1.RoleAppliedReason, ready: metav1.ConditionFalse,

@@ -44,6 +44,11 @@ const (
 	OwnerPresentReason = "OwnerPresent"
 	// NoOwnerReason: no user Member is an effective Owner.
 	NoOwnerReason = "NoOwner"
+	// OwnerHeldWithoutMemberReason: no user Member is an effective Owner,
+	// and the owners last committed keep their Owner access without one
+	// until another owner user exists (their Members were removed while
+	// admission did not stop it).
+	OwnerHeldWithoutMemberReason = "OwnerHeldWithoutMember"
 	// RedundantOwnersReason: at least two user Members are effective Owners.
 	RedundantOwnersReason = "RedundantOwners"
 	// SingleOwnerReason: exactly one user Member is an effective Owner.
@@ -53,6 +58,12 @@ const (
 	AccessAppliedReason = "Applied"
 	// AccessFailedReason: writing the rendered RBAC failed; the message says why.
 	AccessFailedReason = "ApplyFailed"
+	// AccessWithdrawOnlyReason: the home namespace is being deleted; RBAC
+	// follows removals and demotions but grants nothing new.
+	AccessWithdrawOnlyReason = "WithdrawOnly"
+	// AccessWithdrawnReason: another organization holds the home namespace;
+	// the organization's RBAC is deleted.
+	AccessWithdrawnReason = "Withdrawn"
 
 	// RoleAppliedReason: status.effectiveRole equals spec.role.
 	RoleAppliedReason = "Applied"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -113,6 +114,21 @@ func less(a, b objKey) bool {
 // aggregated: one failed object does not stop the others. Pruning runs even
 // when a create or update failed, so removed access is removed without delay.
 func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, desired []client.Object) (Result, error) {
+	return a.write(ctx, org, desired, true)
+}
+
+// Withdraw is Apply that creates nothing: it updates and prunes the
+// organization's existing RBAC objects towards desired and leaves out a
+// desired object that does not exist. It is for an organization that may
+// lose access but not gain it (its home namespace is being deleted): no
+// namespace that has no binding of the organization gets one, nor a tier
+// or role that has none. Whether an existing binding's new subjects give
+// less is the caller's to ensure (policy.WithdrawOnly).
+func (a *Applier) Withdraw(ctx context.Context, org *orgsv1alpha1.Organization, desired []client.Object) (Result, error) {
+	return a.write(ctx, org, desired, false)
+}
+
+func (a *Applier) write(ctx context.Context, org *orgsv1alpha1.Organization, desired []client.Object, create bool) (Result, error) {
 	var res Result
 	if org == nil || org.Name == "" {
 		return res, errors.New("access: Apply needs an Organization with a name")
@@ -133,14 +149,22 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 		want[k] = obj
 		keys = append(keys, k)
 	}
-	sort.SliceStable(keys, func(i, j int) bool { return keys[i].rank < keys[j].rank })
-
-	// Before the writes: their watch events can come back before their responses.
-	a.last.set(org.Name, want)
 	existing, err := a.list(ctx, org.Name)
 	if err != nil {
 		return res, err
 	}
+	if !create {
+		keys = slices.DeleteFunc(keys, func(k objKey) bool {
+			_, found := existing[k]
+			if !found {
+				delete(want, k)
+			}
+			return !found
+		})
+	}
+	sort.SliceStable(keys, func(i, j int) bool { return keys[i].rank < keys[j].rank })
+	// Before the writes: their watch events can come back before their responses.
+	a.last.set(org.Name, want)
 
 	log := logf.FromContext(ctx).WithValues("organization", org.Name)
 	var (
@@ -152,7 +176,7 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 		*n++
 		mu.Unlock()
 	}
-	write := func(k objKey) error {
+	writeOne := func(k objKey) error {
 		obj := want[k]
 		cur, found := existing[k]
 		switch {
@@ -187,7 +211,7 @@ func (a *Applier) Apply(ctx context.Context, org *orgsv1alpha1.Organization, des
 	// ClusterRoles first, so that no binding refers to one not yet written;
 	// then every binding at once.
 	for _, stage := range stages(keys) {
-		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return write(stage[i]) })...)
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return writeOne(stage[i]) })...)
 	}
 
 	for _, stage := range stages(pruneOrder(existing, want)) {

@@ -301,6 +301,40 @@ func TestApplyRoleChangeMovesSubject(t *testing.T) {
 	f.expectServerHas(desired)
 }
 
+// Withdraw updates and prunes but creates nothing: a namespace or a role
+// that has no binding yet gets none.
+func TestWithdrawCreatesNothing(t *testing.T) {
+	g := NewWithT(t)
+	f := newFixture(t, "withdraw", "a", "b")
+	subjects := []Subject{user("alice", orgsv1alpha1.RoleOwner), user("bob", orgsv1alpha1.RoleAdmin)}
+	first := f.render(subjects, "withdraw-a")
+	f.apply(first)
+	f.expectServerHas(first)
+
+	// bob is demoted to Viewer, and namespace b is new: neither gets a binding.
+	subjects[1].Role = orgsv1alpha1.RoleViewer
+	f.writes.take()
+	res, err := f.applier.Withdraw(t.Context(), f.org, f.render(subjects))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(f.writes.take()).To(ConsistOf(
+		"apply RoleBinding org-withdraw/roster:home-manage",
+		"delete ClusterRoleBinding roster:org:withdraw:admin",
+		"delete RoleBinding withdraw-a/roster:admin",
+	))
+	g.Expect(res).To(Equal(Result{Updated: 1, Deleted: 2, Unchanged: 5 + 2 + 1 + 1}))
+	// The server has what was rendered, where something already was.
+	existed := map[string]bool{}
+	for _, obj := range first {
+		existed[describe(obj)] = true
+	}
+	want := slices.DeleteFunc(f.render(subjects), func(obj client.Object) bool { return !existed[describe(obj)] })
+	f.expectServerHas(want)
+	// What was left out is not what the Applier last rendered.
+	viewer := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "withdraw-b", Name: "roster:viewer",
+		Labels: map[string]string{AccessForLabel: "withdraw"}}}
+	g.Expect(f.applier.PrunedAsRendered(viewer)).To(BeTrue())
+}
+
 func TestApplyRemovingLastSubjectDeletesBinding(t *testing.T) {
 	g := NewWithT(t)
 	f := newFixture(t, "last", "a", "b")

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"slices"
 	"sort"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -18,6 +19,9 @@ type Outcome struct {
 	DuplicateOf string
 	// Released: the Member is being deleted and nothing holds it any more.
 	Released bool
+	// Frozen: spec.role would add access while the home namespace is being
+	// deleted, so the role last applied is kept (WithdrawOnly).
+	Frozen bool
 }
 
 // OwnerUser reports whether the Member m, with this outcome, is an owner
@@ -33,15 +37,26 @@ type Effective struct {
 	Members map[string]Outcome
 	// Owners are the users whose effective role is Owner, sorted: the set the
 	// controller commits to the Organization's status.effectiveOwners.
+	// It includes HeldOwners.
 	Owners []string
+	// HeldOwners are committed owners kept as owners with no Member, sorted:
+	// every committed owner's Member is gone (deleted before its last-owner
+	// finalizer was added, or with the finalizer removed by hand) and no
+	// other user is an owner. The controller renders their Owner access from
+	// this list until another owner user exists.
+	HeldOwners []string
 }
 
 // EffectiveRoles turns the Members' wishes (spec.role, deletions) into
 // effective roles. committedOwners is the owner set last committed; when the
 // wishes would leave no owner user while one was committed, the oldest
 // committed owner that still exists keeps the Owner role (or its Member
-// stays, if it is being deleted) until another owner exists. releasing turns
-// that rule off, for an Organization that is itself being deleted.
+// stays, if it is being deleted) until another owner exists. When no
+// committed owner's Member exists at all, the committed owners keep the
+// Owner role without one (HeldOwners): the hold must not rest on a finalizer
+// that anyone who may update Members can remove. releasing turns that rule
+// off, for an Organization that is itself being deleted or whose home
+// namespace is.
 //
 // Members with the same user or group (the same IdentityKey: exactly the
 // same name, as RBAC compares them): the oldest wins, the others get no
@@ -83,16 +98,34 @@ func EffectiveRoles(members []orgsv1alpha1.Member, committedOwners []string, rel
 	if !hasOwner && !releasing && len(committedOwners) > 0 {
 		if held := oldestCommittedOwner(ordered, committedOwners, out.Members); held != nil {
 			out.Members[held.Name] = Outcome{Role: orgsv1alpha1.RoleOwner, HeldBack: true}
+		} else {
+			out.HeldOwners = sortedSet(committedOwners)
 		}
 	}
 
-	for _, m := range ordered {
-		if out.Members[m.Name].OwnerUser(m) {
-			out.Owners = append(out.Owners, m.Spec.User)
+	out.Owners = ownerUsers(ordered, out.Members, out.HeldOwners)
+	return out
+}
+
+// ownerUsers is the sorted set of the owner users among members, with held.
+func ownerUsers(members []*orgsv1alpha1.Member, outcomes map[string]Outcome, held []string) []string {
+	owners := append([]string(nil), held...)
+	for _, m := range members {
+		if outcomes[m.Name].OwnerUser(m) {
+			owners = append(owners, m.Spec.User)
 		}
 	}
-	sort.Strings(out.Owners)
-	return out
+	return sortedSet(owners)
+}
+
+// sortedSet returns a sorted copy of ss without repeats; nil when empty.
+func sortedSet(ss []string) []string {
+	if len(ss) == 0 {
+		return nil
+	}
+	out := append([]string(nil), ss...)
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // oldestCommittedOwner is the oldest user Member named in committed that is

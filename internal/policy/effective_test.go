@@ -39,6 +39,7 @@ func TestEffectiveRoles(t *testing.T) {
 		releasing bool
 		want      map[string]Outcome
 		owners    []string
+		held      []string
 	}{{
 		name:    "wishes apply when an owner remains",
 		members: []orgsv1alpha1.Member{effMember("alice", "alice@x", owner, 0), effMember("bob", "bob@x", admin, 1)},
@@ -107,9 +108,58 @@ func TestEffectiveRoles(t *testing.T) {
 		want:    map[string]Outcome{"old": {Role: viewer}, "new": {Role: owner}},
 		owners:  []string{"\u0130van@x"},
 	}, {
-		name:      "a committed owner whose Member is gone cannot be held",
+		// The last owner's Member was deleted before its last-owner
+		// finalizer was added, or with it removed by hand.
+		name:      "a committed owner whose Member is gone is held without one",
 		members:   []orgsv1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
 		committed: []string{"alice@x"},
+		want:      map[string]Outcome{"bob": {Role: viewer}},
+		owners:    []string{"alice@x"},
+		held:      []string{"alice@x"},
+	}, {
+		name:      "every Member gone: all the committed owners are held",
+		committed: []string{"carol@x", "alice@x"},
+		want:      map[string]Outcome{},
+		owners:    []string{"alice@x", "carol@x"},
+		held:      []string{"alice@x", "carol@x"},
+	}, {
+		name:      "a committed owner's Member that remains is held rather than one that is gone",
+		members:   []orgsv1alpha1.Member{effMember("carol", "carol@x", admin, 0)},
+		committed: []string{"alice@x", "carol@x"},
+		want:      map[string]Outcome{"carol": {Role: owner, HeldBack: true}},
+		owners:    []string{"carol@x"},
+	}, {
+		name:      "another owner user releases the hold without a Member",
+		members:   []orgsv1alpha1.Member{effMember("bob", "bob@x", owner, 0)},
+		committed: []string{"alice@x"},
+		want:      map[string]Outcome{"bob": {Role: owner}},
+		owners:    []string{"bob@x"},
+	}, {
+		name: "a group owner does not release the hold without a Member",
+		members: []orgsv1alpha1.Member{
+			{ObjectMeta: metav1.ObjectMeta{Name: "ops"}, Spec: orgsv1alpha1.MemberSpec{Group: "ops", Role: owner}},
+		},
+		committed: []string{"alice@x"},
+		want:      map[string]Outcome{"ops": {Role: owner}},
+		owners:    []string{"alice@x"},
+		held:      []string{"alice@x"},
+	}, {
+		name:      "a new owner Member of the held user ends the hold without a Member",
+		members:   []orgsv1alpha1.Member{effMember("alice2", "alice@x", owner, 9)},
+		committed: []string{"alice@x"},
+		want:      map[string]Outcome{"alice2": {Role: owner}},
+		owners:    []string{"alice@x"},
+	}, {
+		name:      "a new Member of the held user with a lower role holds that Member",
+		members:   []orgsv1alpha1.Member{effMember("alice2", "alice@x", viewer, 9)},
+		committed: []string{"alice@x"},
+		want:      map[string]Outcome{"alice2": {Role: owner, HeldBack: true}},
+		owners:    []string{"alice@x"},
+	}, {
+		name:      "an organization being deleted holds no owner without a Member",
+		members:   []orgsv1alpha1.Member{effMember("bob", "bob@x", viewer, 0)},
+		committed: []string{"alice@x"},
+		releasing: true,
 		want:      map[string]Outcome{"bob": {Role: viewer}},
 	}}
 	for _, tt := range tests {
@@ -118,6 +168,7 @@ func TestEffectiveRoles(t *testing.T) {
 			got := EffectiveRoles(tt.members, tt.committed, tt.releasing)
 			g.Expect(got.Members).To(Equal(tt.want))
 			g.Expect(got.Owners).To(Equal(tt.owners))
+			g.Expect(got.HeldOwners).To(Equal(tt.held))
 		})
 	}
 }

@@ -14,9 +14,14 @@ import (
 // whether user (in system:authenticated, as the API server adds) may do
 // what attrs describe.
 func (e *Env) Allowed(ctx context.Context, user string, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	return e.AllowedInGroups(ctx, user, nil, attrs)
+}
+
+// AllowedInGroups is Allowed for a user who is also in groups.
+func (e *Env) AllowedInGroups(ctx context.Context, user string, groups []string, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User:               user,
-		Groups:             []string{"system:authenticated"},
+		Groups:             append(append([]string(nil), groups...), "system:authenticated"),
 		ResourceAttributes: &attrs,
 	}}
 	if err := e.Admin.Create(ctx, review); err != nil {

@@ -1,9 +1,12 @@
 package security_test
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -86,6 +89,82 @@ var _ = Describe("Releasing the controller's hold on the last owner", Ordered, f
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKeyFromObject(held), &orgsv1alpha1.Member{}))
 		}).Should(BeTrue())
+	})
+})
+
+// With the Member webhook out of the way, an Admin deletes the only
+// Owner's Member and removes the last-owner finalizer, which nothing
+// restores. The controller's hold does not rest on that finalizer: the
+// owner committed last keeps their Owner access, with no Member, until
+// another owner's access is in effect, and the Organization says so.
+var _ = Describe("An admin deleting the last owner and removing the hold, the webhook bypassed", Ordered, func() {
+	orphan := org{name: "orphan", home: "org-orphan", members: []person{
+		{"olive", "olive@example.com", orgsv1alpha1.RoleOwner},
+		// ivan: bypassMemberWebhook's probe is a duplicate of him.
+		{"ivan", "ivan@example.com", orgsv1alpha1.RoleAdmin},
+	}}
+	const olive, ivan = "olive@example.com", "ivan@example.com"
+	manageOwners := authorizationv1.ResourceAttributes{
+		Group: orgsv1alpha1.GroupVersion.Group, Resource: "organizations", Verb: orgsv1alpha1.VerbManageOwners, Name: orphan.name,
+	}
+	holds := func(user string) func() (bool, error) {
+		return func() (bool, error) { return env.Allowed(ctx, user, manageOwners) }
+	}
+
+	BeforeAll(func() {
+		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: orphan.name}})).To(Succeed())
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: orphan.home}, &corev1.Namespace{}) }).Should(Succeed())
+		for _, p := range orphan.members {
+			Expect(env.Admin.Create(ctx, newMember(orphan.home, p.member, p.user, p.role))).To(Succeed())
+		}
+		waitConverged(orphan)
+		Eventually(func() []string { return member(orphan, "olive").Finalizers }).Should(ContainElement(orgsv1alpha1.LastOwnerFinalizer))
+	})
+
+	AfterAll(func() {
+		Expect(env.Admin.Delete(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: orphan.name}})).To(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Name: orphan.name}, &orgsv1alpha1.Organization{}))
+		}).WithTimeout(time.Minute).Should(BeTrue())
+	})
+
+	It("keeps the removed owner's access, without a Member, and says so", func() {
+		restore := bypassMemberWebhook(orphan.home)
+		Expect(as(ivan).Delete(ctx, member(orphan, "olive"))).To(Succeed())
+		Eventually(func() error {
+			return mergePatch(as(ivan), member(orphan, "olive"), func(m *orgsv1alpha1.Member) {
+				controllerutil.RemoveFinalizer(m, orgsv1alpha1.LastOwnerFinalizer)
+			})
+		}).Should(Succeed())
+		Eventually(func() bool {
+			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: orphan.home, Name: "olive"}, &orgsv1alpha1.Member{}))
+		}).Should(BeTrue(), "the Member is gone")
+		restore()
+
+		Eventually(func(g Gomega) {
+			o := organization(orphan)
+			g.Expect(o.Status.EffectiveOwners).To(Equal([]string{olive}))
+			c := meta.FindStatusCondition(o.Status.Conditions, orgsv1alpha1.OwnerPresentCondition)
+			g.Expect(c).NotTo(BeNil())
+			g.Expect(c.Status).To(Equal(metav1.ConditionFalse))
+			g.Expect(c.Reason).To(Equal(orgsv1alpha1.OwnerHeldWithoutMemberReason))
+			g.Expect(c.Message).To(ContainSubstring("the owner access of " + olive + " is kept"))
+			g.Expect(c.Message).To(ContainSubstring("assign the Owner role to another user"))
+		}).Should(Succeed())
+		Consistently(holds(olive)).WithTimeout(3*time.Second).Should(BeTrue(), "the removed last owner lost manage-owners with nobody to replace her")
+		Expect(holds(ivan)()).To(BeFalse())
+	})
+
+	It("hands the access over once another owner exists", func() {
+		const nora = "nora@example.com"
+		Expect(env.Admin.Create(ctx, newMember(orphan.home, "nora", nora, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Eventually(holds(nora)).Should(BeTrue())
+		Eventually(holds(olive)).Should(BeFalse())
+		Eventually(func(g Gomega) {
+			o := organization(orphan)
+			g.Expect(o.Status.EffectiveOwners).To(Equal([]string{nora}))
+			g.Expect(meta.IsStatusConditionTrue(o.Status.Conditions, orgsv1alpha1.OwnerPresentCondition)).To(BeTrue())
+		}).Should(Succeed())
 	})
 })
 
