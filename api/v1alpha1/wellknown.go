@@ -8,6 +8,17 @@ const (
 	// OrganizationLabel attaches a project namespace to the named
 	// organization, whose members then get RBAC in it.
 	OrganizationLabel = "orgs.roster.dev/organization"
+	// HomeOfUIDAnnotation records, on a home namespace, the UID of the
+	// Organization that created or adopted it. A later Organization of the
+	// same name does not inherit a home that still holds an earlier one's
+	// Members or Invitations.
+	HomeOfUIDAnnotation = "orgs.roster.dev/home-of-uid"
+	// OrganizationUIDAnnotation records, on a project namespace, the UID
+	// of the Organization it was attached to. Roster's mutating webhook
+	// writes it when the OrganizationLabel is set; the attach guard refuses
+	// any other value. A namespace whose UID is not the labelled
+	// Organization's grants nothing until it is attached again.
+	OrganizationUIDAnnotation = "orgs.roster.dev/organization-uid"
 	// ManagedByLabel marks objects Roster renders (RBAC, namespaces).
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of ManagedByLabel on Roster's objects.

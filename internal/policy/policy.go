@@ -68,8 +68,10 @@ type Snapshot struct {
 	// controller, which holds no custom verb, must be able to empty it.
 	HomeTerminating bool
 	// HomeClaimedByOther: the namespace's orgs.roster.dev/home-of label
-	// names another organization, so the controller renders no RBAC for
-	// this one (HomeNamespaceConflict) and its Members grant nothing.
+	// names another organization (HomeNamespaceConflict), or it still
+	// holds an earlier Organization of the same name's membership
+	// (HomeStale, HomeNamespaceStale). Either way the controller renders
+	// no RBAC for this one and its Members grant nothing.
 	HomeClaimedByOther bool
 }
 
