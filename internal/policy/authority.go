@@ -26,12 +26,13 @@ func RoleAuthority(role orgsv1alpha1.Role) Authority {
 // It must never grant more than that RBAC would, so users and groups are
 // compared exactly, as RBAC compares subjects (not case-insensitively as
 // SameUser does), and an organization being deleted, whose home namespace
-// is, or whose home namespace another organization holds, grants nothing.
+// is, or whose home namespace another organization (or an earlier one of
+// its name) holds, grants nothing.
 // It is RBAC's answer, not the whole authorizer chain's: a deny from
 // another authorizer (a webhook authorizer, a scoped token) is not seen.
 func MembershipAuthority(who Requester, s Snapshot) Authority {
 	org := s.Organization
-	if org == nil || org.DeletionTimestamp != nil || s.HomeTerminating || s.HomeClaimedByOther || who.User == "" {
+	if org == nil || org.DeletionTimestamp != nil || s.HomeTerminating || s.HomeClaimedByOther || s.HomeStale || who.User == "" {
 		return Authority{}
 	}
 	var candidates []string

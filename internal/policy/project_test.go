@@ -172,3 +172,18 @@ func TestExcludedFromProjects(t *testing.T) {
 	g.Expect(ExcludedFromProjects("roster-system", false, "roster-system")).To(Equal(ExcludedManager))
 	g.Expect(ExcludedFromProjects("roster-system", false, "")).To(Equal(NotExcluded))
 }
+
+// A home that still holds a deleted same-name organization's Members: they
+// grant nothing, and removing them (the fix) is not held by the last-owner
+// rule of the organization that never had them.
+func TestStaleHome(t *testing.T) {
+	g := NewWithT(t)
+	stale := Snapshot{Organization: acme(), HomeStale: true, Members: []orgsv1alpha1.Member{alice}}
+	g.Expect(MembershipAuthority(aliceAsker, stale)).To(Equal(noVerbs))
+	d := DecideMember(MemberRequest{Op: Delete, Old: &alice, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: stale})
+	g.Expect(d.Allowed()).To(BeTrue(), d.Message)
+	stale.HomeStale = false
+	g.Expect(MembershipAuthority(aliceAsker, stale)).To(Equal(bothVerbs))
+	d = DecideMember(MemberRequest{Op: Delete, Old: &alice, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: stale})
+	g.Expect(d.Allowed()).To(BeFalse(), "the last owner of a current home is held")
+}

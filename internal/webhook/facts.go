@@ -80,8 +80,9 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 		Invitations:     invitations.Items,
 		UserPrefix:      f.userPrefix,
 		HomeTerminating: !ns.DeletionTimestamp.IsZero(),
-		HomeClaimedByOther: (ns.Labels[orgsv1alpha1.HomeOfLabel] != "" && ns.Labels[orgsv1alpha1.HomeOfLabel] != org.Name) ||
-			policy.HomeStale(org, ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation], members.Items, invitations.Items),
+		HomeClaimedByOther: ns.Labels[orgsv1alpha1.HomeOfLabel] != "" &&
+			ns.Labels[orgsv1alpha1.HomeOfLabel] != org.Name,
+		HomeStale: policy.HomeStale(org, ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation], members.Items, invitations.Items),
 	}, nil
 }
 

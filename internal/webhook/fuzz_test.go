@@ -31,7 +31,7 @@ import (
 // FuzzAdmissionReview sends arbitrary bytes, as the API server would send
 // an AdmissionReview, through every one of Roster's admission handlers
 // (the Member, Invitation, Namespace and Organization validators and the
-// inviter-recording defaulter) over HTTP, as the webhook server serves
+// inviter- and attachment-recording defaulters) over HTTP, as the webhook server serves
 // them. The handlers must never panic (panics are not recovered here), and
 // every answer must be a well-formed AdmissionReview response:
 //
@@ -153,6 +153,7 @@ func fuzzHandlers(tb testing.TB) []fuzzHandler {
 		{"inviter", admission.WithDefaulter[*orgsv1alpha1.Invitation](scheme, InviterRecorder{})},
 		{"namespace", admission.WithValidator[*corev1.Namespace](scheme, &NamespaceGuard{facts: f, managerNamespace: "roster-system"})},
 		{"organization", admission.WithValidator[*orgsv1alpha1.Organization](scheme, &OrganizationValidator{facts: f})},
+		{"attachment", admission.WithDefaulter[*corev1.Namespace](scheme, &AttachmentRecorder{facts: f})},
 	}
 	for _, h := range handlers {
 		h.webhook.RecoverPanic = ptr.To(false)
@@ -200,6 +201,7 @@ const (
 	seedInviter
 	seedNamespace
 	seedOrganization
+	seedAttachment
 )
 
 // admissionSeeds are requests each handler sees in real life, a few that
@@ -237,6 +239,11 @@ func admissionSeeds() []admissionSeed {
 	released := held.DeepCopy()
 	released.Finalizers = nil
 	project := map[string]string{orgsv1alpha1.OrganizationLabel: "acme"}
+	attached := func(uid string) *corev1.Namespace {
+		ns := namespace("web", project)
+		ns.Annotations = map[string]string{orgsv1alpha1.OrganizationUIDAnnotation: uid}
+		return ns
+	}
 
 	seeds := []admissionSeed{
 		{seedMember, review(admissionv1.Create, bob, nil, member("eve", "eve@example.com", orgsv1alpha1.RoleViewer))},
@@ -262,6 +269,11 @@ func admissionSeeds() []admissionSeed {
 		{seedNamespace, review(admissionv1.Create, admin, nil, namespace("kube-system", project))},
 		{seedNamespace, review(admissionv1.Update, admin, namespace("org-acme", map[string]string{orgsv1alpha1.HomeOfLabel: "acme"}),
 			namespace("org-acme", map[string]string{orgsv1alpha1.HomeOfLabel: "acme", orgsv1alpha1.OrganizationLabel: "acme"}))},
+		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), attached("acme-uid"))},
+		{seedNamespace, review(admissionv1.Update, admin, attached("old-uid"), attached("forged"))},
+		{seedAttachment, review(admissionv1.Update, admin, namespace("web", nil), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Update, admin, attached("old-uid"), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Create, admin, nil, attached("forged"))},
 		{seedOrganization, review(admissionv1.Delete, alice, organization(nil), nil)},
 		{seedOrganization, review(admissionv1.Delete, alice, organization(map[string]string{orgsv1alpha1.ConfirmDeleteAnnotation: "acme"}), nil)},
 		{seedOrganization, review(admissionv1.Update, bob, organization(nil), organization(map[string]string{"x": "y"}))},
