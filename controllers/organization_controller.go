@@ -298,11 +298,28 @@ func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) e
 			Terminating: !ns.DeletionTimestamp.IsZero(),
 		}
 		switch policy.ProjectStandingOf(candidate, s.org, s.home.name, r.ManagerNamespace) {
+		case policy.Claimable:
+			if err := r.claimProject(ctx, ns, s.org); err != nil {
+				return err
+			}
+			s.projects = append(s.projects, ns.Name)
 		case policy.Project:
 			s.projects = append(s.projects, ns.Name)
 		case policy.NotAttached:
 			s.unattached = append(s.unattached, ns.Name)
 		}
+	}
+	return nil
+}
+
+// claimProject records org's UID on a namespace attached to its name while
+// no Organization of that name existed. The write is conditional on the
+// namespace read, so a re-attachment meanwhile is never overwritten.
+func (r *OrganizationReconciler) claimProject(ctx context.Context, ns *corev1.Namespace, org *orgsv1alpha1.Organization) error {
+	patch := client.MergeFromWithOptions(ns.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(org.UID)
+	if err := r.Client.Patch(ctx, ns, patch); err != nil {
+		return fmt.Errorf("recording organization %q on project namespace %q: %w", org.Name, ns.Name, err)
 	}
 	return nil
 }

@@ -16,9 +16,13 @@ const (
 	// OrganizationUIDAnnotation records, on a project namespace, the UID
 	// of the Organization it was attached to. Roster's mutating webhook
 	// writes it when the OrganizationLabel is set; the attach guard refuses
-	// any other value. A namespace whose UID is not the labelled
+	// any other value (but OrganizationUIDPending). A namespace whose UID is not the labelled
 	// Organization's grants nothing until it is attached again.
 	OrganizationUIDAnnotation = "orgs.roster.dev/organization-uid"
+	// OrganizationUIDPending is the OrganizationUIDAnnotation of a namespace
+	// attached while no Organization of the labelled name existed: the
+	// first one to exist takes it, and Roster records its UID.
+	OrganizationUIDPending = "pending"
 	// ManagedByLabel marks objects Roster renders (RBAC, namespaces).
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of ManagedByLabel on Roster's objects.

@@ -61,6 +61,10 @@ const (
 	Project ProjectStanding = iota
 	// NotAProject: excluded (ExcludedFromProjects) or being deleted.
 	NotAProject
+	// Claimable: the namespace was attached while no Organization of the
+	// name existed (OrganizationUIDPending): the controller records this
+	// Organization's UID on it, and from then on it is a Project.
+	Claimable
 	// NotAttached: the label names the organization, but the namespace was
 	// attached to another Organization of that name (deleted since), or
 	// was never attached through the attach guard (no UID recorded, e.g.
@@ -76,10 +80,15 @@ func ProjectStandingOf(ns ProjectNamespace, org *orgsv1alpha1.Organization, home
 	if ExcludedFromProjects(ns.Name, ns.Name == home || ns.HomeOf != "", managerNamespace) != NotExcluded || ns.Terminating {
 		return NotAProject
 	}
-	if org == nil || org.UID == "" || ns.AttachedUID != string(org.UID) {
+	switch {
+	case org == nil || org.UID == "":
 		return NotAttached
+	case ns.AttachedUID == string(org.UID):
+		return Project
+	case ns.AttachedUID == orgsv1alpha1.OrganizationUIDPending:
+		return Claimable
 	}
-	return Project
+	return NotAttached
 }
 
 // ReattachCommand is how someone who may attach namespace attaches it to
@@ -101,7 +110,7 @@ type ProjectAttachRequest struct {
 	// FromUID and ToUID are the UID annotation's old and new values.
 	FromUID, ToUID string
 	// OrganizationUID is the UID of the Organization named To, "" when
-	// there is none.
+	// there is none yet.
 	OrganizationUID string
 	// HomeOf names the organization whose home this namespace is, if any.
 	HomeOf string
@@ -126,20 +135,26 @@ func AttachNeedsGrant(r ProjectAttachRequest) bool {
 }
 
 // OrganizationUIDFor is the UID annotation the namespace-attach mutating
-// webhook writes: the UID of the Organization the label names when the
-// change attaches (the label changed, or the request removed the UID),
-// unless the request itself set a value (that one is left for
-// DecideProjectAttach to check). ok is false when nothing is to be written.
+// webhook writes when the change attaches (the label changed, or the
+// request removed the UID): the UID of the Organization the label names,
+// or OrganizationUIDPending when none exists yet (GitOps tools apply
+// Namespaces before custom resources). A value the request itself set is
+// left for DecideProjectAttach to check. ok is false when nothing is to be
+// written.
 func OrganizationUIDFor(r ProjectAttachRequest) (uid string, ok bool) {
+	want := r.OrganizationUID
+	if want == "" {
+		want = orgsv1alpha1.OrganizationUIDPending
+	}
 	switch {
-	case r.To == "" || r.OrganizationUID == "":
+	case r.To == "":
 		return "", false
 	case r.ToUID == "" && (r.To != r.From || r.FromUID != ""):
 		// Newly labelled, or the request removed the UID: re-attaching.
-		return r.OrganizationUID, true
+		return want, true
 	case r.To != r.From && r.ToUID == r.FromUID:
 		// The label moved and the UID is the previous attachment's.
-		return r.OrganizationUID, true
+		return want, true
 	}
 	return "", false
 }
@@ -170,9 +185,16 @@ func DecideProjectAttach(r ProjectAttachRequest) Decision {
 	case !r.CanGrant:
 		return forbid("user %q may not attach namespace %q to organization %q: that grants the organization's members the ClusterRoles %s there, and user %q may not create those RoleBindings (create rolebindings and bind on each of those ClusterRoles in namespace %s); ask a cluster administrator to attach it",
 			r.Requester.User, r.Namespace, r.To, strings.Join(r.ClusterRoles, ", "), r.Requester.User, r.Namespace)
+	case r.ToUID == orgsv1alpha1.OrganizationUIDPending:
+		// Attached to the name: the Organization of that name, now or
+		// once it exists, takes it (the controller records its UID). Who
+		// may grant may attach it to whichever that is.
+		return allow()
 	case r.OrganizationUID == "":
-		return forbid("namespace %q cannot be attached to organization %q: no such Organization exists; create the Organization first, then attach the namespace",
-			r.Namespace, r.To)
+		d := forbid("annotation %s of namespace %q is %q, but no Organization %q exists: until one does it can only be %q; remove it and Roster records the right value",
+			orgsv1alpha1.OrganizationUIDAnnotation, r.Namespace, r.ToUID, r.To, orgsv1alpha1.OrganizationUIDPending)
+		d.Field = field
+		return d
 	case r.ToUID != r.OrganizationUID:
 		d := forbid("annotation %s of namespace %q is %q, but organization %q has UID %q: the annotation records which Organization the namespace was attached to and cannot be set to anything else; remove it and Roster records the right one",
 			orgsv1alpha1.OrganizationUIDAnnotation, r.Namespace, r.ToUID, r.To, r.OrganizationUID)

@@ -40,7 +40,14 @@ func TestDecideProjectAttach(t *testing.T) {
 			field: "metadata.annotations[orgs.roster.dev/organization-uid]"},
 		{name: "no UID recorded", change: func(r *ProjectAttachRequest) { r.ToUID = "" }, says: `is ""`,
 			field: "metadata.annotations[orgs.roster.dev/organization-uid]"},
-		{name: "no such organization", change: func(r *ProjectAttachRequest) { r.OrganizationUID = "" }, says: "no such Organization exists"},
+		{name: "a UID while no such organization exists", change: func(r *ProjectAttachRequest) { r.OrganizationUID = "" }, says: `no Organization "acme" exists: until one does it can only be "pending"`,
+			field: "metadata.annotations[orgs.roster.dev/organization-uid]"},
+		{name: "pending while no such organization exists", change: func(r *ProjectAttachRequest) { r.OrganizationUID, r.ToUID = "", "pending" }, allowed: true},
+		{name: "pending while the organization exists: it takes it", change: func(r *ProjectAttachRequest) { r.ToUID = "pending" }, allowed: true},
+		{name: "pending, by someone who could not grant", change: func(r *ProjectAttachRequest) { r.OrganizationUID, r.ToUID, r.CanGrant = "", "pending", false }, says: "may not attach"},
+		{name: "a stale namespace made pending is attaching", change: func(r *ProjectAttachRequest) {
+			r.From, r.FromUID, r.ToUID, r.CanGrant = "acme", "uid-1", "pending", false
+		}, says: "may not attach"},
 		{name: "who may not attach learns nothing of the organization", change: func(r *ProjectAttachRequest) { r.OrganizationUID, r.CanGrant = "", false }, says: "may not attach"},
 		{name: "a home namespace", change: func(r *ProjectAttachRequest) { r.Namespace, r.HomeOf = "org-acme", "acme" }, says: "home namespace"},
 		{name: "another organization's home", change: func(r *ProjectAttachRequest) { r.Namespace, r.HomeOf = "org-beta", "beta" }, says: `organization "beta"`},
@@ -77,7 +84,8 @@ func TestOrganizationUIDFor(t *testing.T) {
 		{"a moved label with a value set by hand is left for the guard", ProjectAttachRequest{From: "globex", FromUID: "uid-g", To: "acme", ToUID: "forged", OrganizationUID: "uid-2"}, ""},
 		{"an unchanged unannotated namespace is not attached by an unrelated write", ProjectAttachRequest{From: "acme", To: "acme", OrganizationUID: "uid-2"}, ""},
 		{"an unchanged stale namespace is not re-attached by an unrelated write", ProjectAttachRequest{From: "acme", FromUID: "uid-1", To: "acme", ToUID: "uid-1", OrganizationUID: "uid-2"}, ""},
-		{"no organization, nothing to record", ProjectAttachRequest{To: "acme"}, ""},
+		{"no organization yet: pending", ProjectAttachRequest{To: "acme"}, "pending"},
+		{"no organization yet, the UID removed: pending", ProjectAttachRequest{From: "acme", FromUID: "uid-1", To: "acme"}, "pending"},
 		{"detaching records nothing", ProjectAttachRequest{From: "acme", FromUID: "uid-2", OrganizationUID: "uid-2"}, ""},
 	}
 	for _, tt := range tests {
@@ -115,6 +123,8 @@ func TestProjectStandingOf(t *testing.T) {
 		{"default", ProjectNamespace{Name: "default", AttachedUID: "uid-2"}, NotAProject},
 		{"Roster's own", ProjectNamespace{Name: "roster-system", AttachedUID: "uid-2"}, NotAProject},
 		{"terminating", ProjectNamespace{Name: "web", AttachedUID: "uid-2", Terminating: true}, NotAProject},
+		{"attached before the organization existed", ProjectNamespace{Name: "web", AttachedUID: "pending"}, Claimable},
+		{"a pending home", ProjectNamespace{Name: "org-acme", AttachedUID: "pending"}, NotAProject},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
