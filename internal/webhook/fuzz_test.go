@@ -264,16 +264,11 @@ func admissionSeeds() []admissionSeed {
 		{seedInviter, review(admissionv1.Create, bob, nil, invitation("erin", "erin@example.com", orgsv1alpha1.RoleViewer, nil))},
 		{seedInviter, review(admissionv1.Update, bob, invitation("dave", "dave@example.com", orgsv1alpha1.RoleAdmin,
 			map[string]string{orgsv1alpha1.InvitedByAnnotation: "alice@example.com"}), invitation("dave", "dave@example.com", orgsv1alpha1.RoleAdmin, nil))},
-		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), namespace("web", project))},
+		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), attached("acme-uid"))},
 		{seedNamespace, review(admissionv1.Update, mallory, namespace("web", nil), namespace("web", project))},
 		{seedNamespace, review(admissionv1.Create, admin, nil, namespace("kube-system", project))},
 		{seedNamespace, review(admissionv1.Update, admin, namespace("org-acme", map[string]string{orgsv1alpha1.HomeOfLabel: "acme"}),
 			namespace("org-acme", map[string]string{orgsv1alpha1.HomeOfLabel: "acme", orgsv1alpha1.OrganizationLabel: "acme"}))},
-		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), attached("acme-uid"))},
-		{seedNamespace, review(admissionv1.Update, admin, attached("old-uid"), attached("forged"))},
-		{seedAttachment, review(admissionv1.Update, admin, namespace("web", nil), namespace("web", project))},
-		{seedAttachment, review(admissionv1.Update, admin, attached("old-uid"), namespace("web", project))},
-		{seedAttachment, review(admissionv1.Create, admin, nil, attached("forged"))},
 		{seedOrganization, review(admissionv1.Delete, alice, organization(nil), nil)},
 		{seedOrganization, review(admissionv1.Delete, alice, organization(map[string]string{orgsv1alpha1.ConfirmDeleteAnnotation: "acme"}), nil)},
 		{seedOrganization, review(admissionv1.Update, bob, organization(nil), organization(map[string]string{"x": "y"}))},
@@ -287,6 +282,11 @@ func admissionSeeds() []admissionSeed {
 		{seedOrganization, []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u3","operation":"CONNECT","object":{"metadata":{"name":"acme"}}}}`)},
 		{seedMember, []byte(`{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u4","operation":"DELETE","namespace":"org-acme","name":"alice","userInfo":{"username":"bob@example.com"}}}`)},
 		{seedInviter, []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u5","operation":"UPDATE","object":{"metadata":{"annotations":null}},"oldObject":{"metadata":{"annotations":{"orgs.roster.dev/invited-by":7}}}}}`)},
+		// The organization's UID: forged, recorded, re-recorded, left for the guard.
+		{seedNamespace, review(admissionv1.Update, admin, attached("old-uid"), attached("forged"))},
+		{seedAttachment, review(admissionv1.Update, admin, namespace("web", nil), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Update, admin, attached("old-uid"), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Create, admin, nil, attached("forged"))},
 	}
 	return seeds
 }
@@ -355,6 +355,10 @@ func TestAdmissionSeedVerdicts(t *testing.T) {
 		{20, false, "manage-owners"},
 		{22, false, ""},
 		{23, false, ""},
+		{29, false, `annotation orgs.roster.dev/organization-uid of namespace "web" is "forged", but organization "acme" has UID "acme-uid"`},
+		{30, true, `"value":{"orgs.roster.dev/organization-uid":"acme-uid"}`},
+		{31, true, `"orgs.roster.dev/organization-uid":"acme-uid"`},
+		{32, true, ""},
 	}
 	for _, w := range want {
 		s := seeds[w.seed]
