@@ -98,7 +98,7 @@ var _ = Describe("Access as RBAC", func() {
 		ns := &corev1.Namespace{}
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: late}, ns)).To(Succeed())
 		patch := client.MergeFrom(ns.DeepCopy())
-		ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+		attach(ns, org)
 		Expect(env.Admin.Patch(ctx, ns, patch)).To(Succeed())
 		Eventually(func() bool { return can(viewer, "get", "", "configmaps", late, "") }).Should(BeTrue())
 
@@ -113,10 +113,7 @@ var _ = Describe("Access as RBAC", func() {
 			ns := &corev1.Namespace{}
 			Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
 			patch := client.MergeFrom(ns.DeepCopy())
-			if ns.Labels == nil {
-				ns.Labels = map[string]string{}
-			}
-			ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+			attach(ns, org)
 			Expect(env.Admin.Patch(ctx, ns, patch)).To(Succeed())
 		}
 		other := uniqueName("other")
@@ -124,7 +121,7 @@ var _ = Describe("Access as RBAC", func() {
 		ns := &corev1.Namespace{}
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: otherHome}, ns)).To(Succeed())
 		patch := client.MergeFrom(ns.DeepCopy())
-		ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+		attach(ns, org)
 		Expect(env.Admin.Patch(ctx, ns, patch)).To(Succeed())
 
 		// Give the controller a chance to (wrongly) act, then check it did not.

@@ -42,11 +42,33 @@ func createMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1a
 	return m
 }
 
+// createProject attaches a new namespace to org as Roster's webhooks would
+// (this suite runs without them): the label and the Organization's UID.
 func createProject(name, org string) {
 	GinkgoHelper()
 	Expect(env.Admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 		Name: name, Labels: map[string]string{orgsv1alpha1.OrganizationLabel: org},
+		Annotations: map[string]string{orgsv1alpha1.OrganizationUIDAnnotation: orgUID(org)},
 	}})).To(Succeed())
+}
+
+// attach labels ns for org with org's UID, as the webhooks would.
+func attach(ns *corev1.Namespace, org string) {
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	if ns.Annotations == nil {
+		ns.Annotations = map[string]string{}
+	}
+	ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = orgUID(org)
+}
+
+func orgUID(name string) string {
+	GinkgoHelper()
+	org := &orgsv1alpha1.Organization{}
+	Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+	return string(org.UID)
 }
 
 func getOrg(g Gomega, name string) *orgsv1alpha1.Organization {

@@ -50,7 +50,8 @@ func enqueueOrganizationsOf(q queue, obj client.Object) {
 }
 
 // namespacePredicate passes only namespaces that carry one of Roster's labels
-// (before or after the change) and changes of those labels or of deletion.
+// (before or after the change) and changes of those labels, of the UIDs
+// recorded next to them, or of deletion.
 func namespacePredicate() predicate.Predicate {
 	labelled := func(obj client.Object) bool {
 		l := obj.GetLabels()
@@ -66,6 +67,8 @@ func namespacePredicate() predicate.Predicate {
 			o, n := e.ObjectOld.(*corev1.Namespace), e.ObjectNew.(*corev1.Namespace)
 			return o.Labels[orgsv1alpha1.HomeOfLabel] != n.Labels[orgsv1alpha1.HomeOfLabel] ||
 				o.Labels[orgsv1alpha1.OrganizationLabel] != n.Labels[orgsv1alpha1.OrganizationLabel] ||
+				o.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] != n.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] ||
+				o.Annotations[orgsv1alpha1.HomeOfUIDAnnotation] != n.Annotations[orgsv1alpha1.HomeOfUIDAnnotation] ||
 				o.DeletionTimestamp.IsZero() != n.DeletionTimestamp.IsZero() ||
 				o.Status.Phase != n.Status.Phase
 		},

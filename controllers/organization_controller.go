@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -63,6 +62,7 @@ type scope struct {
 	members    []orgsv1alpha1.Member
 	pending    int32
 	projects   []string
+	unattached []string // labelled for the name, not attached to this Organization (policy.NotAttached)
 	effective  policy.Effective
 	accessErr  error
 	accessDone bool
@@ -242,6 +242,7 @@ func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *sco
 				orgsv1alpha1.HomeOfLabel:    s.org.Name,
 				orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue,
 			},
+			Annotations: map[string]string{orgsv1alpha1.HomeOfUIDAnnotation: string(s.org.UID)},
 		}}
 		if err := r.Client.Create(ctx, ns); err != nil {
 			return fmt.Errorf("creating home namespace %q: %w", name, err)
@@ -263,6 +264,18 @@ func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *sco
 		s.home.msg = fmt.Sprintf("Namespace %s is being deleted; Roster creates it again once it is gone.", name)
 		return nil
 	}
+	uid := string(s.org.UID)
+	if ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation] != uid {
+		stale, err := r.homeStale(ctx, s.org, ns)
+		if err != nil {
+			return err
+		}
+		if stale {
+			s.home.reason = orgsv1alpha1.HomeNamespaceStaleReason
+			s.home.msg = fmt.Sprintf("Namespace %s still holds Members or Invitations of an earlier Organization named %s, which was deleted; Roster grants nothing there until they are gone: delete them (kubectl delete members,invitations --all -n %s) or delete the namespace, or create this Organization with another spec.homeNamespace.", name, s.org.Name, name)
+			return nil
+		}
+	}
 	s.home.ok = true
 	if ns.Labels[orgsv1alpha1.ManagedByLabel] == orgsv1alpha1.ManagedByValue {
 		s.home.reason = orgsv1alpha1.HomeNamespaceCreatedReason
@@ -270,18 +283,37 @@ func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *sco
 		s.home.reason = orgsv1alpha1.HomeNamespaceAdoptedReason
 	}
 	s.home.msg = fmt.Sprintf("Namespace %s holds the organization's Members and Invitations.", name)
-	if ns.Labels[orgsv1alpha1.HomeOfLabel] == s.org.Name {
+	if ns.Labels[orgsv1alpha1.HomeOfLabel] == s.org.Name && ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation] == uid {
 		return nil
 	}
+	// Label and UID: which Organization of this name the home is.
 	patch := client.MergeFrom(ns.DeepCopy())
 	if ns.Labels == nil {
 		ns.Labels = map[string]string{}
 	}
 	ns.Labels[orgsv1alpha1.HomeOfLabel] = s.org.Name
+	if ns.Annotations == nil {
+		ns.Annotations = map[string]string{}
+	}
+	ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation] = uid
 	if err := r.Client.Patch(ctx, ns, patch); err != nil {
 		return fmt.Errorf("labelling home namespace %q: %w", name, err)
 	}
 	return nil
+}
+
+// homeStale reads what ns holds and asks policy.HomeStale whether it is an
+// earlier Organization's of the same name.
+func (r *OrganizationReconciler) homeStale(ctx context.Context, org *orgsv1alpha1.Organization, ns *corev1.Namespace) (bool, error) {
+	var members orgsv1alpha1.MemberList
+	if err := r.Client.List(ctx, &members, client.InNamespace(ns.Name)); err != nil {
+		return false, fmt.Errorf("listing members: %w", err)
+	}
+	var invitations orgsv1alpha1.InvitationList
+	if err := r.Client.List(ctx, &invitations, client.InNamespace(ns.Name)); err != nil {
+		return false, fmt.Errorf("listing invitations: %w", err)
+	}
+	return policy.HomeStale(org, ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation], members.Items, invitations.Items), nil
 }
 
 // loadMembership reads the Members, Invitations and project namespaces.
@@ -305,24 +337,38 @@ func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) e
 		return fmt.Errorf("listing project namespaces: %w", err)
 	}
 	for i := range namespaces.Items {
-		if r.isProject(&namespaces.Items[i], s.home.name) {
-			s.projects = append(s.projects, namespaces.Items[i].Name)
+		ns := &namespaces.Items[i]
+		candidate := policy.ProjectNamespace{
+			Name:        ns.Name,
+			HomeOf:      ns.Labels[orgsv1alpha1.HomeOfLabel],
+			AttachedUID: ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation],
+			Terminating: !ns.DeletionTimestamp.IsZero(),
+		}
+		switch policy.ProjectStandingOf(candidate, s.org, s.home.name, r.ManagerNamespace) {
+		case policy.Claimable:
+			if err := r.claimProject(ctx, ns, s.org); err != nil {
+				return err
+			}
+			s.projects = append(s.projects, ns.Name)
+		case policy.Project:
+			s.projects = append(s.projects, ns.Name)
+		case policy.NotAttached:
+			s.unattached = append(s.unattached, ns.Name)
 		}
 	}
 	return nil
 }
 
-// isProject says whether a namespace labelled for the organization may be
-// one of its projects: never a home namespace, kube-*, default or the
-// manager's own, and not while it is being deleted.
-func (r *OrganizationReconciler) isProject(ns *corev1.Namespace, home string) bool {
-	switch {
-	case ns.Name == home, ns.Labels[orgsv1alpha1.HomeOfLabel] != "",
-		strings.HasPrefix(ns.Name, "kube-"), ns.Name == "default",
-		ns.Name == r.ManagerNamespace, !ns.DeletionTimestamp.IsZero():
-		return false
+// claimProject records org's UID on a namespace attached to its name while
+// no Organization of that name existed. The write is conditional on the
+// namespace read, so a re-attachment meanwhile is never overwritten.
+func (r *OrganizationReconciler) claimProject(ctx context.Context, ns *corev1.Namespace, org *orgsv1alpha1.Organization) error {
+	patch := client.MergeFromWithOptions(ns.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(org.UID)
+	if err := r.Client.Patch(ctx, ns, patch); err != nil {
+		return fmt.Errorf("recording organization %q on project namespace %q: %w", org.Name, ns.Name, err)
 	}
-	return true
+	return nil
 }
 
 // commitOwners writes the new effective owner set with optimistic

@@ -3,12 +3,14 @@ package controllers
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // setOrganizationStatus computes the Organization's status from the scope:
@@ -31,6 +33,7 @@ func setOrganizationStatus(s *scope) {
 	setOwnerPresent(s)
 	setOwnerRedundancy(s)
 	setAccessReady(s)
+	setProjectsAttached(s)
 	setOrganizationReady(s.org)
 }
 
@@ -128,6 +131,29 @@ func setAccessReady(s *scope) {
 		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
 			fmt.Sprintf("RBAC applied in the home namespace and %d project namespace(s).", len(s.projects)))
 	}
+}
+
+// setProjectsAttached names the namespaces labelled for the organization's
+// name that are not its projects, because they were attached to an earlier
+// Organization of that name or never through the attach guard, and says how
+// to attach them. Advice only: it does not count towards Ready.
+func setProjectsAttached(s *scope) {
+	if len(s.unattached) == 0 {
+		setOrgCondition(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionTrue, orgsv1alpha1.ProjectsAttachedReason,
+			fmt.Sprintf("Every namespace labelled %s=%s is attached to this Organization.", orgsv1alpha1.OrganizationLabel, s.org.Name))
+		return
+	}
+	names := slices.Sorted(slices.Values(s.unattached))
+	shown := names
+	if len(shown) > 5 {
+		shown = shown[:5]
+	}
+	msg := fmt.Sprintf("%d namespace(s) labelled %s=%s grant nothing: they were attached to an earlier Organization named %s, or never through Roster's attach guard (%s); if they belong to this Organization, someone who may attach them re-attaches each: %s",
+		len(names), orgsv1alpha1.OrganizationLabel, s.org.Name, s.org.Name, strings.Join(shown, ", "), policy.ReattachCommand(names[0], s.org))
+	if len(names) > 1 {
+		msg += " (and likewise for the others)"
+	}
+	setOrgCondition(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionFalse, orgsv1alpha1.NotAttachedReason, msg+".")
 }
 
 // setOrganizationReady summarises: Ready when the home namespace, an owner

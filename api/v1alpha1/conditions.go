@@ -14,6 +14,10 @@ const (
 	OwnerRedundancyCondition = "OwnerRedundancy"
 	// AccessReadyCondition says whether the RBAC rendered for the Organization is applied.
 	AccessReadyCondition = "AccessReady"
+	// ProjectsAttachedCondition says whether every namespace labelled with the
+	// Organization's name was attached to this Organization (its UID), and
+	// so is one of its projects. Advice only: it does not make Ready False.
+	ProjectsAttachedCondition = "ProjectsAttached"
 
 	// RoleAppliedCondition says whether a Member's spec.role is its effective role.
 	RoleAppliedCondition = "RoleApplied"
@@ -39,6 +43,16 @@ const (
 	HomeNamespaceConflictReason = "HomeNamespaceConflict"
 	// HomeNamespaceTerminatingReason: the namespace is being deleted.
 	HomeNamespaceTerminatingReason = "HomeNamespaceTerminating"
+	// HomeNamespaceStaleReason: the namespace still holds Members or
+	// Invitations of an earlier Organization of the same name.
+	HomeNamespaceStaleReason = "HomeNamespaceStale"
+
+	// ProjectsAttachedReason: every labelled namespace is a project.
+	ProjectsAttachedReason = "Attached"
+	// NotAttachedReason: a namespace labelled with the Organization's name
+	// was attached to an earlier Organization of that name, or never
+	// through the attach guard; it grants nothing until re-attached.
+	NotAttachedReason = "NotAttached"
 
 	// OwnerPresentReason: at least one user Member is an effective Owner.
 	OwnerPresentReason = "OwnerPresent"

@@ -8,6 +8,21 @@ const (
 	// OrganizationLabel attaches a project namespace to the named
 	// organization, whose members then get RBAC in it.
 	OrganizationLabel = "orgs.roster.dev/organization"
+	// HomeOfUIDAnnotation records, on a home namespace, the UID of the
+	// Organization that created or adopted it. A later Organization of the
+	// same name does not inherit a home that still holds an earlier one's
+	// Members or Invitations.
+	HomeOfUIDAnnotation = "orgs.roster.dev/home-of-uid"
+	// OrganizationUIDAnnotation records, on a project namespace, the UID
+	// of the Organization it was attached to. Roster's mutating webhook
+	// writes it when the OrganizationLabel is set; the attach guard refuses
+	// any other value (but OrganizationUIDPending). A namespace whose UID is not the labelled
+	// Organization's grants nothing until it is attached again.
+	OrganizationUIDAnnotation = "orgs.roster.dev/organization-uid"
+	// OrganizationUIDPending is the OrganizationUIDAnnotation of a namespace
+	// attached while no Organization of the labelled name existed: the
+	// first one to exist takes it, and Roster records its UID.
+	OrganizationUIDPending = "pending"
 	// ManagedByLabel marks objects Roster renders (RBAC, namespaces).
 	ManagedByLabel = "app.kubernetes.io/managed-by"
 	// ManagedByValue is the value of ManagedByLabel on Roster's objects.

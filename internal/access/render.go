@@ -2,7 +2,6 @@ package access
 
 import (
 	"sort"
-	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -94,9 +93,10 @@ type Snapshot struct {
 	// Subjects are the members with their effective roles, in any order.
 	Subjects []Subject
 	// ProjectNamespaces are the organization's project namespaces, already
-	// filtered by the caller (never a home namespace, kube-*, or the
-	// manager's namespace). Render additionally drops the home namespace,
-	// kube-* and duplicates, as a second line of defence.
+	// decided by the caller (policy.ProjectStandingOf). Render additionally
+	// drops what policy.ExcludedFromProjects excludes by name (the home
+	// namespace, kube-*, default) and duplicates, as a second line of
+	// defence.
 	ProjectNamespaces []string
 }
 
@@ -289,12 +289,13 @@ func sortedSubjects(in []rbacv1.Subject) []rbacv1.Subject {
 }
 
 // projectNamespaces sorts and de-duplicates the project namespaces and drops
-// empty names, the home namespace and kube-*.
+// empty names and what policy excludes by name (Render does not know the
+// manager's namespace; the caller excluded it).
 func projectNamespaces(in []string, home string) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, ns := range in {
-		if ns == "" || ns == home || strings.HasPrefix(ns, "kube-") || seen[ns] {
+		if ns == "" || seen[ns] || policy.ExcludedFromProjects(ns, ns == home, "") != policy.NotExcluded {
 			continue
 		}
 		seen[ns] = true

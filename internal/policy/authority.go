@@ -24,13 +24,15 @@ func RoleAuthority(role orgsv1alpha1.Role) Authority {
 // (cluster admins, GitOps service accounts, and refusals).
 //
 // It must never grant more than that RBAC would, so users and groups are
-// compared by IdentityKey, exactly as RBAC compares subjects, and an organization being deleted, whose home namespace
-// is, or whose home namespace another organization holds, grants nothing.
+// compared by IdentityKey, exactly as RBAC compares subjects, and an
+// organization being deleted, whose home namespace is, or whose home
+// namespace another organization (or an earlier one of its name) holds,
+// grants nothing.
 // It is RBAC's answer, not the whole authorizer chain's: a deny from
 // another authorizer (a webhook authorizer, a scoped token) is not seen.
 func MembershipAuthority(who Requester, s Snapshot) Authority {
 	org := s.Organization
-	if org == nil || org.DeletionTimestamp != nil || s.HomeTerminating || s.HomeClaimedByOther || who.User == "" {
+	if org == nil || org.DeletionTimestamp != nil || s.HomeTerminating || s.HomeClaimedByOther || s.HomeStale || who.User == "" {
 		return Authority{}
 	}
 	var candidates []string

@@ -71,6 +71,12 @@ type Snapshot struct {
 	// names another organization, so the controller renders no RBAC for
 	// this one (HomeNamespaceConflict) and its Members grant nothing.
 	HomeClaimedByOther bool
+	// HomeStale: the namespace still holds the membership of an earlier
+	// Organization of the same name (HomeStale), so the controller does not
+	// adopt it (HomeNamespaceStale), its Members grant nothing, and
+	// deleting them, the fix, needs no decision: they are no current
+	// organization's.
+	HomeStale bool
 }
 
 // Code says whether a request is allowed and, if not, how to refuse it.
@@ -189,9 +195,10 @@ func refuseRequest(kind string, op Operation) Decision {
 // to protect, and the namespace controller must be able to empty a home
 // namespace whose Organization is gone (else it stays Terminating).
 // releasedDelete reports whether a delete needs no decision: the home
-// namespace is going, and with it every Member and Invitation in it.
+// namespace is going, and with it every Member and Invitation in it, or
+// they are a deleted organization's (HomeStale).
 func releasedDelete(op Operation, s Snapshot) bool {
-	return op == Delete && s.HomeTerminating
+	return op == Delete && (s.HomeTerminating || s.HomeStale)
 }
 
 func notHome(op Operation, kind, namespace string) Decision {

@@ -82,6 +82,7 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 		HomeTerminating: !ns.DeletionTimestamp.IsZero(),
 		HomeClaimedByOther: ns.Labels[orgsv1alpha1.HomeOfLabel] != "" &&
 			ns.Labels[orgsv1alpha1.HomeOfLabel] != org.Name,
+		HomeStale: policy.HomeStale(org, ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation], members.Items, invitations.Items),
 	}, nil
 }
 

@@ -31,7 +31,7 @@ import (
 // FuzzAdmissionReview sends arbitrary bytes, as the API server would send
 // an AdmissionReview, through every one of Roster's admission handlers
 // (the Member, Invitation, Namespace and Organization validators and the
-// inviter-recording defaulter) over HTTP, as the webhook server serves
+// inviter- and attachment-recording defaulters) over HTTP, as the webhook server serves
 // them. The handlers must never panic (panics are not recovered here), and
 // every answer must be a well-formed AdmissionReview response:
 //
@@ -153,6 +153,7 @@ func fuzzHandlers(tb testing.TB) []fuzzHandler {
 		{"inviter", admission.WithDefaulter[*orgsv1alpha1.Invitation](scheme, InviterRecorder{})},
 		{"namespace", admission.WithValidator[*corev1.Namespace](scheme, &NamespaceGuard{facts: f, managerNamespace: "roster-system"})},
 		{"organization", admission.WithValidator[*orgsv1alpha1.Organization](scheme, &OrganizationValidator{facts: f})},
+		{"attachment", admission.WithDefaulter[*corev1.Namespace](scheme, &AttachmentRecorder{facts: f})},
 	}
 	for _, h := range handlers {
 		h.webhook.RecoverPanic = ptr.To(false)
@@ -200,6 +201,7 @@ const (
 	seedInviter
 	seedNamespace
 	seedOrganization
+	seedAttachment
 )
 
 // admissionSeeds are requests each handler sees in real life, a few that
@@ -237,6 +239,11 @@ func admissionSeeds() []admissionSeed {
 	released := held.DeepCopy()
 	released.Finalizers = nil
 	project := map[string]string{orgsv1alpha1.OrganizationLabel: "acme"}
+	attached := func(uid string) *corev1.Namespace {
+		ns := namespace("web", project)
+		ns.Annotations = map[string]string{orgsv1alpha1.OrganizationUIDAnnotation: uid}
+		return ns
+	}
 
 	seeds := []admissionSeed{
 		{seedMember, review(admissionv1.Create, bob, nil, member("eve", "eve@example.com", orgsv1alpha1.RoleViewer))},
@@ -257,7 +264,7 @@ func admissionSeeds() []admissionSeed {
 		{seedInviter, review(admissionv1.Create, bob, nil, invitation("erin", "erin@example.com", orgsv1alpha1.RoleViewer, nil))},
 		{seedInviter, review(admissionv1.Update, bob, invitation("dave", "dave@example.com", orgsv1alpha1.RoleAdmin,
 			map[string]string{orgsv1alpha1.InvitedByAnnotation: "alice@example.com"}), invitation("dave", "dave@example.com", orgsv1alpha1.RoleAdmin, nil))},
-		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), namespace("web", project))},
+		{seedNamespace, review(admissionv1.Update, authenticationv1.UserInfo{Username: "lou@example.com"}, namespace("web", nil), attached("acme-uid"))},
 		{seedNamespace, review(admissionv1.Update, mallory, namespace("web", nil), namespace("web", project))},
 		{seedNamespace, review(admissionv1.Create, admin, nil, namespace("kube-system", project))},
 		{seedNamespace, review(admissionv1.Update, admin, namespace("org-acme", map[string]string{orgsv1alpha1.HomeOfLabel: "acme"}),
@@ -275,6 +282,11 @@ func admissionSeeds() []admissionSeed {
 		{seedOrganization, []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u3","operation":"CONNECT","object":{"metadata":{"name":"acme"}}}}`)},
 		{seedMember, []byte(`{"apiVersion":"admission.k8s.io/v1beta1","kind":"AdmissionReview","request":{"uid":"u4","operation":"DELETE","namespace":"org-acme","name":"alice","userInfo":{"username":"bob@example.com"}}}`)},
 		{seedInviter, []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u5","operation":"UPDATE","object":{"metadata":{"annotations":null}},"oldObject":{"metadata":{"annotations":{"orgs.roster.dev/invited-by":7}}}}}`)},
+		// The organization's UID: forged, recorded, re-recorded, left for the guard.
+		{seedNamespace, review(admissionv1.Update, admin, attached("old-uid"), attached("forged"))},
+		{seedAttachment, review(admissionv1.Update, admin, namespace("web", nil), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Update, admin, attached("old-uid"), namespace("web", project))},
+		{seedAttachment, review(admissionv1.Create, admin, nil, attached("forged"))},
 	}
 	return seeds
 }
@@ -343,6 +355,10 @@ func TestAdmissionSeedVerdicts(t *testing.T) {
 		{20, false, "manage-owners"},
 		{22, false, ""},
 		{23, false, ""},
+		{29, false, `annotation orgs.roster.dev/organization-uid of namespace "web" is "forged", but organization "acme" has UID "acme-uid"`},
+		{30, true, `"value":{"orgs.roster.dev/organization-uid":"acme-uid"}`},
+		{31, true, `"orgs.roster.dev/organization-uid":"acme-uid"`},
+		{32, true, ""},
 	}
 	for _, w := range want {
 		s := seeds[w.seed]

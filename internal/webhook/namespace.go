@@ -16,15 +16,18 @@ import (
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-// The guard sees only namespaces whose project label is added, changed or
-// removed (matchConditions), so other namespace writes never wait on Roster.
+// The guard sees only namespaces whose project label or recorded
+// Organization UID is added, changed or removed (matchConditions), so other
+// namespace writes never wait on Roster.
 // It also sees the status and finalize subresources: an update through
 // either takes a whole Namespace and keeps the labels it carries.
-// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces;namespaces/status;namespaces/finalize,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-label-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '')"}]}`
+// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces;namespaces/status;namespaces/finalize,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-attachment-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '') || (has(object.metadata.annotations) && 'orgs.roster.dev/organization-uid' in object.metadata.annotations ? object.metadata.annotations['orgs.roster.dev/organization-uid'] : '') != (oldObject != null && has(oldObject.metadata.annotations) && 'orgs.roster.dev/organization-uid' in oldObject.metadata.annotations ? oldObject.metadata.annotations['orgs.roster.dev/organization-uid'] : '')"}]}`
 
 // NamespaceGuard refuses attaching a namespace to an organization (the
-// orgs.roster.dev/organization label) by someone who could not create the
-// RoleBindings that attaching makes Roster create.
+// orgs.roster.dev/organization label, with the Organization's UID in
+// orgs.roster.dev/organization-uid) by someone who could not create the
+// RoleBindings that attaching makes Roster create, and any recorded UID
+// that is not the labelled Organization's.
 type NamespaceGuard struct {
 	facts            *facts
 	managerNamespace string
@@ -52,25 +55,35 @@ func (v *NamespaceGuard) decide(ctx context.Context, old, ns *corev1.Namespace) 
 	if err != nil {
 		return nil, err
 	}
-	r := policy.ProjectAttachRequest{
-		Requester:        who,
-		Namespace:        ns.Name,
-		To:               ns.Labels[orgsv1alpha1.OrganizationLabel],
-		ManagerNamespace: v.managerNamespace,
-		ClusterRoles:     projectClusterRoles(),
-	}
-	if old != nil {
-		r.From = old.Labels[orgsv1alpha1.OrganizationLabel]
-	}
-	if policy.AttachNeedsGrant(r.From, r.To) {
+	r := attachRequest(old, ns)
+	r.Requester, r.ManagerNamespace, r.ClusterRoles = who, v.managerNamespace, projectClusterRoles()
+	if policy.AttachNeedsGrant(r) {
 		if r.HomeOf, err = v.homeOf(ctx, ns); err != nil {
 			return nil, err
 		}
 		if r.CanGrant, err = v.canGrant(ctx, user, ns.Name, r.ClusterRoles); err != nil {
 			return nil, err
 		}
+		if r.OrganizationUID, err = v.facts.organizationUID(ctx, r.To); err != nil {
+			return nil, err
+		}
 	}
 	return respondFor(corev1.GroupName, "Namespace", "namespaces", ns.Name, policy.DecideProjectAttach(r))
+}
+
+// attachRequest is the change of the project label and recorded UID from
+// old (nil on create) to ns.
+func attachRequest(old, ns *corev1.Namespace) policy.ProjectAttachRequest {
+	r := policy.ProjectAttachRequest{
+		Namespace: ns.Name,
+		To:        ns.Labels[orgsv1alpha1.OrganizationLabel],
+		ToUID:     ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation],
+	}
+	if old != nil {
+		r.From = old.Labels[orgsv1alpha1.OrganizationLabel]
+		r.FromUID = old.Annotations[orgsv1alpha1.OrganizationUIDAnnotation]
+	}
+	return r
 }
 
 // homeOf names the organization whose home ns is, by label or by claim.

@@ -1,6 +1,8 @@
 package webhook_test
 
 import (
+	"fmt"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -81,6 +83,28 @@ var _ = Describe("Attaching a namespace to an organization", func() {
 		}
 		own := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "roster-system", Labels: map[string]string{orgsv1alpha1.OrganizationLabel: o.name}}}
 		refusedUnchanged(own, func() error { return env.Admin.Create(ctx, own.DeepCopy()) }, "Roster's own namespace")
+	})
+
+	It("records the Organization's UID, also for a namespace labelled before its Organization exists (GitOps applies Namespaces first)", func() {
+		ns := namespace(o.name + "-uid")
+		Expect(attach(env.Admin, ns.Name, o.name)).To(Succeed())
+		org := &orgsv1alpha1.Organization{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.name}, org)).To(Succeed())
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), ns)).To(Succeed())
+		Expect(ns.Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, string(org.UID)))
+
+		later := fmt.Sprintf("later%d", orgSeq.Add(1))
+		early := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: later + "-web", Labels: map[string]string{orgsv1alpha1.OrganizationLabel: later}}}
+		Expect(env.Admin.Create(ctx, early)).To(Succeed())
+		Expect(early.Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, orgsv1alpha1.OrganizationUIDPending))
+		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: later}})).To(Succeed())
+		Eventually(func(g Gomega) {
+			created := &orgsv1alpha1.Organization{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: later}, created)).To(Succeed())
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(early), early)).To(Succeed())
+			g.Expect(early.Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, string(created.UID)))
+			g.Expect(created.Status.Projects).To(BeEquivalentTo(1))
+		}).Should(Succeed())
 	})
 
 	It("does not stand in the way of other namespace changes", func() {

@@ -58,6 +58,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &corev1.Namespace{}).
 		WithValidator(&NamespaceGuard{facts: f, managerNamespace: opts.ManagerNamespace}).
+		WithDefaulter(&AttachmentRecorder{facts: f}).
 		Complete(); err != nil {
 		return fmt.Errorf("registering the namespace guard: %w", err)
 	}

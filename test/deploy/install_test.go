@@ -205,7 +205,7 @@ func expectManagerRBACPolicy(ctx context.Context, env *envtest.Environment) {
 		g.Expect(err).To(HaveOccurred(), "the manager's service account bound admin cluster-wide")
 		g.Expect(err.Error()).To(ContainSubstring("ValidatingAdmissionPolicy 'roster-manager-rbac' with binding 'roster-manager-rbac' denied request"))
 	}).Should(Succeed())
-	for _, obj := range access.Render(access.Snapshot{Organization: org, ListOrganizations: true}) {
+	for _, obj := range access.Render(access.Snapshot{Organization: org}) {
 		if cr, ok := obj.(*rbacv1.ClusterRole); ok {
 			cr.OwnerReferences = nil // no such Organization here
 			Expect(mgr.Create(ctx, cr, client.DryRunAll)).To(Succeed(), cr.Name)

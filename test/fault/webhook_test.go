@@ -66,6 +66,12 @@ var _ = Describe("The admission webhook unreachable", func() {
 			return env.Admin.Patch(ctx, n, client.RawPatch("application/merge-patch+json",
 				fmt.Appendf(nil, `{"metadata":{"labels":{%q:%s}}}`, orgsv1alpha1.OrganizationLabel, value)))
 		}
+		// Attaching meets the mutating webhook that records the
+		// Organization's UID first; detaching only the guard.
+		attachHook := "mnamespace.roster.dev"
+		if org.projects[project] {
+			attachHook = "vnamespace.roster.dev"
+		}
 		deleteOrganization := func() error {
 			return env.Admin.Delete(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: org.name}})
 		}
@@ -76,7 +82,7 @@ var _ = Describe("The admission webhook unreachable", func() {
 			{"create a Member", "vmember.roster.dev", newMember},
 			{"change a role", "vmember.roster.dev", changeRole},
 			{"create an Invitation", "minvitation.roster.dev", invite},
-			{"attach or detach a project", "vnamespace.roster.dev", attach},
+			{"attach or detach a project", attachHook, attach},
 			{"delete the Organization", "vorganization.roster.dev", deleteOrganization},
 		}
 

@@ -154,7 +154,7 @@ var _ = Describe("The manager's identity writing RBAC that Roster does not rende
 	It("lets through every object access.Render makes", func() {
 		organization := &orgsv1alpha1.Organization{}
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: acme.name}, organization)).To(Succeed())
-		s := access.Snapshot{Organization: organization, HomeNamespace: acme.home, ProjectNamespaces: []string{acme.project}, ListOrganizations: true}
+		s := access.Snapshot{Organization: organization, HomeNamespace: acme.home, ProjectNamespaces: []string{acme.project}}
 		for _, p := range acme.members {
 			s.Subjects = append(s.Subjects, access.Subject{Kind: rbacv1.UserKind, Name: p.user, Role: p.role})
 		}
