@@ -409,14 +409,34 @@ func (a *Acceptor) memberFor(inv *orgsv1alpha1.Invitation, attempt int) *orgsv1a
 	}
 }
 
-// stableNames is how many of MemberName's deterministic names accepting
-// tries; when other Members hold them all (an Admin can create Members of
-// any name), the API server generates one, which nobody can hold in
-// advance. generatedNames bounds those tries: a clash there is a fluke.
+// The names accepting tries, in order: MemberName's stableNames
+// deterministic ones; then AcceptanceName, which both completions of one
+// acceptance (the accept request and the reconciler) compute alike, so
+// they agree on it as on a stable name, and which nobody can hold before
+// the acceptance without guessing its second; then, since an Admin may
+// create Members of any name, up to generatedNames that the API server
+// generates, which nobody can hold in advance (a clash there is a fluke).
 const (
 	stableNames    = 3
 	generatedNames = 5
 )
+
+// candidate is the Member of the attempt-th try, or nil when the
+// attempt has no name to try.
+func (a *Acceptor) candidate(inv *orgsv1alpha1.Invitation, attempt int) *orgsv1alpha1.Member {
+	m := a.memberFor(inv, attempt)
+	switch {
+	case attempt < stableNames:
+	case attempt == stableNames:
+		if inv.Status.AcceptedAt == nil {
+			return nil
+		}
+		m.Name = AcceptanceName(inv.Spec.Email, inv.Status.TokenHash, inv.Status.AcceptedAt.Time)
+	default:
+		m.Name, m.GenerateName = "", MemberName(inv.Spec.Email, 0)+"-"
+	}
+	return m
+}
 
 // Complete finishes an accepted invitation: it creates the Member (unless
 // one for the invitee exists) and deletes the Invitation. It is
@@ -436,10 +456,10 @@ func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (
 		}
 	}
 	created := false
-	for attempt := 0; name == "" && attempt < stableNames+generatedNames; attempt++ {
-		m := a.memberFor(inv, attempt)
-		if attempt >= stableNames {
-			m.Name, m.GenerateName = "", MemberName(inv.Spec.Email, 0)+"-"
+	for attempt := 0; name == "" && attempt <= stableNames+generatedNames; attempt++ {
+		m := a.candidate(inv, attempt)
+		if m == nil {
+			continue
 		}
 		err := a.Client.Create(ctx, m)
 		if apierrors.IsAlreadyExists(err) {
@@ -462,7 +482,7 @@ func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (
 			"Created for %s, who accepted invitation %s with role %s", inv.Spec.Email, inv.Name, inv.Spec.Role)
 	}
 	if name == "" {
-		return "", fmt.Errorf("no free Member name for %s after %d attempts", inv.Spec.Email, stableNames+generatedNames)
+		return "", fmt.Errorf("no free Member name for %s after %d attempts", inv.Spec.Email, stableNames+1+generatedNames)
 	}
 	if created {
 		if err := a.Live.List(ctx, &members, client.InNamespace(inv.Namespace)); err != nil {
@@ -482,8 +502,8 @@ func (a *Acceptor) Complete(ctx context.Context, inv *orgsv1alpha1.Invitation) (
 }
 
 // settle leaves one Member per acceptance. Two completions at once (the
-// accept request and the reconciler) that both found the stable names
-// taken each create a generated one; each then deletes the Members of this
+// accept request and the reconciler) that both found every deterministic
+// name taken each create a generated one; each then deletes the Members of this
 // acceptance that policy.EffectiveRoles counts as duplicates (they grant
 // nothing), so whichever lists last leaves only the one that has access.
 // It returns the name of the invitee's Member that has access.

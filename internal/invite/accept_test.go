@@ -299,29 +299,100 @@ func squatters(email string, n int) []client.Object {
 }
 
 // An Admin may create Members of any name, so may hold every stable name
-// an acceptance could pick: the acceptance still completes, under a name
-// the API server generates.
-func TestAcceptorFallsBackToAGeneratedName(t *testing.T) {
-	g := NewWithT(t)
-	f := newAcceptFixture(t, true, nil, squatters("Erin@example.com", 64)...)
-	res, err := f.acceptor.Respond(context.Background(), f.token, invite.DecisionAccept)
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(res.Outcome).To(Equal(invite.OutcomeAccepted))
-	g.Expect(res.Member).To(HavePrefix(invite.MemberName("Erin@example.com", 0) + "-"))
-	g.Expect(validation.IsDNS1123Label(res.Member)).To(BeEmpty())
-	m := &orgsv1alpha1.Member{}
-	g.Expect(f.client.Get(context.Background(), client.ObjectKey{Namespace: "org-acme", Name: res.Member}, m)).To(Succeed())
-	g.Expect(m.Spec.User).To(Equal("oidc:Erin@example.com"))
-	g.Expect(m.Spec.Role).To(Equal(orgsv1alpha1.RoleContributor))
-	g.Expect(m.Annotations).To(HaveKeyWithValue(orgsv1alpha1.AcceptedTokenAnnotation, invite.HashToken(f.token)))
-	g.Expect(f.members(t)).To(HaveLen(1+64+1), "alice, the squatters, erin")
-	g.Expect(f.invitation(t)).To(BeNil(), "the accepted invitation is removed")
+// an acceptance could pick, and even guess the acceptance's own name: the
+// acceptance still completes, under the acceptance's name or, when that is
+// held too, a name the API server generates.
+func TestAcceptorFallsBackWhenNamesAreHeld(t *testing.T) {
+	for _, holdAcceptanceName := range []bool{false, true} {
+		t.Run(fmt.Sprintf("the acceptance's name held too: %t", holdAcceptanceName), func(t *testing.T) {
+			g := NewWithT(t)
+			f := newAcceptFixture(t, true, nil, squatters("Erin@example.com", 64)...)
+			acceptanceName := invite.AcceptanceName("Erin@example.com", invite.HashToken(f.token), now)
+			held := 1 + 64
+			if holdAcceptanceName {
+				g.Expect(f.client.Create(context.Background(), &orgsv1alpha1.Member{
+					ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: acceptanceName},
+					Spec:       orgsv1alpha1.MemberSpec{User: "guesser@example.com", Role: orgsv1alpha1.RoleViewer},
+				})).To(Succeed())
+				held++
+			}
+			res, err := f.acceptor.Respond(context.Background(), f.token, invite.DecisionAccept)
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(res.Outcome).To(Equal(invite.OutcomeAccepted))
+			if holdAcceptanceName {
+				g.Expect(res.Member).To(HavePrefix(invite.MemberName("Erin@example.com", 0) + "-"))
+				g.Expect(res.Member).NotTo(Equal(acceptanceName))
+			} else {
+				g.Expect(res.Member).To(Equal(acceptanceName))
+			}
+			g.Expect(validation.IsDNS1123Label(res.Member)).To(BeEmpty())
+			m := &orgsv1alpha1.Member{}
+			g.Expect(f.client.Get(context.Background(), client.ObjectKey{Namespace: "org-acme", Name: res.Member}, m)).To(Succeed())
+			g.Expect(m.Spec.User).To(Equal("oidc:Erin@example.com"))
+			g.Expect(m.Spec.Role).To(Equal(orgsv1alpha1.RoleContributor))
+			g.Expect(m.Annotations).To(HaveKeyWithValue(orgsv1alpha1.AcceptedTokenAnnotation, invite.HashToken(f.token)))
+			g.Expect(f.members(t)).To(HaveLen(held+1), "alice, the squatters, erin")
+			g.Expect(f.invitation(t)).To(BeNil(), "the accepted invitation is removed")
 
-	// Completing again (the reconciler) finds erin by identity: no second Member.
-	_, err = f.acceptor.Complete(context.Background(), &orgsv1alpha1.Invitation{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin"},
-		Spec: orgsv1alpha1.InvitationSpec{Email: "Erin@example.com", Role: orgsv1alpha1.RoleContributor}})
+			// Completing again (the reconciler) finds erin by identity: no second Member.
+			_, err = f.acceptor.Complete(context.Background(), &orgsv1alpha1.Invitation{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin"},
+				Spec: orgsv1alpha1.InvitationSpec{Email: "Erin@example.com", Role: orgsv1alpha1.RoleContributor}})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(f.members(t)).To(HaveLen(held + 1))
+		})
+	}
+}
+
+// hideFirstList is f's client, whose first List of Members leaves out
+// hidden: a concurrent completion created it after that List.
+func hideFirstList(f *acceptFixture, hidden string) client.Client {
+	lists := 0
+	return interceptor.NewClient(f.client.(client.WithWatch), interceptor.Funcs{
+		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
+			err := c.List(ctx, list, opts...)
+			if ml, ok := list.(*orgsv1alpha1.MemberList); ok && err == nil {
+				lists++
+				if lists == 1 {
+					kept := ml.Items[:0]
+					for _, m := range ml.Items {
+						if m.Name != hidden {
+							kept = append(kept, m)
+						}
+					}
+					ml.Items = kept
+				}
+			}
+			return err
+		},
+	})
+}
+
+// Two completions of one acceptance at once, with every stable name held,
+// agree on the acceptance's name: the second finds the first's Member
+// there, and makes none.
+func TestAcceptorCompletionsAgreeOnTheAcceptanceName(t *testing.T) {
+	g := NewWithT(t)
+	_, hash, _ := invite.NewToken()
+	name := invite.AcceptanceName("Erin@example.com", hash, now)
+	first := &orgsv1alpha1.Member{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: name,
+			Labels:      map[string]string{orgsv1alpha1.InvitationLabel: "erin"},
+			Annotations: map[string]string{orgsv1alpha1.AcceptedTokenAnnotation: hash}},
+		Spec: orgsv1alpha1.MemberSpec{User: "oidc:Erin@example.com", Role: orgsv1alpha1.RoleContributor},
+	}
+	f := newAcceptFixture(t, true, func(i *orgsv1alpha1.Invitation) {
+		i.Status.TokenHash = hash
+		i.Status.Phase = orgsv1alpha1.InvitationAccepted
+		// Stored to the second; the other completion held nanoseconds.
+		i.Status.AcceptedAt = &metav1.Time{Time: now.Add(300 * time.Millisecond)}
+	}, append(squatters("Erin@example.com", 3), first)...)
+	acceptor := *f.acceptor
+	acceptor.Live = hideFirstList(f, name)
+	got, err := acceptor.Complete(context.Background(), f.invitation(t))
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(f.members(t)).To(HaveLen(1 + 64 + 1))
+	g.Expect(got).To(Equal(name))
+	g.Expect(f.members(t)).To(HaveLen(1+3+1), "alice, the squatters, erin once")
+	g.Expect(f.invitation(t)).To(BeNil())
 }
 
 // Two completions of one acceptance at once (the accept request and the
@@ -357,28 +428,14 @@ func settleConcurrent(t *testing.T, otherFirst bool) {
 			Annotations:       map[string]string{orgsv1alpha1.AcceptedTokenAnnotation: hash}},
 		Spec: orgsv1alpha1.MemberSpec{User: "oidc:Erin@example.com", Role: orgsv1alpha1.RoleContributor},
 	}
-	objs := append(squatters("Erin@example.com", 3), other)
-	f := newAcceptFixture(t, true, accepted, objs...)
-	lists := 0
-	acceptor := *f.acceptor
-	acceptor.Live = interceptor.NewClient(f.client.(client.WithWatch), interceptor.Funcs{
-		List: func(ctx context.Context, c client.WithWatch, list client.ObjectList, opts ...client.ListOption) error {
-			err := c.List(ctx, list, opts...)
-			if ml, ok := list.(*orgsv1alpha1.MemberList); ok && err == nil {
-				lists++
-				if lists == 1 {
-					kept := ml.Items[:0]
-					for _, m := range ml.Items {
-						if m.Name != other.Name {
-							kept = append(kept, m)
-						}
-					}
-					ml.Items = kept
-				}
-			}
-			return err
-		},
+	// Every deterministic name is held, the acceptance's too.
+	objs := append(squatters("Erin@example.com", 3), other, &orgsv1alpha1.Member{
+		ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: invite.AcceptanceName("Erin@example.com", hash, now)},
+		Spec:       orgsv1alpha1.MemberSpec{User: "guesser@example.com", Role: orgsv1alpha1.RoleViewer},
 	})
+	f := newAcceptFixture(t, true, accepted, objs...)
+	acceptor := *f.acceptor
+	acceptor.Live = hideFirstList(f, other.Name)
 	// The fake API server records no creation time; a real one would.
 	acceptor.Client = interceptor.NewClient(f.client.(client.WithWatch), interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
@@ -400,5 +457,5 @@ func settleConcurrent(t *testing.T, otherFirst bool) {
 		}
 	}
 	g.Expect(mine).To(ConsistOf(name), "one Member for the acceptance")
-	g.Expect(f.members(t)).To(HaveLen(1+3+1), "alice, the squatters, erin")
+	g.Expect(f.members(t)).To(HaveLen(1+4+1), "alice, the squatters, erin")
 }

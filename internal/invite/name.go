@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // maxNameBase keeps a Member name within a DNS label (63 characters) with
@@ -64,4 +65,14 @@ func dnsLabel(s string) string {
 		return "member"
 	}
 	return out
+}
+
+// AcceptanceName is the name an acceptance tries when other Members hold
+// every stable name: the base of MemberName, "-" and 8 hex digits of the
+// SHA-256 of the accepted token's hash and the moment of acceptance, to
+// the second as status.acceptedAt stores it. Whoever completes the
+// acceptance computes the same name.
+func AcceptanceName(email, tokenHash string, acceptedAt time.Time) string {
+	sum := sha256.Sum256([]byte(tokenHash + "/" + acceptedAt.UTC().Format(time.RFC3339)))
+	return MemberName(email, 0) + "-" + hex.EncodeToString(sum[:])[:8]
 }

@@ -3,6 +3,7 @@ package invite
 import (
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -46,4 +47,20 @@ func TestMemberNameSeparatesLookAlikes(t *testing.T) {
 	for attempt := range 1000 {
 		g.Expect(validation.IsDNS1123Label(MemberName(strings.Repeat("y", 300)+"@z.io", attempt))).To(BeEmpty())
 	}
+}
+
+func TestAcceptanceName(t *testing.T) {
+	g := NewWithT(t)
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	name := AcceptanceName("Alice@example.com", "hash-a", at)
+	g.Expect(name).To(HavePrefix("alice-at-example-com-"))
+	g.Expect(name).To(HaveLen(len("alice-at-example-com-") + 8))
+	// As stored: to the second, in any zone.
+	g.Expect(AcceptanceName("Alice@example.com", "hash-a", at.Add(999*time.Millisecond).In(time.FixedZone("x", 3600)))).To(Equal(name))
+	g.Expect(AcceptanceName("Alice@example.com", "hash-b", at)).NotTo(Equal(name))
+	g.Expect(AcceptanceName("Alice@example.com", "hash-a", at.Add(time.Second))).NotTo(Equal(name))
+	for attempt := range stableNames {
+		g.Expect(name).NotTo(Equal(MemberName("Alice@example.com", attempt)))
+	}
+	g.Expect(validation.IsDNS1123Label(AcceptanceName(strings.Repeat("y", 300)+"@z.io", "h", at))).To(BeEmpty())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -537,7 +538,10 @@ func httpPage(method, target string, form url.Values) (int, http.Header, string)
 	return resp.StatusCode, resp.Header, string(b)
 }
 
-var pageOutcome = regexp.MustCompile(`data-outcome="([^"]+)"`)
+var (
+	pageOutcome = regexp.MustCompile(`data-outcome="([^"]+)"`)
+	pageText    = regexp.MustCompile(`<p (?:id="result"|class="muted" id="detail")[^>]*>([^<]*)</p>`)
+)
 
 // pageAnswer posts form to the accept page at target and reads the page's
 // outcome as the API would say it; the answer must not hold token.
@@ -548,7 +552,11 @@ func pageAnswer(target string, form url.Values, token string) (invite.APIRespons
 	Expect(page).NotTo(ContainSubstring(token), "the answer to a POST holds the token")
 	m := pageOutcome.FindStringSubmatch(page)
 	Expect(m).NotTo(BeNil(), "a page without an outcome:\n%s", page)
-	return invite.APIResponse{Outcome: invite.Outcome(m[1]), Message: page}, code
+	var text []string
+	for _, t := range pageText.FindAllStringSubmatch(page, -1) {
+		text = append(text, html.UnescapeString(t[1]))
+	}
+	return invite.APIResponse{Outcome: invite.Outcome(m[1]), Message: strings.Join(text, " ")}, code
 }
 
 func tokenNotInHeaders(h http.Header, token string) {
