@@ -252,7 +252,7 @@ func TestAcceptorCompleteIsIdempotent(t *testing.T) {
 	g := NewWithT(t)
 	// Accepted, and a concurrent completion already created the Member.
 	done := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin-at-example-com"},
-		Spec: orgsv1alpha1.MemberSpec{User: "oidc:erin@EXAMPLE.com", Role: orgsv1alpha1.RoleContributor}}
+		Spec: orgsv1alpha1.MemberSpec{User: "oidc:Erin@example.com", Role: orgsv1alpha1.RoleContributor}}
 	f := newAcceptFixture(t, true, func(i *orgsv1alpha1.Invitation) {
 		i.Status.Phase = orgsv1alpha1.InvitationAccepted
 		i.Status.AcceptedAt = &metav1.Time{Time: now}
@@ -264,14 +264,14 @@ func TestAcceptorCompleteIsIdempotent(t *testing.T) {
 	g.Expect(f.invitation(t)).To(BeNil())
 	// Again, with the Invitation gone: still fine.
 	_, err = f.acceptor.Complete(context.Background(), &orgsv1alpha1.Invitation{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin"},
-		Spec: orgsv1alpha1.InvitationSpec{Email: "erin@example.com", Role: orgsv1alpha1.RoleContributor}})
+		Spec: orgsv1alpha1.InvitationSpec{Email: "Erin@example.com", Role: orgsv1alpha1.RoleContributor}})
 	g.Expect(err).NotTo(HaveOccurred())
 }
 
 func TestAcceptorAlreadyMember(t *testing.T) {
 	g := NewWithT(t)
 	member := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin"},
-		Spec: orgsv1alpha1.MemberSpec{User: "oidc:erin@example.com", Role: orgsv1alpha1.RoleViewer}}
+		Spec: orgsv1alpha1.MemberSpec{User: "oidc:Erin@example.com", Role: orgsv1alpha1.RoleViewer}}
 	f := newAcceptFixture(t, true, nil, member)
 	res, err := f.acceptor.Respond(context.Background(), f.token, invite.DecisionAccept)
 	g.Expect(err).NotTo(HaveOccurred())
