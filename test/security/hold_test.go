@@ -122,10 +122,7 @@ var _ = Describe("An admin deleting the last owner and removing the hold, the we
 	})
 
 	AfterAll(func() {
-		Expect(env.Admin.Delete(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: orphan.name}})).To(Succeed())
-		Eventually(func() bool {
-			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Name: orphan.name}, &orgsv1alpha1.Organization{}))
-		}).WithTimeout(time.Minute).Should(BeTrue())
+		deleteOrganization(orphan.name)
 	})
 
 	It("keeps the removed owner's access, without a Member, and says so", func() {
