@@ -53,7 +53,10 @@ func email(e string) invOpt {
 func TestNextInvitationStep(t *testing.T) {
 	acme := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}
 	erinMember := orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Name: "erin-m", Namespace: "org-acme"},
-		Spec: orgsv1alpha1.MemberSpec{User: "ERIN@example.com", Role: orgsv1alpha1.RoleContributor}}
+		Spec: orgsv1alpha1.MemberSpec{User: "erin@example.com", Role: orgsv1alpha1.RoleContributor}}
+	// A case variant is a different identity to RBAC: it is not the invitee.
+	lookalike := erinMember
+	lookalike.Spec.User = "ERIN@example.com"
 	prefixed := erinMember
 	prefixed.Spec.User = "oidc:erin@example.com"
 	otherPending := *testInvitation(func(i *orgsv1alpha1.Invitation) { i.Name = "erin-2" }, phase(orgsv1alpha1.InvitationSent))
@@ -94,6 +97,7 @@ func TestNextInvitationStep(t *testing.T) {
 		{name: "failed: resend refused", inv: testInvitation(phase(orgsv1alpha1.InvitationFailed), resendAnnotation("now")), org: acme, want: stepRefuseResend, message: "Failed"},
 		{name: "accepted through the link: complete", inv: testInvitation(phase(orgsv1alpha1.InvitationAccepted), acceptedAt(t0)), org: acme, want: stepComplete},
 		{name: "already member: stays, even with a resend", inv: testInvitation(phase(orgsv1alpha1.InvitationAccepted), resendAnnotation("now")), org: acme, want: stepObserve},
+		{name: "a look-alike member is not the invitee", inv: testInvitation(phase(orgsv1alpha1.InvitationSent), expiresAt(t0.Add(time.Hour))), org: acme, members: []orgsv1alpha1.Member{lookalike}, want: stepWaitExpiry, after: time.Hour},
 		{name: "other e-mail's member does not count", inv: testInvitation(email("frank@example.com")), org: acme, members: []orgsv1alpha1.Member{erinMember}, want: stepSend},
 	}
 	for _, tc := range cases {

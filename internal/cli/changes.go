@@ -166,6 +166,8 @@ func (o *Options) findInvitation(ctx context.Context, email string) (*directory,
 		hint := "`kubectl roster users` lists the organization's invitations"
 		if m := userMember(d.members, email); m != nil {
 			hint = fmt.Sprintf("%s is a member already (%s)", email, m.Spec.Role)
+		} else if lookalike := lookalikeHint(email, invitationEmails(d.invitations)...); lookalike != "" {
+			hint = lookalike
 		}
 		return nil, nil, notFoundf(hint, "no invitation for %s in organization %s", email, org.Name)
 	}
@@ -251,6 +253,8 @@ func (o *Options) findMember(ctx context.Context, who string) (*directory, *orgs
 		hint := "`kubectl roster users` lists the organization's members"
 		if invs := invitationsFor(d.invitations, who); len(invs) > 0 {
 			hint = fmt.Sprintf("%s has not accepted their invitation (%s) yet: revoke it and invite them again with the role you want", who, invs[0].Spec.Role)
+		} else if lookalike := lookalikeHint(who, memberUsers(d.members)...); lookalike != "" {
+			hint = lookalike
 		}
 		return nil, nil, notFoundf(hint, "%s is not a member of organization %s", who, org.Name)
 	}

@@ -227,7 +227,12 @@ var _ = Describe("kubectl roster", func() {
 
 		It("resend sets the resend annotation to now", func() {
 			before := time.Now().UTC()
+			// A case variant is another identity: not found, and the hint names the real one.
 			r := run(admin2, "", "resend", "RITA@example.com", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitNotFound), "%s", r)
+			Expect(r.err).To(ContainSubstring("hint: did you mean rita@example.com? Names are compared exactly"))
+
+			r = run(admin2, "", "resend", "rita@example.com", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
 			Expect(r.out).To(ContainSubstring("Resend requested for rita@example.com (Viewer, invitation/rita-at-example-com)"))
 			inv, err := o.invitation("rita@example.com")

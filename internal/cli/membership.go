@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
@@ -92,6 +93,38 @@ func userMember(members []orgsv1alpha1.Member, user string) *orgsv1alpha1.Member
 		}
 	}
 	return nil
+}
+
+// lookalikeHint points at the one of names that resembles who without
+// being it, if there is one: the plugin matches names exactly, as RBAC
+// does, and a case variant otherwise only reads as "not found".
+func lookalikeHint(who string, names ...string) string {
+	for _, name := range names {
+		if policy.Resembles(who, name) {
+			return fmt.Sprintf("did you mean %s? Names are compared exactly, as Kubernetes does, letter case included", name)
+		}
+	}
+	return ""
+}
+
+// memberUsers are the user names of members, for lookalikeHint.
+func memberUsers(members []orgsv1alpha1.Member) []string {
+	users := make([]string, 0, len(members))
+	for i := range members {
+		if members[i].Spec.User != "" {
+			users = append(users, members[i].Spec.User)
+		}
+	}
+	return users
+}
+
+// invitationEmails are the addresses of invitations, for lookalikeHint.
+func invitationEmails(invitations []orgsv1alpha1.Invitation) []string {
+	emails := make([]string, 0, len(invitations))
+	for i := range invitations {
+		emails = append(emails, invitations[i].Spec.Email)
+	}
+	return emails
 }
 
 // findMember is the Member a USER argument names: a user (as the

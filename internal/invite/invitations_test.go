@@ -346,7 +346,7 @@ var _ = Describe("Invitations", func() {
 		})
 		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
 			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "lee"},
-			Spec:       orgsv1alpha1.MemberSpec{User: strings.ToUpper(lee), Role: orgsv1alpha1.RoleViewer},
+			Spec:       orgsv1alpha1.MemberSpec{User: lee, Role: orgsv1alpha1.RoleViewer},
 		})).To(Succeed())
 
 		inv := waitInvitation(f, "lee", hasPhase(orgsv1alpha1.InvitationAccepted))

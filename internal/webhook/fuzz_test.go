@@ -287,6 +287,8 @@ func admissionSeeds() []admissionSeed {
 		{seedAttachment, review(admissionv1.Update, admin, namespace("web", nil), namespace("web", project))},
 		{seedAttachment, review(admissionv1.Update, admin, attached("old-uid"), namespace("web", project))},
 		{seedAttachment, review(admissionv1.Create, admin, nil, attached("forged"))},
+		// The same user twice, exactly.
+		{seedMember, review(admissionv1.Create, admin, nil, member("carol2", "carol@example.com", orgsv1alpha1.RoleViewer))},
 	}
 	return seeds
 }
@@ -341,7 +343,7 @@ func TestAdmissionSeedVerdicts(t *testing.T) {
 		{3, false, "is the last owner"},
 		{4, false, "may not be removed by hand"},
 		{6, false, `user "mallory@example.com" may not remove`},
-		{7, false, "already gives user carol@example.com"},
+		{7, false, "it looks the same as user carol@example.com, Member \"carol\", but is a different identity"},
 		{8, true, ""},
 		{9, false, "may not set annotation orgs.roster.dev/invited-by"},
 		{10, false, "manage-owners"},
@@ -359,6 +361,7 @@ func TestAdmissionSeedVerdicts(t *testing.T) {
 		{30, true, `"value":{"orgs.roster.dev/organization-uid":"acme-uid"}`},
 		{31, true, `"orgs.roster.dev/organization-uid":"acme-uid"`},
 		{32, true, ""},
+		{33, false, "already gives user carol@example.com"},
 	}
 	for _, w := range want {
 		s := seeds[w.seed]

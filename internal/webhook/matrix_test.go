@@ -187,8 +187,13 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 	BeforeEach(func() { o = newOrg() })
 
 	It("refuses an invitation for someone who is already a member, naming their role", func() {
-		inv := newInvitation(o.home, "again", "Carol@Example.com", orgsv1alpha1.RoleViewer)
+		inv := newInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer)
 		refusedUnchanged(inv, func() error { return as(owner).Create(ctx, inv.DeepCopy()) }, "already a member", "Contributor")
+	})
+
+	It("refuses an invitation for a case variant of a member, naming the member it resembles", func() {
+		inv := newInvitation(o.home, "again", "Carol@Example.com", orgsv1alpha1.RoleViewer)
+		refusedUnchanged(inv, func() error { return as(owner).Create(ctx, inv.DeepCopy()) }, "looks the same as carol@example.com", "different identity")
 	})
 
 	It("refuses a second pending invitation for the same e-mail", func() {
