@@ -145,6 +145,18 @@ func setUpWorld() {
 	}).WithPolling(controllers.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
 }
 
+// createOrg creates o (a home, no project) with its Members and waits
+// until Roster has applied them.
+func createOrg(o org) {
+	GinkgoHelper()
+	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: o.name}})).To(Succeed())
+	Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{}) }).Should(Succeed())
+	for _, p := range o.members {
+		Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
+	}
+	waitConverged(o)
+}
+
 // waitConverged waits until o is Ready, every Member has its role applied,
 // the RBAC Roster made for o is exactly what access.Render says the
 // membership implies, and the API server's authorizer gives every person

@@ -30,12 +30,7 @@ var _ = Describe("Releasing the controller's hold on the last owner", Ordered, f
 	var held *orgsv1alpha1.Member
 
 	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: hold.name}})).To(Succeed())
-		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: hold.home}, &corev1.Namespace{}) }).Should(Succeed())
-		for _, p := range hold.members {
-			Expect(env.Admin.Create(ctx, newMember(hold.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(hold)
+		createOrg(hold)
 
 		// Both owners removed while the Member webhook does not see the
 		// namespace: what a race or a bypassed webhook can do.
@@ -112,12 +107,7 @@ var _ = Describe("An admin deleting the last owner and removing the hold, the we
 	}
 
 	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: orphan.name}})).To(Succeed())
-		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: orphan.home}, &corev1.Namespace{}) }).Should(Succeed())
-		for _, p := range orphan.members {
-			Expect(env.Admin.Create(ctx, newMember(orphan.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(orphan)
+		createOrg(orphan)
 		Eventually(func() []string { return member(orphan, "olive").Finalizers }).Should(ContainElement(orgsv1alpha1.LastOwnerFinalizer))
 	})
 

@@ -6,7 +6,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -27,14 +26,7 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 	}}
 
 	BeforeAll(func() {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: lookalike.name}})).To(Succeed())
-		Eventually(func() error {
-			return env.Admin.Get(ctx, client.ObjectKey{Name: lookalike.home}, &corev1.Namespace{})
-		}).Should(Succeed())
-		for _, p := range lookalike.members {
-			Expect(env.Admin.Create(ctx, newMember(lookalike.home, p.member, p.user, p.role))).To(Succeed())
-		}
-		waitConverged(lookalike)
+		createOrg(lookalike)
 		// An identity-provider group with the Admin role.
 		group := &orgsv1alpha1.Member{
 			ObjectMeta: metav1.ObjectMeta{Namespace: lookalike.home, Name: "admins"},

@@ -18,10 +18,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -504,18 +502,6 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		}).Should(Succeed())
 	})
 })
-
-// createOrg creates o (a home, no project) with its Members and waits
-// until Roster has applied them.
-func createOrg(o org) {
-	GinkgoHelper()
-	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: o.name}})).To(Succeed())
-	Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{}) }).Should(Succeed())
-	for _, p := range o.members {
-		Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
-	}
-	waitConverged(o)
-}
 
 // httpPage sends a request for the accept page; form, when set, is the
 // body.
