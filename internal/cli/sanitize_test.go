@@ -103,7 +103,8 @@ func TestSafeWriter(t *testing.T) {
 		g := NewWithT(t)
 		var b bytes.Buffer
 		w := safe(&b)
-		fmt.Fprintf(w, "user\t%s\n", hostile)
+		_, err := fmt.Fprintf(w, "user\t%s\n", hostile)
+		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(b.String()).To(Equal("user\t" + `\x1b[2J\x1b]0;pwned\x07` + "\n"))
 		g.Expect(safe(w)).To(BeIdenticalTo(w), "wrapping twice sanitizes once")
 	})

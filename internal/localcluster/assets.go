@@ -22,9 +22,10 @@ var Binaries = []string{"etcd", "kube-apiserver", "kube-controller-manager", "ku
 // store (hack/envtest-binaries.sh; `make envtest` runs it).
 const BuildCommand = "make envtest"
 
-// SkipEnvtestEnv, set to a true value (1, true), makes TestAssetsDir return
-// ErrSkipEnvtest, so the suites that need a control plane skip. It is the
-// only way they skip: missing binaries are an error.
+// SkipEnvtestEnv names the variable that, set to a true value (1, true),
+// makes TestAssetsDir return ErrSkipEnvtest, so the suites that need a
+// control plane skip. It is the only way they skip: missing binaries are
+// an error.
 const SkipEnvtestEnv = "ROSTER_SKIP_ENVTEST"
 
 // ErrSkipEnvtest is what TestAssetsDir returns when SkipEnvtestEnv asks the
