@@ -95,7 +95,8 @@ bench: ## Run the scale benchmark (test/bench) at 10,000 members with the scalin
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./test/bench/ -run='^TestBench$$' -count=1 -timeout=0 -v -args $(BENCH_LARGE) $(BENCH_ARGS)
 
 .PHONY: verify
-verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails.
+verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails or go.mod is untidy.
+	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run 'go mod tidy' and commit the result"; go mod tidy -diff; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@git diff --exit-code -- config api $(CHART) || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
 	@test -z "$$(git status --porcelain -- config api $(CHART))" || { echo "generated files are not committed:"; git status --porcelain -- config api $(CHART); exit 1; }

@@ -26,11 +26,11 @@ type InvitationOptions struct {
 // setupInvitations adds the accept server (on every replica) and the
 // Invitation controller (on the leader).
 func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
-	io := o.Invitations
+	settings := o.Invitations
 	if err := invite.RegisterIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	notifier, err := invite.NewNotifier(io.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier"))
+	notifier, err := invite.NewNotifier(settings.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier"))
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		Recorder:   recorder,
 		SetStatus:  controllers.SetAnsweredInvitationStatus,
 	}
-	accept := io.Accept
+	accept := settings.Accept
 	accept.Informers = mgr.GetCache()
 	accept.Log = ctrl.Log.WithName("invitations").WithName("accept")
 	server, err := invite.NewServer(accept, acceptor)
@@ -61,8 +61,8 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		BaseURL:    server.BaseURL(),
 		Acceptor:   acceptor,
 		UserPrefix: o.UserPrefix,
-		RetryBase:  io.RetryBase,
-		RetryMax:   io.RetryMax,
+		RetryBase:  settings.RetryBase,
+		RetryMax:   settings.RetryMax,
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Invitation controller: %w", err)
 	}
