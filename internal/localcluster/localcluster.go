@@ -281,7 +281,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 
 	if len(opts.Objects) > 0 {
 		log.Info("applying objects", "count", len(opts.Objects), "fieldOwner", FieldOwner)
-		if err := applyObjects(ctx, cl, opts.Objects); err != nil {
+		if err := Apply(ctx, cl, opts.Objects); err != nil {
 			return nil, err
 		}
 	}

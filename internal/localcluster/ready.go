@@ -59,8 +59,10 @@ func waitForAggregation(ctx context.Context, c client.Client, kcm *childProcess,
 	}
 }
 
-// applyObjects server-side applies objs with FieldOwner, forcing ownership.
-func applyObjects(ctx context.Context, c client.Client, objs []client.Object) error {
+// Apply server-side applies objs with FieldOwner, forcing ownership, as
+// Start applies Options.Objects (typed objects of client-go's scheme, or
+// objects with apiVersion and kind set).
+func Apply(ctx context.Context, c client.Client, objs []client.Object) error {
 	for _, obj := range objs {
 		u, err := toApplyable(obj)
 		if err != nil {

@@ -16,6 +16,9 @@ import (
 type InvitationOptions struct {
 	// Notifier delivers links (log, smtp, webhook).
 	Notifier invite.NotifierConfig
+	// Deliver, when set, delivers links instead of the notifier Notifier
+	// configures (pkg/rostertest records them for a test to read).
+	Deliver invite.Notifier
 	// Accept configures the accept server (bind address, base URL, rate
 	// limits). Informers and Log are filled in here.
 	Accept invite.ServerOptions
@@ -30,9 +33,12 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err := invite.RegisterIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
-	notifier, err := invite.NewNotifier(settings.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier"))
-	if err != nil {
-		return err
+	notifier := settings.Deliver
+	if notifier == nil {
+		var err error
+		if notifier, err = invite.NewNotifier(settings.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier")); err != nil {
+			return err
+		}
 	}
 	recorder := mgr.GetEventRecorder("roster")
 	acceptor := &invite.Acceptor{

@@ -10,15 +10,10 @@ package testenv
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
-	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/roster-dev/roster/config"
 	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
 )
@@ -46,8 +41,7 @@ type Env struct {
 	// ManagerConfig is the manager's own identity.
 	ManagerConfig *rest.Config
 
-	stopManager context.CancelFunc
-	managerDone chan error
+	manager *Manager
 }
 
 // ErrNoAssets is localcluster.ErrSkipEnvtest: Start returns it only when
@@ -74,39 +68,26 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	return env, nil
 }
 
-// ClusterOptions is what the suites' control plane installs: Roster's
-// CRDs, its ClusterRoles and the ValidatingAdmissionPolicy on the manager's
-// RBAC writes (config.ClusterObjects), the binding of roster-manager to
-// the manager's service account (ManagerUser), and with webhooks the
-// webhook configurations. It finds the control-plane binaries with
-// localcluster.TestAssetsDir: $KUBEBUILDER_ASSETS, else the setup-envtest
-// store; missing, an error naming the command that builds them, or
-// ErrNoAssets when ROSTER_SKIP_ENVTEST asks to skip.
+// ClusterOptions is what the suites' control plane installs: the
+// Manifests (CRDs, ClusterRoles, the ValidatingAdmissionPolicy on the
+// manager's RBAC writes, the binding of roster-manager to ManagerUser,
+// and with webhooks the webhook configurations). It finds the
+// control-plane binaries with localcluster.TestAssetsDir: $KUBEBUILDER_ASSETS,
+// else the setup-envtest store; missing, an error naming the command that
+// builds them, or ErrNoAssets when ROSTER_SKIP_ENVTEST asks to skip.
 func ClusterOptions(webhooks bool) (localcluster.Options, error) {
 	assets, err := localcluster.TestAssetsDir()
 	if err != nil {
 		return localcluster.Options{}, err
 	}
-	crds, err := config.CRDs()
+	m, err := LoadManifests(webhooks)
 	if err != nil {
 		return localcluster.Options{}, err
 	}
-	objs, err := config.ClusterObjects()
-	if err != nil {
-		return localcluster.Options{}, err
-	}
-	opts := localcluster.Options{AssetsDir: assets, CRDs: crds, Objects: objs}
-	opts.Objects = append(opts.Objects, &rbacv1.ClusterRoleBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: "roster-manager"},
-		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-manager"},
-		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ManagerNamespace, Name: "roster-controller-manager"}},
-	})
-	if webhooks {
-		if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
-			return localcluster.Options{}, err
-		}
-	}
-	return opts, nil
+	return localcluster.Options{
+		AssetsDir: assets, CRDs: m.CRDs, Objects: m.Objects,
+		MutatingWebhooks: m.MutatingWebhooks, ValidatingWebhooks: m.ValidatingWebhooks,
+	}, nil
 }
 
 func (e *Env) startManager(o Options) error {
@@ -115,45 +96,15 @@ func (e *Env) startManager(o Options) error {
 		return err
 	}
 	e.Admin = admin
-	if e.ManagerConfig, err = e.Cluster.AddUser(ManagerUser, "system:serviceaccounts", "system:serviceaccounts:"+ManagerNamespace, "system:authenticated"); err != nil {
+	if e.ManagerConfig, err = e.Cluster.AddUser(ManagerUser, ManagerGroups...); err != nil {
 		return err
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	// OrganizationWorkers stays zero: manager.DefaultOrganizationWorkers,
-	// what cmd/manager runs, so the suites see organizations converge in
-	// any order, as in production (wait for what you act on: RoleInEffect).
-	mgr, err := manager.New(ctx, e.ManagerConfig, manager.Options{
-		MetricsAddr:      "0",
-		ProbeAddr:        "0",
-		EnableWebhooks:   o.Webhooks,
-		Webhook:          e.Cluster.WebhookServerOptions(),
-		ManagerNamespace: ManagerNamespace,
-		Controllers:      o.Controllers,
+	e.manager, err = StartManager(e.ManagerConfig, ManagerOptions{
+		Webhooks:    o.Webhooks,
+		Webhook:     e.Cluster.WebhookServerOptions(),
+		Controllers: o.Controllers,
 	})
-	if err != nil {
-		cancel()
-		return err
-	}
-	e.stopManager = cancel
-	e.managerDone = make(chan error, 1)
-	go func() { e.managerDone <- mgr.Start(ctx) }()
-
-	waitCtx, waitCancel := context.WithTimeout(ctx, time.Minute)
-	defer waitCancel()
-	if !mgr.GetCache().WaitForCacheSync(waitCtx) {
-		return errors.New("the manager's caches did not sync")
-	}
-	if o.Webhooks {
-		started := mgr.GetWebhookServer().StartedChecker()
-		for started(nil) != nil {
-			select {
-			case <-waitCtx.Done():
-				return fmt.Errorf("the webhook server did not start: %w", waitCtx.Err())
-			case <-time.After(50 * time.Millisecond):
-			}
-		}
-	}
-	return nil
+	return err
 }
 
 // User returns a client acting as a real user with the given groups
@@ -181,16 +132,5 @@ func (e *Env) Stop() error {
 	if e == nil {
 		return nil
 	}
-	var errs []error
-	if e.stopManager != nil {
-		e.stopManager()
-		select {
-		case err := <-e.managerDone:
-			errs = append(errs, err)
-		case <-time.After(30 * time.Second):
-			errs = append(errs, errors.New("the manager did not stop within 30s"))
-		}
-	}
-	errs = append(errs, e.Cluster.Stop())
-	return errors.Join(errs...)
+	return errors.Join(e.manager.Stop(), e.Cluster.Stop())
 }
