@@ -86,23 +86,23 @@ func aggregatedRules(role *rbacv1.ClusterRole, all []rbacv1.ClusterRole) ([]rbac
 	return rules, nil
 }
 
-// KeepClusterRolesAggregated runs AggregateClusterRoles now and again
-// whenever a ClusterRole changes, until ctx is done. It returns the first
-// error of the first aggregation; later errors go to onError (the next
-// change tries again).
-func KeepClusterRolesAggregated(ctx context.Context, c client.WithWatch, onError func(error)) error {
+// KeepClusterRolesAggregated runs AggregateClusterRoles now (bounded by
+// ctx) and returns its error; then again whenever a ClusterRole changes,
+// until keep is done. Later errors go to onError (the next change tries
+// again; a watch that cannot be opened ends it).
+func KeepClusterRolesAggregated(ctx, keep context.Context, c client.WithWatch, onError func(error)) error {
 	if err := AggregateClusterRoles(ctx, c); err != nil {
 		return err
 	}
 	go func() {
-		for ctx.Err() == nil {
-			w, err := c.Watch(ctx, &rbacv1.ClusterRoleList{})
+		for keep.Err() == nil {
+			w, err := c.Watch(keep, &rbacv1.ClusterRoleList{})
 			if err != nil {
 				onError(fmt.Errorf("watching ClusterRoles to aggregate: %w", err))
 				return
 			}
 			for range w.ResultChan() {
-				if err := AggregateClusterRoles(ctx, c); err != nil && ctx.Err() == nil {
+				if err := AggregateClusterRoles(keep, c); err != nil && keep.Err() == nil {
 					onError(err)
 				}
 			}

@@ -37,9 +37,15 @@ import (
 // Scheme knows the built-in types and Roster's.
 var Scheme = runtime.NewScheme()
 
-func init() {
-	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
-	utilruntime.Must(orgsv1alpha1.AddToScheme(Scheme))
+func init() { utilruntime.Must(AddToScheme(Scheme)) }
+
+// AddToScheme adds the types of Scheme (client-go's built-in types and
+// Roster's) to s.
+func AddToScheme(s *runtime.Scheme) error {
+	if err := clientgoscheme.AddToScheme(s); err != nil {
+		return err
+	}
+	return orgsv1alpha1.AddToScheme(s)
 }
 
 // Options configures the manager.

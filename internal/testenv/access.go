@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/policy"
@@ -19,12 +20,20 @@ func (e *Env) Allowed(ctx context.Context, user string, attrs authorizationv1.Re
 
 // AllowedInGroups is Allowed for a user who is also in groups.
 func (e *Env) AllowedInGroups(ctx context.Context, user string, groups []string, attrs authorizationv1.ResourceAttributes) (bool, error) {
+	return Allowed(ctx, e.Admin, user, groups, attrs)
+}
+
+// Allowed asks the API server's authorizer, with a SubjectAccessReview
+// created through c (who may create them), whether user, in groups and
+// system:authenticated (as the API server adds), may do what attrs
+// describe.
+func Allowed(ctx context.Context, c client.Client, user string, groups []string, attrs authorizationv1.ResourceAttributes) (bool, error) {
 	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
 		User:               user,
 		Groups:             append(append([]string(nil), groups...), "system:authenticated"),
 		ResourceAttributes: &attrs,
 	}}
-	if err := e.Admin.Create(ctx, review); err != nil {
+	if err := c.Create(ctx, review); err != nil {
 		return false, fmt.Errorf("asking whether %q may %s %s: %w", user, attrs.Verb, attrs.Resource, err)
 	}
 	return review.Status.Allowed, nil

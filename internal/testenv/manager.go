@@ -93,6 +93,10 @@ func StartManager(cfg *rest.Config, o ManagerOptions) (*Manager, error) {
 		ManagerNamespace: ManagerNamespace,
 		Controllers:      o.Controllers,
 		Invitations:      o.Invitations,
+		// A test process may start Roster more than once (pkg/rostertest's
+		// examples do); controller-runtime refuses a second controller of
+		// the same name otherwise.
+		SkipControllerNameValidation: true,
 	})
 	if err != nil {
 		cancel()
