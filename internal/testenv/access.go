@@ -58,6 +58,12 @@ func Allowed(ctx context.Context, c client.Client, user string, groups []string,
 // namespace only that the member's RoleBinding is there (every role may
 // get ConfigMaps). Allowed asks about anything else.
 func (e *Env) RoleInEffect(ctx context.Context, user, org, home string, role orgsv1alpha1.Role, projects ...string) error {
+	return RoleInEffect(ctx, e.Admin, user, org, home, role, projects...)
+}
+
+// RoleInEffect is Env.RoleInEffect asking through c (who may create
+// SubjectAccessReviews).
+func RoleInEffect(ctx context.Context, c client.Client, user, org, home string, role orgsv1alpha1.Role, projects ...string) error {
 	member := role != ""
 	authority := policy.RoleAuthority(role)
 	manager, owner := authority.ManageMembers, authority.ManageOwners
@@ -76,18 +82,18 @@ func (e *Env) RoleInEffect(ctx context.Context, user, org, home string, role org
 	for _, ns := range projects {
 		checks = append(checks, check{authorizationv1.ResourceAttributes{Resource: "configmaps", Verb: "get", Namespace: ns}, member})
 	}
-	for _, c := range checks {
-		allowed, err := e.Allowed(ctx, user, c.attrs)
+	for _, chk := range checks {
+		allowed, err := Allowed(ctx, c, user, nil, chk.attrs)
 		if err != nil {
 			return err
 		}
-		if allowed != c.want {
-			what := c.attrs.Resource + "/" + c.attrs.Name
-			if c.attrs.Namespace != "" {
-				what = c.attrs.Resource + " in namespace " + c.attrs.Namespace
+		if allowed != chk.want {
+			what := chk.attrs.Resource + "/" + chk.attrs.Name
+			if chk.attrs.Namespace != "" {
+				what = chk.attrs.Resource + " in namespace " + chk.attrs.Namespace
 			}
 			return fmt.Errorf("the API server does not yet give %q the role %q in organization %q: %s %s allowed=%t",
-				user, role, org, c.attrs.Verb, what, allowed)
+				user, role, org, chk.attrs.Verb, what, allowed)
 		}
 	}
 	return nil

@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -26,6 +28,7 @@ import (
 // sets KUBEBUILDER_ASSETS), or skips everything when ROSTER_SKIP_ENVTEST
 // asks to: the examples need a control plane.
 func TestMain(m *testing.M) {
+	ctrl.SetLogger(logr.Discard())
 	if _, err := localcluster.TestAssetsDir(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		if errors.Is(err, localcluster.ErrSkipEnvtest) {

@@ -60,7 +60,6 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -284,9 +283,12 @@ func (r *Roster) Allowed(ctx context.Context, user string, attrs authorizationv1
 }
 
 // WaitForOrganizationReady waits until the Organization name has the
-// condition Ready=True for its current generation, and returns an error
-// that names its conditions when ctx is done first, or after a minute
-// when ctx has no deadline.
+// condition Ready=True for its current generation and the API server's
+// authorizer gives each of its user Members their effective role on the
+// organization and in its home namespace (RBAC Roster writes reaches the
+// authorizer shortly after Ready), so a test may act as any member next.
+// It returns an error that says what it waited for when ctx is done
+// first, or after a minute when ctx has no deadline.
 func (r *Roster) WaitForOrganizationReady(ctx context.Context, name string) error {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
@@ -297,11 +299,14 @@ func (r *Roster) WaitForOrganizationReady(ctx context.Context, name string) erro
 	var lastErr error
 	err := wait.PollUntilContextCancel(ctx, 100*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		lastErr = r.admin.Get(ctx, client.ObjectKey{Name: name}, org)
-		if apierrors.IsNotFound(lastErr) || lastErr != nil {
+		if lastErr != nil {
 			return false, nil
 		}
-		return org.Status.ObservedGeneration == org.Generation &&
-			meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition), nil
+		if org.Status.ObservedGeneration != org.Generation || !meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition) {
+			return false, nil
+		}
+		lastErr = r.rolesInEffect(ctx, org)
+		return lastErr == nil, nil
 	})
 	if err == nil {
 		return nil
@@ -311,6 +316,24 @@ func (r *Roster) WaitForOrganizationReady(ctx context.Context, name string) erro
 	}
 	return fmt.Errorf("organization %q is not Ready (generation %d, observed %d): %s: %w",
 		name, org.Generation, org.Status.ObservedGeneration, describe(org.Status.Conditions), err)
+}
+
+// rolesInEffect is nil when every user Member of org has its effective
+// role in the API server's authorizer.
+func (r *Roster) rolesInEffect(ctx context.Context, org *orgsv1alpha1.Organization) error {
+	var members orgsv1alpha1.MemberList
+	if err := r.admin.List(ctx, &members, client.InNamespace(org.HomeNamespaceName())); err != nil {
+		return err
+	}
+	for _, m := range members.Items {
+		if m.Spec.User == "" || m.Status.ObservedGeneration != m.Generation {
+			continue
+		}
+		if err := testenv.RoleInEffect(ctx, r.admin, m.Spec.User, org.Name, org.HomeNamespaceName(), m.Status.EffectiveRole); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func describe(conds []metav1.Condition) string {
