@@ -58,13 +58,19 @@ generate: controller-gen ## Generate DeepCopy methods.
 fmt: ## Run gofmt on the code.
 	gofmt -w $$(git ls-files '*.go')
 
+# EXAMPLE_MODULES are nested Go modules (`go test ./...` does not enter
+# them): vet, lint and test run in each too.
+EXAMPLE_MODULES ?= examples/downstream
+
 .PHONY: vet
-vet: ## Run go vet.
+vet: ## Run go vet (the examples' modules too).
 	go vet ./...
+	@for m in $(EXAMPLE_MODULES); do echo "go vet in $$m"; (cd $$m && go vet ./...) || exit 1; done
 
 .PHONY: lint
-lint: golangci-lint ## Run golangci-lint.
+lint: golangci-lint ## Run golangci-lint (the examples' modules too).
 	$(GOLANGCI_LINT) run ./...
+	@for m in $(EXAMPLE_MODULES); do echo "golangci-lint in $$m"; (cd $$m && $(GOLANGCI_LINT) run --config $(CURDIR)/.golangci.yml ./...) || exit 1; done
 
 .PHONY: envtest
 envtest: ## Build the control-plane binaries for tests and local mode (cached after the first build).
@@ -73,6 +79,7 @@ envtest: ## Build the control-plane binaries for tests and local mode (cached af
 .PHONY: test
 test: manifests generate vet kustomize helm ## Run every test (unit, policy fuzz corpus, envtest suites, local mode).
 	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -timeout=30m -coverprofile=cover.out
+	@for m in $(EXAMPLE_MODULES); do echo "go test in $$m"; (cd $$m && KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go test ./... -count=1 -timeout=10m) || exit 1; done
 
 .PHONY: fuzz
 fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
@@ -97,6 +104,7 @@ bench: ## Run the scale benchmark (test/bench) at 10,000 members with the scalin
 .PHONY: verify
 verify: manifests generate lint ## Fail when generated files are stale or code is unformatted or lint fails or go.mod is untidy.
 	@go mod tidy -diff >/dev/null || { echo "go.mod or go.sum is not tidy: run 'go mod tidy' and commit the result"; go mod tidy -diff; exit 1; }
+	@for m in $(EXAMPLE_MODULES); do (cd $$m && go mod tidy -diff >/dev/null) || { echo "$$m: go.mod or go.sum is not tidy: run 'go mod tidy' in it and commit the result"; exit 1; }; done
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@git diff --exit-code -- config api $(CHART) || { echo "generated files are stale: run 'make manifests generate' and commit the result"; exit 1; }
 	@test -z "$$(git status --porcelain -- config api $(CHART))" || { echo "generated files are not committed:"; git status --porcelain -- config api $(CHART); exit 1; }

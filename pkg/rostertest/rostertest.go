@@ -318,15 +318,18 @@ func (r *Roster) WaitForOrganizationReady(ctx context.Context, name string) erro
 		name, org.Generation, org.Status.ObservedGeneration, describe(org.Status.Conditions), err)
 }
 
-// rolesInEffect is nil when every user Member of org has its effective
-// role in the API server's authorizer.
+// rolesInEffect is nil when every Member of org is reconciled and every
+// user Member has its effective role in the API server's authorizer.
 func (r *Roster) rolesInEffect(ctx context.Context, org *orgsv1alpha1.Organization) error {
 	var members orgsv1alpha1.MemberList
 	if err := r.admin.List(ctx, &members, client.InNamespace(org.HomeNamespaceName())); err != nil {
 		return err
 	}
 	for _, m := range members.Items {
-		if m.Spec.User == "" || m.Status.ObservedGeneration != m.Generation {
+		if m.Status.ObservedGeneration != m.Generation {
+			return fmt.Errorf("the Member %s/%s is not reconciled yet", m.Namespace, m.Name)
+		}
+		if m.Spec.User == "" {
 			continue
 		}
 		if err := testenv.RoleInEffect(ctx, r.admin, m.Spec.User, org.Name, org.HomeNamespaceName(), m.Status.EffectiveRole); err != nil {
