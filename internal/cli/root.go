@@ -91,7 +91,7 @@ func (o *Options) Run(ctx context.Context, args []string) int {
 		ran = true
 		return o.complete()
 	}
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -99,23 +99,26 @@ func (o *Options) Run(ctx context.Context, args []string) int {
 		// cobra's own errors: unknown command or flag, wrong arguments.
 		err = withCode(err, ExitUsage)
 	}
-	o.report(err)
+	o.report(err, cmd.CommandPath())
 	return ExitCode(err)
 }
 
-// report prints err (unless the command did) and its hint to stderr.
-func (o *Options) report(err error) {
+// report prints err (unless the command did) and its hint to stderr;
+// command is the command that failed, whose --help a usage error points to.
+func (o *Options) report(err error, command string) {
 	if isReported(err) {
 		return
 	}
 	t := &termText{colour: colourAllowed(o.errTTY)}
 	t.text(errorMessage(err), red).newline()
-	hint := hintOf(err)
+	// A server that never answered makes any hint about its answer wrong
+	// ("you may not list organizations"): the connection's hint wins.
+	hint := connectionHint(err)
 	if hint == "" {
-		hint = connectionHint(err)
+		hint = hintOf(err)
 	}
 	if hint == "" && ExitCode(err) == ExitUsage {
-		hint = "run `kubectl roster --help` for usage"
+		hint = fmt.Sprintf("run `%s --help` for usage", command)
 	}
 	for _, line := range strings.Split(hint, "\n") {
 		if line != "" {
