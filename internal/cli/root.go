@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -270,9 +269,6 @@ func (o *Options) whoAmI(ctx context.Context) (identity, error) {
 	return id, nil
 }
 
-// errNoOrganization is wrapped by the errors organization returns when it
-// cannot choose one.
-var errNoOrganization = errors.New("no organization")
 
 // organization is the Organization the command acts on: --org; else the
 // one whose home namespace is the current namespace (-n, or the
@@ -311,7 +307,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		return org, nil
 	}
 	if explicit {
-		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see: %w", ns, errNoOrganization)
+		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see", ns)
 	}
 	id, err := o.whoAmI(ctx)
 	if err != nil {
@@ -330,7 +326,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	case len(mine) == 1:
 		return only, nil
 	case len(mine) > 1:
-		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME: %w", len(mine), strings.Join(mine, ", "), errNoOrganization)
+		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME", len(mine), strings.Join(mine, ", "))
 	case len(orgs) == 1:
 		return &orgs[0], nil
 	case len(orgs) == 0:
@@ -340,7 +336,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	for _, org := range orgs {
 		names = append(names, org.Name)
 	}
-	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME: %w", id.Username, len(names), strings.Join(names, ", "), errNoOrganization)
+	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME", id.Username, len(names), strings.Join(names, ", "))
 }
 
 // guessFromNamespace is for callers whose organizations cannot be found: a
