@@ -269,7 +269,6 @@ func (o *Options) whoAmI(ctx context.Context) (identity, error) {
 	return id, nil
 }
 
-
 // organization is the Organization the command acts on: --org; else the
 // one whose home namespace is the current namespace (-n, or the
 // context's); else the only one the caller belongs to; else, for a caller
