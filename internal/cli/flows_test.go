@@ -344,6 +344,12 @@ var _ = Describe("kubectl roster", func() {
 			r := run(admin2, "", "remove", "alice@example.com", "-y", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
 			Expect(r.err).To(ContainSubstring(`admission webhook "vmember.roster.dev" denied the request`))
+
+			// Without --yes, refused before the question is asked.
+			r = run(admin2, "y\n", "remove", "alice@example.com", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.err).NotTo(ContainSubstring("Remove alice@example.com"))
+			Expect(r.err).To(ContainSubstring(`admission webhook "vmember.roster.dev" denied the request`))
 			_, err := o.member("alice")
 			Expect(err).NotTo(HaveOccurred())
 		})
@@ -362,9 +368,15 @@ var _ = Describe("kubectl roster", func() {
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
 			Expect(r.err).To(ContainSubstring("hint: only Owners and Admins may leave an organization"))
 
+			// Refused before the question: nobody answers y for nothing.
+			r = run(contributor, "y\n", "leave", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.err).NotTo(ContainSubstring("Leave organization"))
+			Expect(r.err).To(ContainSubstring("hint: only Owners and Admins may leave an organization"))
+
 			r = run(owner, "y\n", "leave", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
-			Expect(r.err).To(ContainSubstring("Leave organization %s (you are Owner as alice@example.com)? [y/N]", o.name))
+			Expect(r.err).NotTo(ContainSubstring("Leave organization"))
 			Expect(r.err).To(ContainSubstring(`is the last owner of organization "%s"; assign the Owner role to another user first`, o.name))
 			_, err := o.member("alice")
 			Expect(err).NotTo(HaveOccurred())
