@@ -57,7 +57,44 @@ func parseRole(s string) (orgsv1alpha1.Role, error) {
 			return r, nil
 		}
 	}
+	if r, ok := closestRole(s); ok {
+		return "", fmt.Errorf("unknown role %q: did you mean %s? Use one of %s", s, r, roleNames())
+	}
 	return "", fmt.Errorf("unknown role %q: use one of %s", s, roleNames())
+}
+
+// closestRole is the role within two typed letters of s (any letter case),
+// for a typo such as "Ownr".
+func closestRole(s string) (orgsv1alpha1.Role, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, r := range orgsv1alpha1.Roles {
+		if editDistance(s, strings.ToLower(string(r))) <= 2 {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur := make([]int, len(y)+1)
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(y)]
 }
 
 func roleNames() string {
