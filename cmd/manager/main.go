@@ -22,6 +22,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/version"
 )
 
 var setupLog = ctrl.Log.WithName("setup")
@@ -67,9 +68,14 @@ func main() {
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
 	o.certs.bind(flag.CommandLine)
 	o.invites.bind(flag.CommandLine)
+	showVersion := flag.Bool("version", false, "Print the version and commit, and exit.")
 	zapOpts := zap.Options{Development: true}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("roster manager", version.Get())
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	if err := run(o); err != nil {

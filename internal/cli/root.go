@@ -180,7 +180,30 @@ else the only organization you belong to.`,
 		cmd.GroupID = "self"
 		root.AddCommand(cmd)
 	}
+	addExitCodes(root)
+	root.AddCommand(newVersionCommand(o))
 	return root
+}
+
+// addExitCodes ends the help of every command that does not list its own
+// exit codes with the ones it may return (errors.go), so a script's author
+// finds them where they look.
+func addExitCodes(root *cobra.Command) {
+	for _, cmd := range root.Commands() {
+		if strings.Contains(cmd.Long, "Exit code") {
+			continue
+		}
+		codes := `Exit codes:
+  0  done
+  1  error: the cluster unreachable, credentials refused, a server error
+  2  usage error; nothing was sent
+  3  refused by RBAC or Roster's rules
+  4  not found (or not yours to see)`
+		if cmd.Flags().Lookup("yes") != nil {
+			codes += "\n  6  the confirmation was not answered yes; nothing changed"
+		}
+		cmd.Long += "\n\n" + codes
+	}
 }
 
 // complete validates the global flags and looks at the terminal.
