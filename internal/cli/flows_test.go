@@ -252,6 +252,17 @@ var _ = Describe("kubectl roster", func() {
 			Expect(inv.Annotations).To(HaveKeyWithValue(orgsv1alpha1.ResendRequestedAtAnnotation, ch.RequestedAt))
 		})
 
+		It("a repeat invitation says resend for the same role, revoke for another", func() {
+			r := run(admin2, "", "invite", "rita@example.com=Viewer", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.out + r.err).To(ContainSubstring("`kubectl roster resend rita@example.com` sends it again"))
+
+			r = run(admin2, "", "invite", "rita@example.com=Admin", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.out + r.err).To(ContainSubstring("is for the role Viewer, not Admin: `kubectl roster revoke rita@example.com`, then invite again with Admin"))
+			Expect(r.out + r.err).NotTo(ContainSubstring("kubectl roster resend"))
+		})
+
 		It("revoke deletes the invitation", func() {
 			r := run(admin2, "", "revoke", "rita@example.com", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)

@@ -358,6 +358,10 @@ func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1al
 			existing := &orgsv1alpha1.Invitation{}
 			if getErr := cl.Get(ctx, client.ObjectKeyFromObject(inv), existing); getErr == nil && !policy.SameUser(existing.Spec.Email, in.Email) {
 				continue // another address maps to this name: try the next one
+			} else if getErr == nil && existing.Spec.Role != in.Role {
+				// resend would send the old role again.
+				err = withHint(err, fmt.Sprintf("the earlier invitation for %s (phase %s) is for the role %s, not %s: `kubectl roster revoke %s`, then invite again with %s",
+					in.Email, orNone(string(existing.Status.Phase)), existing.Spec.Role, in.Role, in.Email, in.Role))
 			} else if getErr == nil {
 				err = withHint(err, fmt.Sprintf("an earlier invitation for %s is still there (phase %s): `kubectl roster resend %s` sends it again, `kubectl roster revoke %s` removes it",
 					in.Email, orNone(string(existing.Status.Phase)), in.Email, in.Email))
