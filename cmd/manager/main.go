@@ -79,12 +79,19 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	if err := run(o); err != nil {
+		if errors.Is(err, errPortsInUse) {
+			fmt.Fprintln(os.Stderr, "Roster did not start:", err)
+			os.Exit(1)
+		}
 		setupLog.Error(err, "Roster stopped")
 		os.Exit(1)
 	}
 }
 
 func run(o options) error {
+	if err := checkPorts(map[string]string{"health-probe-bind-address": o.probeAddr, "metrics-bind-address": o.metricsAddr}); err != nil {
+		return err
+	}
 	ctx, sd := newShutdown()
 	local := o.local || !localcluster.ClusterConfigured()
 	invitations, err := o.invites.options(o.managerNamespace, local)
