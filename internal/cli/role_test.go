@@ -18,7 +18,7 @@ func TestParseRole(t *testing.T) {
 		{in: "owner", want: orgsv1alpha1.RoleOwner},
 		{in: " viewernosecrets ", want: orgsv1alpha1.RoleViewerNoSecrets},
 		{in: "Ownr", err: `unknown role "Ownr": did you mean Owner? Use one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets`},
-		{in: "contributer", err: "did you mean Contributor?"},
+		{in: "Contribtor", err: "did you mean Contributor?"},
 		{in: "ViewerNoSecret", err: "did you mean ViewerNoSecrets?"},
 		{in: "Superuser", err: `unknown role "Superuser": use one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets`},
 	} {
