@@ -4,13 +4,10 @@ package v1alpha1
 // validation rules were not checked" for every other rule of the object,
 // and kubectl explain cuts an enum's list short.
 
-// Role is a member's role in an organization, highest first, each with
-// every right of the ones below it, spelled exactly so (letter case
-// matters): Owner manages the organization, its owners and everyone else;
-// Admin invites people and manages every member who is not an Owner;
-// Contributor creates and changes workloads, config and secrets in the
-// organization's projects; Viewer reads everything in projects, secrets
-// included; ViewerNoSecrets reads everything in projects except secrets.
+// Role is a member's role in an organization, highest first (Roles), each
+// with every right of the ones below it; the constants say what each may
+// do. The CRD fields that hold one (Member and Invitation spec.role)
+// repeat that for kubectl explain.
 //
 // +kubebuilder:validation:MaxLength=32
 // +kubebuilder:validation:XValidation:rule="self in ['Owner', 'Admin', 'Contributor', 'Viewer', 'ViewerNoSecrets']",message="must be one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets, spelled exactly so (letter case matters)"

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -69,7 +70,10 @@ func main() {
 	o.certs.bind(flag.CommandLine)
 	o.invites.bind(flag.CommandLine)
 	showVersion := flag.Bool("version", false, "Print the version and commit, and exit.")
-	zapOpts := zap.Options{Development: true}
+	// Errors are logged without a stack trace (--zap-stacktrace-level brings
+	// them back): Roster's errors say what went wrong, and a trace buries
+	// that under frames a user cannot act on.
+	zapOpts := zap.Options{Development: true, StacktraceLevel: zapcore.PanicLevel}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	if *showVersion {
@@ -79,17 +83,13 @@ func main() {
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	if err := run(o); err != nil {
-		if errors.Is(err, errPortsInUse) {
-			fmt.Fprintln(os.Stderr, "Roster did not start:", err)
-			os.Exit(1)
-		}
 		setupLog.Error(err, "Roster stopped")
 		os.Exit(1)
 	}
 }
 
 func run(o options) error {
-	if err := checkPorts(map[string]string{"health-probe-bind-address": o.probeAddr, "metrics-bind-address": o.metricsAddr}); err != nil {
+	if err := checkPorts(port{"health-probe-bind-address", o.probeAddr}, port{"metrics-bind-address", o.metricsAddr}); err != nil {
 		return err
 	}
 	ctx, sd := newShutdown()
