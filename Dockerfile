@@ -5,6 +5,8 @@
 FROM golang:1.26 AS builder
 ARG TARGETOS
 ARG TARGETARCH
+# The release the manager reports with --version.
+ARG VERSION=dev
 WORKDIR /workspace
 
 # Dependencies first, so source changes reuse the module cache layer.
@@ -20,7 +22,7 @@ COPY internal/ internal/
 # A static binary: distroless/static has no libc.
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
     CGO_ENABLED=0 GOOS=${TARGETOS:-linux} GOARCH=${TARGETARCH} \
-    go build -trimpath -ldflags="-s -w" -o /out/manager ./cmd/manager
+    go build -trimpath -ldflags="-s -w -X github.com/roster-dev/roster/internal/version.Version=${VERSION:-dev}" -o /out/manager ./cmd/manager
 
 FROM gcr.io/distroless/static:nonroot
 WORKDIR /

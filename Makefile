@@ -4,6 +4,9 @@
 IMG ?= ghcr.io/roster-dev/roster:latest
 # The Kubernetes version of the envtest and local-mode control plane.
 K8S_VERSION ?= 1.37.2
+# The release the binaries report (kubectl roster version, manager --version).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+VERSION_LDFLAGS := -X github.com/roster-dev/roster/internal/version.Version=$(VERSION)
 
 # Tool versions, pinned; every tool installs into ./bin.
 CONTROLLER_TOOLS_VERSION ?= v0.23.0
@@ -113,18 +116,21 @@ verify: manifests generate lint ## Fail when generated files are stale or code i
 
 .PHONY: build
 build: manifests generate fmt vet ## Build the manager and the kubectl plugin into bin/.
-	go build -o $(LOCALBIN)/manager ./cmd/manager
-	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
 
 .PHONY: install-plugin
 install-plugin: $(LOCALBIN) ## Build the kubectl plugin into bin/ (kubectl-roster, plus kubectl_complete-roster for shell completion).
-	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
 	ln -sf kubectl-roster $(LOCALBIN)/kubectl_complete-roster
 	@echo 'Put $(LOCALBIN) on your PATH, e.g. export PATH="$(LOCALBIN):$$PATH", then run: kubectl roster --help'
 
 .PHONY: run
 run: manifests generate fmt vet ## Run the manager: against the configured cluster, or (no cluster, or LOCAL=1) on its own local control plane.
-	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" go run ./cmd/manager $(ARGS)
+	@# Built, then run: `go run` exits 1 on Ctrl-C whatever the manager did,
+	@# and a clean stop should not look like a failure.
+	go build -ldflags "$(VERSION_LDFLAGS)" -o $(LOCALBIN)/manager ./cmd/manager
+	KUBEBUILDER_ASSETS="$(ENVTEST_ASSETS)" $(LOCALBIN)/manager $(ARGS)
 
 ##@ Deployment
 

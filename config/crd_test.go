@@ -64,7 +64,12 @@ var _ = Describe("The CRD schema", func() {
 	Describe("Member", func() {
 		It("refuses a role that is not one of the five", func() {
 			err := k8sClient.Create(ctx, member(ns, "bad-role", orgsv1alpha1.MemberSpec{User: "a@example.com", Role: "Superuser"}))
-			expectInvalid(err, "spec.role", `supported values: "Owner", "Admin", "Contributor", "Viewer", "ViewerNoSecrets"`)
+			expectInvalid(err, "spec.role", "must be one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets, spelled exactly so (letter case matters)")
+			Expect(err.Error()).NotTo(ContainSubstring("some validation rules were not checked"))
+			// Letter case matters: "owner" is not Owner, and is refused the same way.
+			err = k8sClient.Create(ctx, member(ns, "lower-role", orgsv1alpha1.MemberSpec{User: "a@example.com", Role: "owner"}))
+			expectInvalid(err, "spec.role", "letter case matters")
+			Expect(err.Error()).NotTo(ContainSubstring("some validation rules were not checked"))
 		})
 
 		It("refuses a Member with both user and group", func() {
@@ -147,7 +152,7 @@ var _ = Describe("The CRD schema", func() {
 				ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "wrong-role"},
 				Spec:       orgsv1alpha1.InvitationSpec{Email: "a@example.com", Role: "owner"},
 			}
-			expectInvalid(k8sClient.Create(ctx, inv), "spec.role", "supported values")
+			expectInvalid(k8sClient.Create(ctx, inv), "spec.role", "must be one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets, spelled exactly so (letter case matters)")
 		})
 	})
 

@@ -13,9 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -477,8 +479,13 @@ func (r *InvitationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.init()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.Invitation{}).
-		Watches(&orgsv1alpha1.Member{}, handler.EnqueueRequestsFromMapFunc(r.invitationsForMember)).
-		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.invitationsOfOrganization)).
+		// An invitation reads the specs of Members and its Organization,
+		// never their status or metadata: without the predicate, every
+		// Member status patch would list the namespace's Invitations.
+		Watches(&orgsv1alpha1.Member{}, handler.EnqueueRequestsFromMapFunc(r.invitationsForMember),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
+		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.invitationsOfOrganization),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Named("invitation").
 		Complete(r)
 }

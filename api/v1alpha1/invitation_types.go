@@ -16,7 +16,13 @@ type InvitationSpec struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\p{Cf}]')",message="spec.email must not contain control or format characters (escape codes, zero-width or bidi characters): they make one address look like another or rewrite a terminal; write it exactly as the invitee receives mail"
 	Email string `json:"email"`
 
-	// Role is the role the invitee gets on accepting.
+	// Role is the role the invitee gets on accepting: Owner (manages the organization, its owners and everyone else),
+	// Admin (invites people and manages every member who is not an Owner),
+	// Contributor (creates and changes workloads, config and secrets in the
+	// organization's projects), Viewer (reads everything in projects, secrets
+	// included) or ViewerNoSecrets (reads everything in projects except
+	// secrets). Each role has every right of the ones after it. Spelled
+	// exactly so: letter case matters.
 	// +required
 	Role Role `json:"role"`
 }

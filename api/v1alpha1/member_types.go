@@ -28,7 +28,13 @@ type MemberSpec struct {
 	// +kubebuilder:validation:XValidation:rule="!self.matches('[\\\\p{Cc}\\\\p{Cf}]')",message="spec.group must not contain control or format characters (escape codes, zero-width or bidi characters): they make one name look like another or rewrite a terminal; write it exactly as the identity provider names the group"
 	Group string `json:"group,omitempty"`
 
-	// Role is the member's role in the organization.
+	// Role is the member's role in the organization: Owner (manages the organization, its owners and everyone else),
+	// Admin (invites people and manages every member who is not an Owner),
+	// Contributor (creates and changes workloads, config and secrets in the
+	// organization's projects), Viewer (reads everything in projects, secrets
+	// included) or ViewerNoSecrets (reads everything in projects except
+	// secrets). Each role has every right of the ones after it. Spelled
+	// exactly so: letter case matters.
 	// +required
 	Role Role `json:"role"`
 }

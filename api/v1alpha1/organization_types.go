@@ -57,17 +57,19 @@ type OrganizationStatus struct {
 	EffectiveOwners []string `json:"effectiveOwners,omitempty"`
 
 	// Owners is the number of user Members whose effective role is Owner.
+	// The counts are written even when zero, so that `kubectl get` shows 0,
+	// not a blank, once the organization has been reconciled.
 	// +optional
-	Owners int32 `json:"owners,omitempty"`
+	Owners int32 `json:"owners"`
 	// Members is the number of Members.
 	// +optional
-	Members int32 `json:"members,omitempty"`
+	Members int32 `json:"members"`
 	// PendingInvitations is the number of Invitations not yet accepted, declined or expired.
 	// +optional
-	PendingInvitations int32 `json:"pendingInvitations,omitempty"`
+	PendingInvitations int32 `json:"pendingInvitations"`
 	// Projects is the number of project namespaces attached to the organization.
 	// +optional
-	Projects int32 `json:"projects,omitempty"`
+	Projects int32 `json:"projects"`
 	// RoleCounts counts Members by effective role.
 	// +optional
 	RoleCounts RoleCounts `json:"roleCounts,omitempty"`

@@ -1,9 +1,16 @@
 package v1alpha1
 
-// Role is a member's role in an organization, highest first: Owner, Admin,
-// Contributor, Viewer, ViewerNoSecrets.
+// A CEL rule rather than an enum: an enum's refusal comes with "some
+// validation rules were not checked" for every other rule of the object,
+// and kubectl explain cuts an enum's list short.
+
+// Role is a member's role in an organization, highest first (Roles), each
+// with every right of the ones below it; the constants say what each may
+// do. The CRD fields that hold one (Member and Invitation spec.role)
+// repeat that for kubectl explain.
 //
-// +kubebuilder:validation:Enum=Owner;Admin;Contributor;Viewer;ViewerNoSecrets
+// +kubebuilder:validation:MaxLength=32
+// +kubebuilder:validation:XValidation:rule="self in ['Owner', 'Admin', 'Contributor', 'Viewer', 'ViewerNoSecrets']",message="must be one of Owner, Admin, Contributor, Viewer, ViewerNoSecrets, spelled exactly so (letter case matters)"
 type Role string
 
 const (

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/version"
 )
 
 var setupLog = ctrl.Log.WithName("setup")
@@ -67,9 +69,17 @@ func main() {
 	flag.StringVar(&o.kubeconfigOut, "kubeconfig-out", filepath.Join(".roster", "kubeconfig"), "Local mode: where to write the admin kubeconfig once Roster is ready.")
 	o.certs.bind(flag.CommandLine)
 	o.invites.bind(flag.CommandLine)
-	zapOpts := zap.Options{Development: true}
+	showVersion := flag.Bool("version", false, "Print the version and commit, and exit.")
+	// Errors are logged without a stack trace (--zap-stacktrace-level brings
+	// them back): Roster's errors say what went wrong, and a trace buries
+	// that under frames a user cannot act on.
+	zapOpts := zap.Options{Development: true, StacktraceLevel: zapcore.PanicLevel}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	if *showVersion {
+		fmt.Println("roster manager", version.Get())
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	if err := run(o); err != nil {
@@ -79,6 +89,9 @@ func main() {
 }
 
 func run(o options) error {
+	if err := checkPorts(port{"health-probe-bind-address", o.probeAddr}, port{"metrics-bind-address", o.metricsAddr}); err != nil {
+		return err
+	}
 	ctx, sd := newShutdown()
 	local := o.local || !localcluster.ClusterConfigured()
 	invitations, err := o.invites.options(o.managerNamespace, local)

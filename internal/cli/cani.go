@@ -102,9 +102,10 @@ func newCanICommand(o *Options) *cobra.Command {
 		Use:   "can-i [ACTION]",
 		Short: "Show what you (or --as) may do in an organization",
 		Long: `Show what you may do in an organization, action by action, as the API server
-answers it (SelfSubjectAccessReviews for the custom verbs manage-members and
-manage-owners on organizations/<org>, and for writes to Members and Invitations in
-its home namespace). With --as USER (and --as-group), the answers are for USER,
+answers it: SelfSubjectAccessReviews for writes to Members and Invitations in
+its home namespace and for the custom verbs on organizations/<org> (the action
+manage-users checks the verb manage-members, manage-owners the verb
+manage-owners). With --as USER (and --as-group), the answers are for USER,
 as with kubectl auth can-i; impersonating needs the impersonate permission.
 
 With ACTION (` + strings.Join(actionKeys(), ", ") + `) it prints yes or no

@@ -298,8 +298,9 @@ func newRemoveCommand(o *Options) *cobra.Command {
 their access away. Asks for confirmation (a y/N answer on stdin) unless --yes.
 
 Owners remove anyone; Admins remove members who are not Owners. The last owner
-cannot be removed: assign the Owner role to another user first. To remove
-yourself, use leave.`,
+cannot be removed: assign the Owner role to another user first. Owners and
+Admins remove themselves with leave; Contributors and Viewers ask an Owner or
+Admin to remove them. A refusal is shown before the question is asked.`,
 		Args:              exactArgs("USER"),
 		ValidArgsFunction: o.completeMembers,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -308,8 +309,9 @@ yourself, use leave.`,
 			if err != nil {
 				return err
 			}
-			if err := o.confirm(co.yes, fmt.Sprintf("Remove %s (%s) from organization %s?", displayName(m), m.Spec.Role, d.org.Name)); err != nil {
-				return err
+			question := fmt.Sprintf("Remove %s (%s) from organization %s?", displayName(m), m.Spec.Role, d.org.Name)
+			if err := o.confirmDelete(ctx, co.yes, m, question); err != nil {
+				return withHint(err, manageHint(err, d.org.Name))
 			}
 			if err := o.deleteMember(ctx, m); err != nil {
 				return withHint(err, manageHint(err, d.org.Name))
@@ -324,9 +326,22 @@ yourself, use leave.`,
 	return cmd
 }
 
-func (o *Options) deleteMember(ctx context.Context, m *orgsv1alpha1.Member) error {
+func (o *Options) deleteMember(ctx context.Context, m *orgsv1alpha1.Member, opts ...client.DeleteOption) error {
 	uid := m.UID
-	return o.cl.Delete(ctx, m, client.Preconditions{UID: &uid})
+	return o.cl.Delete(ctx, m, append(opts, client.Preconditions{UID: &uid})...)
+}
+
+// confirmDelete asks before deleting m unless yes, after a server-side
+// dry run of the delete: RBAC and the webhooks refuse it before the
+// question is asked, not after someone answered it.
+func (o *Options) confirmDelete(ctx context.Context, yes bool, m *orgsv1alpha1.Member, question string) error {
+	if yes {
+		return nil
+	}
+	if err := o.deleteMember(ctx, m, client.DryRunAll); err != nil {
+		return err
+	}
+	return o.confirm(false, question)
 }
 
 func newLeaveCommand(o *Options) *cobra.Command {
@@ -338,7 +353,7 @@ func newLeaveCommand(o *Options) *cobra.Command {
 says you are, see whoami). Asks for confirmation unless --yes.
 
 Only Owners and Admins may leave. The last owner cannot leave: assign the Owner
-role to another user first.`,
+role to another user first. A refusal is shown before the question is asked.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx := cmd.Context()
@@ -362,14 +377,18 @@ role to another user first.`,
 				}
 				return notFoundf("", "%s is not a member of organization %s", id.Username, org.Name)
 			}
-			if err := o.confirm(co.yes, fmt.Sprintf("Leave organization %s (you are %s as %s)?", org.Name, m.Spec.Role, id.Username)); err != nil {
-				return err
-			}
-			if err := o.deleteMember(ctx, m); err != nil {
+			refused := func(err error) error {
 				if apierrors.IsForbidden(err) && !fromWebhook(err) {
 					return withHint(err, fmt.Sprintf("only Owners and Admins may leave an organization; ask an Owner or Admin of %s to remove you", org.Name))
 				}
 				return err
+			}
+			question := fmt.Sprintf("Leave organization %s (you are %s as %s)?", org.Name, m.Spec.Role, id.Username)
+			if err := o.confirmDelete(ctx, co.yes, m, question); err != nil {
+				return refused(err)
+			}
+			if err := o.deleteMember(ctx, m); err != nil {
+				return refused(err)
 			}
 			return o.done(Change{
 				Action: "leave", Organization: org.Name, Subject: id.Username, Object: "member/" + m.Name, Result: "left", From: m.Spec.Role,

@@ -252,6 +252,17 @@ var _ = Describe("kubectl roster", func() {
 			Expect(inv.Annotations).To(HaveKeyWithValue(orgsv1alpha1.ResendRequestedAtAnnotation, ch.RequestedAt))
 		})
 
+		It("a repeat invitation says resend for the same role, revoke for another", func() {
+			r := run(admin2, "", "invite", "rita@example.com=Viewer", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.out + r.err).To(ContainSubstring("`kubectl roster resend rita@example.com` sends it again"))
+
+			r = run(admin2, "", "invite", "rita@example.com=Admin", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.out + r.err).To(ContainSubstring("is for the role Viewer, not Admin: `kubectl roster revoke rita@example.com`, then invite again with Admin"))
+			Expect(r.out + r.err).NotTo(ContainSubstring("kubectl roster resend"))
+		})
+
 		It("revoke deletes the invitation", func() {
 			r := run(admin2, "", "revoke", "rita@example.com", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
@@ -344,6 +355,12 @@ var _ = Describe("kubectl roster", func() {
 			r := run(admin2, "", "remove", "alice@example.com", "-y", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
 			Expect(r.err).To(ContainSubstring(`admission webhook "vmember.roster.dev" denied the request`))
+
+			// Without --yes, refused before the question is asked.
+			r = run(admin2, "y\n", "remove", "alice@example.com", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.err).NotTo(ContainSubstring("Remove alice@example.com"))
+			Expect(r.err).To(ContainSubstring(`admission webhook "vmember.roster.dev" denied the request`))
 			_, err := o.member("alice")
 			Expect(err).NotTo(HaveOccurred())
 		})
@@ -362,9 +379,15 @@ var _ = Describe("kubectl roster", func() {
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
 			Expect(r.err).To(ContainSubstring("hint: only Owners and Admins may leave an organization"))
 
+			// Refused before the question: nobody answers y for nothing.
+			r = run(contributor, "y\n", "leave", "--org", o.name)
+			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+			Expect(r.err).NotTo(ContainSubstring("Leave organization"))
+			Expect(r.err).To(ContainSubstring("hint: only Owners and Admins may leave an organization"))
+
 			r = run(owner, "y\n", "leave", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
-			Expect(r.err).To(ContainSubstring("Leave organization %s (you are Owner as alice@example.com)? [y/N]", o.name))
+			Expect(r.err).NotTo(ContainSubstring("Leave organization"))
 			Expect(r.err).To(ContainSubstring(`is the last owner of organization "%s"; assign the Owner role to another user first`, o.name))
 			_, err := o.member("alice")
 			Expect(err).NotTo(HaveOccurred())
@@ -455,11 +478,12 @@ var _ = Describe("kubectl roster", func() {
 			newOrg()
 			r := run(owner, "", "users")
 			Expect(r.code).To(Equal(cli.ExitUsage), "%s", r)
-			Expect(r.err).To(MatchRegexp(`error: you belong to \d+ organizations \(.*%s.*\); pass --org NAME`, o.name))
+			Expect(r.err).To(MatchRegexp(`error: you belong to \d+ organizations \(.*%s.*\); pass --org NAME\n`, o.name))
+			Expect(r.err).NotTo(ContainSubstring("no organization"), "the message says it once")
 
 			r = run(owner, "", "users", "-n", "default")
 			Expect(r.code).To(Equal(cli.ExitUsage), "%s", r)
-			Expect(r.err).To(ContainSubstring(`namespace "default" is not the home namespace of any organization`))
+			Expect(r.err).To(ContainSubstring(`namespace "default" is not the home namespace of any organization you can see` + "\n"))
 		})
 	})
 

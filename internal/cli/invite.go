@@ -57,7 +57,44 @@ func parseRole(s string) (orgsv1alpha1.Role, error) {
 			return r, nil
 		}
 	}
+	if r, ok := closestRole(s); ok {
+		return "", fmt.Errorf("unknown role %q: did you mean %s? Use one of %s", s, r, roleNames())
+	}
 	return "", fmt.Errorf("unknown role %q: use one of %s", s, roleNames())
+}
+
+// closestRole is the role within two typed letters of s (any letter case),
+// for a typo such as "Ownr".
+func closestRole(s string) (orgsv1alpha1.Role, bool) {
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, r := range orgsv1alpha1.Roles {
+		if editDistance(s, strings.ToLower(string(r))) <= 2 {
+			return r, true
+		}
+	}
+	return "", false
+}
+
+// editDistance is the Levenshtein distance between a and b, in runes.
+func editDistance(a, b string) int {
+	x, y := []rune(a), []rune(b)
+	prev := make([]int, len(y)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(x); i++ {
+		cur := make([]int, len(y)+1)
+		cur[0] = i
+		for j := 1; j <= len(y); j++ {
+			cost := 1
+			if x[i-1] == y[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(y)]
 }
 
 func roleNames() string {
@@ -321,6 +358,10 @@ func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1al
 			existing := &orgsv1alpha1.Invitation{}
 			if getErr := cl.Get(ctx, client.ObjectKeyFromObject(inv), existing); getErr == nil && !policy.SameUser(existing.Spec.Email, in.Email) {
 				continue // another address maps to this name: try the next one
+			} else if getErr == nil && existing.Spec.Role != in.Role {
+				// resend would send the old role again.
+				err = withHint(err, fmt.Sprintf("the earlier invitation for %s (phase %s) is for the role %s, not %s: `kubectl roster revoke %s`, then invite again with %s",
+					in.Email, orNone(string(existing.Status.Phase)), existing.Spec.Role, in.Role, in.Email, in.Role))
 			} else if getErr == nil {
 				err = withHint(err, fmt.Sprintf("an earlier invitation for %s is still there (phase %s): `kubectl roster resend %s` sends it again, `kubectl roster revoke %s` removes it",
 					in.Email, orNone(string(existing.Status.Phase)), in.Email, in.Email))

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -91,7 +90,7 @@ func (o *Options) Run(ctx context.Context, args []string) int {
 		ran = true
 		return o.complete()
 	}
-	err := root.ExecuteContext(ctx)
+	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -99,23 +98,26 @@ func (o *Options) Run(ctx context.Context, args []string) int {
 		// cobra's own errors: unknown command or flag, wrong arguments.
 		err = withCode(err, ExitUsage)
 	}
-	o.report(err)
+	o.report(err, cmd.CommandPath())
 	return ExitCode(err)
 }
 
-// report prints err (unless the command did) and its hint to stderr.
-func (o *Options) report(err error) {
+// report prints err (unless the command did) and its hint to stderr;
+// command is the command that failed, whose --help a usage error points to.
+func (o *Options) report(err error, command string) {
 	if isReported(err) {
 		return
 	}
 	t := &termText{colour: colourAllowed(o.errTTY)}
 	t.text(errorMessage(err), red).newline()
-	hint := hintOf(err)
+	// A server that never answered makes any hint about its answer wrong
+	// ("you may not list organizations"): the connection's hint wins.
+	hint := connectionHint(err)
 	if hint == "" {
-		hint = connectionHint(err)
+		hint = hintOf(err)
 	}
 	if hint == "" && ExitCode(err) == ExitUsage {
-		hint = "run `kubectl roster --help` for usage"
+		hint = fmt.Sprintf("run `%s --help` for usage", command)
 	}
 	for _, line := range strings.Split(hint, "\n") {
 		if line != "" {
@@ -178,7 +180,30 @@ else the only organization you belong to.`,
 		cmd.GroupID = "self"
 		root.AddCommand(cmd)
 	}
+	addExitCodes(root)
+	root.AddCommand(newVersionCommand(o))
 	return root
+}
+
+// addExitCodes ends the help of every command that does not list its own
+// exit codes with the ones it may return (errors.go), so a script's author
+// finds them where they look.
+func addExitCodes(root *cobra.Command) {
+	for _, cmd := range root.Commands() {
+		if strings.Contains(cmd.Long, "Exit code") {
+			continue
+		}
+		codes := `Exit codes:
+  0  done
+  1  error: the cluster unreachable, credentials refused, a server error
+  2  usage error; nothing was sent
+  3  refused by RBAC or Roster's rules
+  4  not found (or not yours to see)`
+		if cmd.Flags().Lookup("yes") != nil {
+			codes += "\n  6  the confirmation was not answered yes; nothing changed"
+		}
+		cmd.Long += "\n\n" + codes
+	}
 }
 
 // complete validates the global flags and looks at the terminal.
@@ -267,10 +292,6 @@ func (o *Options) whoAmI(ctx context.Context) (identity, error) {
 	return id, nil
 }
 
-// errNoOrganization is wrapped by the errors organization returns when it
-// cannot choose one.
-var errNoOrganization = errors.New("no organization")
-
 // organization is the Organization the command acts on: --org; else the
 // one whose home namespace is the current namespace (-n, or the
 // context's); else the only one the caller belongs to; else, for a caller
@@ -308,7 +329,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		return org, nil
 	}
 	if explicit {
-		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see: %w", ns, errNoOrganization)
+		return nil, usageErrorf("namespace %q is not the home namespace of any organization you can see", ns)
 	}
 	id, err := o.whoAmI(ctx)
 	if err != nil {
@@ -327,7 +348,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	case len(mine) == 1:
 		return only, nil
 	case len(mine) > 1:
-		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME: %w", len(mine), strings.Join(mine, ", "), errNoOrganization)
+		return nil, usageErrorf("you belong to %d organizations (%s); pass --org NAME", len(mine), strings.Join(mine, ", "))
 	case len(orgs) == 1:
 		return &orgs[0], nil
 	case len(orgs) == 0:
@@ -337,7 +358,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 	for _, org := range orgs {
 		names = append(names, org.Name)
 	}
-	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME: %w", id.Username, len(names), strings.Join(names, ", "), errNoOrganization)
+	return nil, usageErrorf("%s belongs to no organization and there are %d (%s); pass --org NAME", id.Username, len(names), strings.Join(names, ", "))
 }
 
 // guessFromNamespace is for callers whose organizations cannot be found: a

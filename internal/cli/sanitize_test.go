@@ -205,7 +205,7 @@ func TestHostilePrinters(t *testing.T) {
 		lines := newInviteLines(o, []invitee{{Email: "x" + hostile + "@example.com", Role: orgsv1alpha1.RoleViewer}}, false)
 		lines.print(InviteResult{Email: "x" + hostile + "@example.com", Role: orgsv1alpha1.RoleViewer, Result: ResultFailed,
 			Error: "Error from server: " + hostile, Hint: "a hint\nanother " + hostile})
-		o.report(withHint(fmt.Errorf("refused %s\nhint: forged", hostile), "the plugin's hint"))
+		o.report(withHint(fmt.Errorf("refused %s\nhint: forged", hostile), "the plugin's hint"), "kubectl roster")
 		g.Expect(rawControlsExceptLayout(out.String())).To(BeEmpty(), "%q", out.String())
 		g.Expect(out.String()).To(ContainSubstring(`Removed \x1b[2J\x1b]0;pwned\x07.`))
 		g.Expect(out.String()).To(ContainSubstring(`error: refused \x1b[2J\x1b]0;pwned\x07\nhint: forged`))

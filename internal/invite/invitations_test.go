@@ -1,6 +1,7 @@
 package invite_test
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -374,6 +376,41 @@ var _ = Describe("Invitations", func() {
 		Expect(smtpSrv.Refused(lee)).To(Equal(refused), "no delivery was even attempted")
 		Expect(invitation(f, "lee")(Default).Status.Phase).To(Equal(orgsv1alpha1.InvitationAccepted))
 		Expect(membersFor(f, lee)).To(HaveLen(1))
+	})
+
+	It("reconciles an invitation when a Member's or the Organization's spec changes, not when only their metadata or status does", func() {
+		f := newOrg(nil)
+		ivy := "ivy." + f.name + "@example.com"
+		inviteAs(alice, f, "ivy", ivy, orgsv1alpha1.RoleViewer)
+		waitInvitation(f, "ivy", hasPhase(orgsv1alpha1.InvitationSent))
+		// Each reconcile of ivy's Invitation logs one "invitation step".
+		key := fmt.Sprintf(`{"name":"ivy","namespace":%q}`, f.home)
+		steps := func() int {
+			n := 0
+			for _, line := range strings.Split(logs.String(), "\n") {
+				if strings.Contains(line, "invitation step") && strings.Contains(line, key) {
+					n++
+				}
+			}
+			return n
+		}
+		Eventually(func() int { n := steps(); time.Sleep(time.Second); return steps() - n }).Should(BeZero(), "ivy's invitation settles")
+		settled := steps()
+
+		for i := range 5 {
+			touch := fmt.Sprintf(`{"metadata":{"annotations":{"test.roster.dev/touch":"%d"}}}`, i)
+			Expect(env.Admin.Patch(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: f.name}},
+				client.RawPatch(types.MergePatchType, []byte(touch)))).To(Succeed())
+			Expect(env.Admin.Patch(ctx, &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "bob"}},
+				client.RawPatch(types.MergePatchType, []byte(touch)))).To(Succeed())
+		}
+		// The organization controller writes bob's status meanwhile, too.
+		Consistently(steps, 3*time.Second).Should(Equal(settled), "metadata and status changes reconciled the invitation")
+
+		// A spec change does: the invitation reads the Organization's spec.
+		Expect(env.Admin.Patch(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: f.name}},
+			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"displayName":"Renamed"}}`)))).To(Succeed())
+		Eventually(steps).Should(BeNumerically(">", settled))
 	})
 
 	It("expires an unanswered invitation at expiresAt (a short TTL), refuses its link, and a resend revives it", func() {
