@@ -100,3 +100,17 @@ const (
 	// InviterLostAuthorityReason: the recorded inviter may no longer grant the invited role.
 	InviterLostAuthorityReason = "InviterLostAuthority"
 )
+
+// Reasons of a Revoked AccessToken (status.reason).
+const (
+	// TokenOwnerRemovedReason: the token's owner is no longer a Member.
+	TokenOwnerRemovedReason = "OwnerRemoved"
+	// TokenOwnerDemotedReason: the owner's role fell below Contributor.
+	TokenOwnerDemotedReason = "OwnerDemoted"
+	// TokenExpiredReason: spec.expiresAt has passed.
+	TokenExpiredReason = "Expired"
+	// TokenRevokedByReason: someone set spec.revoked; status.revokedBy says who.
+	TokenRevokedByReason = "RevokedBy"
+	// TokenPendingReason: Roster is making the token's ServiceAccount and access.
+	TokenPendingReason = "Pending"
+)

@@ -28,6 +28,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Organization{}, &OrganizationList{},
 		&Member{}, &MemberList{},
 		&Invitation{}, &InvitationList{},
+		&AccessToken{}, &AccessTokenList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

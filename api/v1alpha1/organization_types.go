@@ -27,6 +27,10 @@ type OrganizationSpec struct {
 	// +optional
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('8760h')",message="spec.invitationTTL must be between 1m and 8760h (one year), for example 168h"
 	InvitationTTL *metav1.Duration `json:"invitationTTL,omitempty"`
+
+	// TokenPolicy bounds the organization's personal access tokens (AccessTokens).
+	// +optional
+	TokenPolicy *TokenPolicy `json:"tokenPolicy,omitempty"`
 }
 
 // RoleCounts counts an organization's Members by effective role.

@@ -60,3 +60,11 @@ const (
 	// VerbManageMembers is needed to invite, change and remove non-owners.
 	VerbManageMembers = "manage-members"
 )
+
+// TokenFinalizer lets Roster delete a deleted AccessToken's ServiceAccount
+// first, so that its values stop authenticating at once.
+const TokenFinalizer = "orgs.roster.dev/access-token"
+
+// TokenRevokedByAnnotation records, at admission, who set an AccessToken's
+// spec.revoked. It cannot be forged.
+const TokenRevokedByAnnotation = "orgs.roster.dev/revoked-by"

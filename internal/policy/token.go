@@ -1,0 +1,281 @@
+package policy
+
+import (
+	"fmt"
+	"time"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// TokenRow is the permission matrix's row for tokens, named in refusals.
+const TokenRow = "Create personal API access tokens"
+
+// DefaultTokenMaxTTL is an organization's spec.tokenPolicy.maxTTL when unset: 90 days.
+const DefaultTokenMaxTTL = 90 * 24 * time.Hour
+
+// tokenClockSkew is how far past now+maxTTL a requested expiry may be: a
+// client that computes "now + maxTTL" on its own clock is not refused.
+const tokenClockSkew = time.Minute
+
+// MinTokenRole is the lowest role that may hold a token: Viewers and
+// ViewerNoSecrets may not create one, and an owner demoted below it loses
+// every token.
+const MinTokenRole = orgsv1alpha1.RoleContributor
+
+// TokenMaxTTL is the organization's longest token lifetime.
+func TokenMaxTTL(org *orgsv1alpha1.Organization) time.Duration {
+	if org != nil && org.Spec.TokenPolicy != nil && org.Spec.TokenPolicy.MaxTTL != nil {
+		return org.Spec.TokenPolicy.MaxTTL.Duration
+	}
+	return DefaultTokenMaxTTL
+}
+
+// UserRole is the effective role of the user Member naming user exactly
+// (IdentityKey), or "" when there is none. Tokens follow a user's own
+// Member only: a group's membership is not something Roster can see.
+func UserRole(user string, members []orgsv1alpha1.Member, effective Effective) orgsv1alpha1.Role {
+	if user == "" {
+		return ""
+	}
+	key := IdentityKey(UserIdentity, user)
+	for i := range members {
+		m := &members[i]
+		if m.Spec.User != "" && MemberKey(m) == key {
+			if role := effective.Members[m.Name].Role; role != "" {
+				return role
+			}
+		}
+	}
+	return ""
+}
+
+// lowerRole is the lower of two roles.
+func lowerRole(a, b orgsv1alpha1.Role) orgsv1alpha1.Role {
+	if a.Rank() < b.Rank() {
+		return a
+	}
+	return b
+}
+
+// TokenStanding is what a token is worth now.
+type TokenStanding struct {
+	// Role is the access its ServiceAccount gets; empty when revoked.
+	Role orgsv1alpha1.Role
+	// Reason is empty for a live token, else why it is revoked
+	// (orgsv1alpha1.Token*Reason).
+	Reason string
+	// Message says the same for people.
+	Message string
+}
+
+// TokenAccess is the token's access given its owner's current effective
+// role (UserRole): the lower of spec.role and that role, or revoked
+// (for good: a Revoked status stays) when the token was revoked, has
+// expired, or its owner is gone or below MinTokenRole.
+func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, now time.Time) TokenStanding {
+	owner := t.Spec.Owner
+	switch {
+	case t.Status.Phase == orgsv1alpha1.AccessTokenRevoked && t.Status.Reason != "":
+		return TokenStanding{Reason: t.Status.Reason, Message: t.Status.Message}
+	case t.Spec.Revoked:
+		by := t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
+		return TokenStanding{Reason: orgsv1alpha1.TokenRevokedByReason, Message: fmt.Sprintf("Revoked by %q.", by)}
+	case t.Spec.ExpiresAt == nil || !now.Before(t.Spec.ExpiresAt.Time):
+		return TokenStanding{Reason: orgsv1alpha1.TokenExpiredReason, Message: "The token expired; create another."}
+	case owner == "" || ownerRole == "":
+		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerRemovedReason,
+			Message: fmt.Sprintf("User %q is no longer a member of the organization.", owner)}
+	case ownerRole.Rank() < MinTokenRole.Rank():
+		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerDemotedReason,
+			Message: fmt.Sprintf("User %q is now %s; only Owners, Admins and Contributors hold tokens.", owner, ownerRole)}
+	}
+	role := ownerRole
+	if t.Spec.Role != "" {
+		role = lowerRole(t.Spec.Role, ownerRole)
+	}
+	return TokenStanding{Role: role}
+}
+
+// TokenRequest is one admission request for an AccessToken.
+type TokenRequest struct {
+	Op       Operation
+	Who      Requester
+	Old, New *orgsv1alpha1.AccessToken
+	Snapshot Snapshot
+	// Authority is the requester's custom verbs on the organization, asked
+	// for TokenVerb (only needed to revoke someone else's token).
+	Authority Authority
+	Now       time.Time
+}
+
+// TokenVerb is the custom verb that revoking someone else's token needs:
+// manage-owners for an Owner's token, else manage-members; none for one's
+// own token or to create one.
+func TokenVerb(op Operation, who Requester, old, new *orgsv1alpha1.AccessToken, s Snapshot) string {
+	t := old
+	if t == nil || !revoking(op, old, new) {
+		return ""
+	}
+	if SameUser(t.Spec.Owner, who.User) {
+		return ""
+	}
+	if tokenOwnerRole(t, s) == orgsv1alpha1.RoleOwner {
+		return orgsv1alpha1.VerbManageOwners
+	}
+	return orgsv1alpha1.VerbManageMembers
+}
+
+// revoking: a delete, or an update that sets spec.revoked.
+func revoking(op Operation, old, new *orgsv1alpha1.AccessToken) bool {
+	switch op {
+	case Delete:
+		return true
+	case Update:
+		return old != nil && new != nil && !old.Spec.Revoked && new.Spec.Revoked
+	}
+	return false
+}
+
+func tokenOwnerRole(t *orgsv1alpha1.AccessToken, s Snapshot) orgsv1alpha1.Role {
+	if s.Organization == nil {
+		return ""
+	}
+	return UserRole(t.Spec.Owner, s.Members, EffectiveRoles(s.Members, s.Organization.Status.EffectiveOwners, false))
+}
+
+// DecideToken is the matrix row TokenRow: Owners, Admins and Contributors
+// create tokens for themselves only; Owners revoke any token of the
+// organization, Admins any but an Owner's, everybody their own.
+func DecideToken(r TokenRequest) Decision {
+	t := subject(r.Op, r.Old, r.New)
+	if t == nil {
+		return refuseRequest("AccessTokens", r.Op)
+	}
+	s := r.Snapshot
+	if s.Organization == nil {
+		return notHome(r.Op, "AccessTokens", t.Namespace)
+	}
+	if releasedDelete(r.Op, s) {
+		return allow()
+	}
+	org := s.Organization.Name
+	switch r.Op {
+	case Create:
+		return decideTokenCreate(r, org)
+	case Update:
+		if d := tokenUnchanged(r, org); !d.Allowed() {
+			return d
+		}
+		if !revoking(r.Op, r.Old, r.New) {
+			return revokerKept(r, org)
+		}
+		if d := revokedBy(r, org); !d.Allowed() {
+			return d
+		}
+		return decideRevoke(r, org)
+	case Delete:
+		return decideRevoke(r, org)
+	}
+	return refuseRequest("AccessTokens", r.Op)
+}
+
+func decideTokenCreate(r TokenRequest, org string) Decision {
+	t, s := r.New, r.Snapshot
+	if t.Spec.Owner != r.Who.User {
+		d := forbid("user %q may not create an AccessToken owned by %q in organization %q: a token always acts for the user who creates it; remove spec.owner from your manifest and Roster records you",
+			r.Who.User, t.Spec.Owner, org)
+		d.Field = "spec.owner"
+		return d
+	}
+	if s.Organization.DeletionTimestamp != nil || s.HomeTerminating || s.HomeClaimedByOther || s.HomeStale {
+		return forbid("user %q may not create an AccessToken in organization %q: the organization or its home namespace %q is going away or is not the organization's",
+			r.Who.User, org, t.Namespace)
+	}
+	role := tokenOwnerRole(t, s)
+	if role.Rank() < MinTokenRole.Rank() {
+		is := "is not a member (a user Member) of it"
+		if role != "" {
+			is = "is " + string(role) + " there"
+		}
+		return forbid("user %q may not create an AccessToken in organization %q: %s, and the permission matrix's row %q allows Owners, Admins and Contributors only; ask an Admin or Owner for the Contributor role",
+			r.Who.User, org, is, TokenRow)
+	}
+	if t.Spec.Role != "" && (!t.Spec.Role.IsValid() || t.Spec.Role.Rank() > role.Rank()) {
+		return Decision{Code: Invalid, Field: "spec.role", Message: fmt.Sprintf(
+			"user %q is %s in organization %q, so a token may ask for %s or a lower role, not %q; leave spec.role out to get %s",
+			r.Who.User, role, org, role, t.Spec.Role, role)}
+	}
+	maxTTL := TokenMaxTTL(s.Organization)
+	switch latest := r.Now.Add(maxTTL + tokenClockSkew); {
+	case t.Spec.ExpiresAt == nil:
+		return Decision{Code: Invalid, Field: "spec.expiresAt", Message: "spec.expiresAt must be set (Roster's webhook sets it to now plus the organization's spec.tokenPolicy.maxTTL when absent)"}
+	case !t.Spec.ExpiresAt.After(r.Now):
+		return Decision{Code: Invalid, Field: "spec.expiresAt", Message: fmt.Sprintf(
+			"spec.expiresAt %s is not in the future; ask for a later time", t.Spec.ExpiresAt.UTC().Format(time.RFC3339))}
+	case t.Spec.ExpiresAt.After(latest):
+		return Decision{Code: Invalid, Field: "spec.expiresAt", Message: fmt.Sprintf(
+			"spec.expiresAt %s is later than organization %q allows (spec.tokenPolicy.maxTTL %s from now, %s); ask for an earlier time or leave it out",
+			t.Spec.ExpiresAt.UTC().Format(time.RFC3339), org, maxTTL, r.Now.Add(maxTTL).UTC().Format(time.RFC3339))}
+	}
+	if _, ok := t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]; ok || t.Spec.Revoked {
+		d := forbid("user %q may not create an AccessToken that is already revoked in organization %q; remove spec.revoked and annotation %s",
+			r.Who.User, org, orgsv1alpha1.TokenRevokedByAnnotation)
+		d.Field = "spec.revoked"
+		return d
+	}
+	return allow()
+}
+
+// tokenUnchanged: after creation only spec.revoked (false to true) and
+// metadata may change; the CRD's rules say so too, this is the second line.
+func tokenUnchanged(r TokenRequest, org string) Decision {
+	o, n := r.Old.Spec, r.New.Spec
+	o.Revoked, n.Revoked = false, false
+	if o.Owner != n.Owner || o.Role != n.Role || o.Description != n.Description || !o.ExpiresAt.Equal(n.ExpiresAt) {
+		return forbid("user %q may not change AccessToken %q in organization %q: only spec.revoked may be set after creation; revoke it and create another",
+			r.Who.User, r.New.Name, org)
+	}
+	return allow()
+}
+
+// revokedBy: the revoked-by annotation is exactly who set spec.revoked
+// (the mutating webhook records it) and never changes afterwards.
+func revokedBy(r TokenRequest, org string) Decision {
+	got := r.New.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
+	if got != r.Who.User {
+		d := forbid("user %q may not set annotation %s to %q on AccessToken %q in organization %q: it records who revoked the token; remove it and Roster records you",
+			r.Who.User, orgsv1alpha1.TokenRevokedByAnnotation, got, r.New.Name, org)
+		d.Field = "metadata.annotations[" + orgsv1alpha1.TokenRevokedByAnnotation + "]"
+		return d
+	}
+	return allow()
+}
+
+// revokerKept: an update that does not revoke keeps the revoked-by
+// annotation as it was (absent on a live token).
+func revokerKept(r TokenRequest, org string) Decision {
+	was, had := r.Old.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
+	got, has := r.New.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
+	if had == has && was == got {
+		return allow()
+	}
+	d := forbid("user %q may not set or change annotation %s on AccessToken %q in organization %q: it records who revoked the token; revoke with spec.revoked: true and Roster records you",
+		r.Who.User, orgsv1alpha1.TokenRevokedByAnnotation, r.New.Name, org)
+	d.Field = "metadata.annotations[" + orgsv1alpha1.TokenRevokedByAnnotation + "]"
+	return d
+}
+
+func decideRevoke(r TokenRequest, org string) Decision {
+	t := r.Old
+	verb := TokenVerb(r.Op, r.Who, r.Old, r.New, r.Snapshot)
+	if r.Authority.Holds(verb) {
+		return allow()
+	}
+	whose := "an Admin's or Contributor's"
+	who := "Owners and Admins"
+	if verb == orgsv1alpha1.VerbManageOwners {
+		whose, who = "an Owner's", "Owners"
+	}
+	return forbid("user %q may not revoke AccessToken %q of %q in organization %q: it is %s token, which only its owner and the organization's %s (holders of %s on organizations/%s) may revoke; ask one of them",
+		r.Who.User, t.Name, t.Spec.Owner, org, whose, who, verb, org)
+}

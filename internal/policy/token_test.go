@@ -1,0 +1,206 @@
+package policy
+
+import (
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+var tokenNow = time.Date(2026, 12, 3, 12, 0, 0, 0, time.UTC)
+
+func accessToken(owner string, role orgsv1alpha1.Role, ttl time.Duration) *orgsv1alpha1.AccessToken {
+	exp := metav1.NewTime(tokenNow.Add(ttl))
+	return &orgsv1alpha1.AccessToken{
+		ObjectMeta: metav1.ObjectMeta{Name: "ci", Namespace: home},
+		Spec:       orgsv1alpha1.AccessTokenSpec{Owner: owner, Role: role, ExpiresAt: &exp},
+	}
+}
+
+func revokedToken(t *orgsv1alpha1.AccessToken, by string) *orgsv1alpha1.AccessToken {
+	t = t.DeepCopy()
+	t.Spec.Revoked = true
+	if by != "" {
+		t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: by}
+	}
+	return t
+}
+
+func tokenMembers() []orgsv1alpha1.Member {
+	return []orgsv1alpha1.Member{
+		userMember("olivia", "olivia@example.com", owner),
+		userMember("alice", "alice@example.com", admin),
+		userMember("carol", "carol@example.com", contributor),
+		userMember("victor", "victor@example.com", viewer),
+		userMember("nina", "nina@example.com", viewerNoSecrets),
+		groupMember("devs", "devs", admin),
+	}
+}
+
+func TestDecideTokenCreate(t *testing.T) {
+	day := 24 * time.Hour
+	noExpiry := accessToken("carol@example.com", "", 0)
+	noExpiry.Spec.ExpiresAt = nil
+	shortTTL := acme()
+	shortTTL.Spec.TokenPolicy = &orgsv1alpha1.TokenPolicy{MaxTTL: &metav1.Duration{Duration: 7 * day}}
+	cases := []struct {
+		name  string
+		who   string
+		group []string
+		token *orgsv1alpha1.AccessToken
+		org   *orgsv1alpha1.Organization
+		code  Code
+		field string
+		says  string
+	}{
+		{"contributor for herself", "carol@example.com", nil, accessToken("carol@example.com", "", 30*day), nil, Allowed, "", ""},
+		{"owner for herself as Owner", "olivia@example.com", nil, accessToken("olivia@example.com", owner, 30*day), nil, Allowed, "", ""},
+		{"admin asks for less", "alice@example.com", nil, accessToken("alice@example.com", viewer, day), nil, Allowed, "", ""},
+		{"exactly the maximum", "carol@example.com", nil, accessToken("carol@example.com", "", DefaultTokenMaxTTL), nil, Allowed, "", ""},
+		{"for someone else", "carol@example.com", nil, accessToken("olivia@example.com", "", day), nil, Forbidden, "spec.owner", `may not create an AccessToken owned by "olivia@example.com"`},
+		{"owner left empty by hand", "carol@example.com", nil, accessToken("", "", day), nil, Forbidden, "spec.owner", "always acts for the user who creates it"},
+		{"case variant of the owner", "Carol@example.com", nil, accessToken("Carol@example.com", "", day), nil, Forbidden, "", "is not a member"},
+		{"Unicode variant of the owner", "carol@exаmple.com", nil, accessToken("carol@exаmple.com", "", day), nil, Forbidden, "", "is not a member"},
+		{"viewer", "victor@example.com", nil, accessToken("victor@example.com", "", day), nil, Forbidden, "", `is Viewer there, and the permission matrix's row "Create personal API access tokens" allows Owners, Admins and Contributors only`},
+		{"viewer without secrets", "nina@example.com", nil, accessToken("nina@example.com", "", day), nil, Forbidden, "", "is ViewerNoSecrets there"},
+		{"admin only through a group", "gary@example.com", []string{"devs"}, accessToken("gary@example.com", "", day), nil, Forbidden, "", "is not a member (a user Member)"},
+		{"outsider", outsider.User, nil, accessToken(outsider.User, "", day), nil, Forbidden, "", "is not a member"},
+		{"contributor asks for Admin", "carol@example.com", nil, accessToken("carol@example.com", admin, day), nil, Invalid, "spec.role", "not \"Admin\""},
+		{"unknown role", "carol@example.com", nil, accessToken("carol@example.com", "Root", day), nil, Invalid, "spec.role", "not \"Root\""},
+		{"no expiry", "carol@example.com", nil, noExpiry, nil, Invalid, "spec.expiresAt", "must be set"},
+		{"expiry in the past", "carol@example.com", nil, accessToken("carol@example.com", "", -time.Minute), nil, Invalid, "spec.expiresAt", "not in the future"},
+		{"past the default maximum", "carol@example.com", nil, accessToken("carol@example.com", "", DefaultTokenMaxTTL+time.Hour), nil, Invalid, "spec.expiresAt", "spec.tokenPolicy.maxTTL 2160h0m0s"},
+		{"past the organization's maximum", "carol@example.com", nil, accessToken("carol@example.com", "", 8*day), shortTTL, Invalid, "spec.expiresAt", "168h0m0s"},
+		{"created revoked", "carol@example.com", nil, revokedToken(accessToken("carol@example.com", "", day), "carol@example.com"), nil, Forbidden, "spec.revoked", "already revoked"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			s := snapshot(tokenMembers())
+			if c.org != nil {
+				s.Organization = c.org
+			}
+			d := DecideToken(TokenRequest{Op: Create, Who: Requester{User: c.who, Groups: c.group}, New: c.token, Snapshot: s, Now: tokenNow})
+			g.Expect(d.Code).To(Equal(c.code), d.Message)
+			g.Expect(d.Field).To(Equal(c.field))
+			g.Expect(d.Message).To(ContainSubstring(c.says))
+		})
+	}
+}
+
+func TestDecideTokenRevoke(t *testing.T) {
+	carols := accessToken("carol@example.com", "", time.Hour)
+	olivias := accessToken("olivia@example.com", "", time.Hour)
+	alices := accessToken("alice@example.com", "", time.Hour)
+	cases := []struct {
+		name      string
+		op        Operation
+		who       string
+		old, new  *orgsv1alpha1.AccessToken
+		authority Authority
+		verb      string
+		code      Code
+		says      string
+	}{
+		{"own token", Update, "carol@example.com", carols, revokedToken(carols, "carol@example.com"), noVerbs, "", Allowed, ""},
+		{"own token, delete", Delete, "carol@example.com", carols, nil, noVerbs, "", Allowed, ""},
+		{"admin revokes a contributor's", Update, "alice@example.com", carols, revokedToken(carols, "alice@example.com"), membersVerb, orgsv1alpha1.VerbManageMembers, Allowed, ""},
+		{"admin revokes an owner's", Update, "alice@example.com", olivias, revokedToken(olivias, "alice@example.com"), membersVerb, orgsv1alpha1.VerbManageOwners, Forbidden, "it is an Owner's token, which only its owner and the organization's Owners"},
+		{"admin deletes an owner's", Delete, "alice@example.com", olivias, nil, membersVerb, orgsv1alpha1.VerbManageOwners, Forbidden, "an Owner's token"},
+		{"owner revokes an owner's", Update, "olivia@example.com", olivias, revokedToken(olivias, "olivia@example.com"), bothVerbs, "", Allowed, ""},
+		{"owner revokes an admin's", Update, "olivia@example.com", alices, revokedToken(alices, "olivia@example.com"), bothVerbs, orgsv1alpha1.VerbManageMembers, Allowed, ""},
+		{"contributor revokes an admin's", Update, "carol@example.com", alices, revokedToken(alices, "carol@example.com"), noVerbs, orgsv1alpha1.VerbManageMembers, Forbidden, "Owners and Admins (holders of manage-members"},
+		{"case variant of the owner", Update, "Carol@example.com", carols, revokedToken(carols, "Carol@example.com"), noVerbs, orgsv1alpha1.VerbManageMembers, Forbidden, "may not revoke"},
+		{"revoker forged", Update, "carol@example.com", carols, revokedToken(carols, "olivia@example.com"), noVerbs, "", Forbidden, "records who revoked"},
+		{"revoker added to a live token", Update, "carol@example.com", carols, func() *orgsv1alpha1.AccessToken {
+			t := carols.DeepCopy()
+			t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: "carol@example.com"}
+			return t
+		}(), noVerbs, "", Forbidden, "revoke with spec.revoked: true"},
+		{"role changed", Update, "olivia@example.com", carols, func() *orgsv1alpha1.AccessToken {
+			t := carols.DeepCopy()
+			t.Spec.Role = owner
+			return t
+		}(), bothVerbs, "", Forbidden, "only spec.revoked may be set"},
+		{"a label", Update, "carol@example.com", carols, func() *orgsv1alpha1.AccessToken {
+			t := carols.DeepCopy()
+			t.Labels = map[string]string{"ci": "web"}
+			return t
+		}(), noVerbs, "", Allowed, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			s := snapshot(tokenMembers())
+			who := Requester{User: c.who}
+			g.Expect(TokenVerb(c.op, who, c.old, c.new, s)).To(Equal(c.verb))
+			d := DecideToken(TokenRequest{Op: c.op, Who: who, Old: c.old, New: c.new, Snapshot: s, Authority: c.authority, Now: tokenNow})
+			g.Expect(d.Code).To(Equal(c.code), d.Message)
+			g.Expect(d.Message).To(ContainSubstring(c.says))
+		})
+	}
+}
+
+func TestDecideTokenOutsideHome(t *testing.T) {
+	g := NewWithT(t)
+	tok := accessToken("carol@example.com", "", time.Hour)
+	g.Expect(DecideToken(TokenRequest{Op: Create, Who: Requester{User: "carol@example.com"}, New: tok, Now: tokenNow}).Code).To(Equal(Forbidden))
+	g.Expect(DecideToken(TokenRequest{Op: Delete, Who: Requester{User: "carol@example.com"}, Old: tok, Now: tokenNow}).Allowed()).To(BeTrue())
+	terminating := snapshot(tokenMembers())
+	terminating.HomeTerminating = true
+	g.Expect(DecideToken(TokenRequest{Op: Delete, Who: outsider, Old: tok, Snapshot: terminating, Now: tokenNow}).Allowed()).To(BeTrue())
+	g.Expect(DecideToken(TokenRequest{Op: Create, Who: Requester{User: "carol@example.com"}, New: tok, Snapshot: terminating, Now: tokenNow}).Code).To(Equal(Forbidden))
+	g.Expect(DecideToken(TokenRequest{Op: Update, Who: outsider, Snapshot: snapshot(nil)}).Code).To(Equal(Forbidden))
+}
+
+func TestTokenAccess(t *testing.T) {
+	live := accessToken("alice@example.com", "", time.Hour)
+	asViewer := accessToken("alice@example.com", viewer, time.Hour)
+	expired := accessToken("alice@example.com", "", -time.Second)
+	alreadyRevoked := live.DeepCopy()
+	alreadyRevoked.Status = orgsv1alpha1.AccessTokenStatus{Phase: orgsv1alpha1.AccessTokenRevoked, Reason: orgsv1alpha1.TokenOwnerDemotedReason, Message: "demoted"}
+	cases := []struct {
+		name      string
+		token     *orgsv1alpha1.AccessToken
+		ownerRole orgsv1alpha1.Role
+		role      orgsv1alpha1.Role
+		reason    string
+	}{
+		{"owner's role", live, admin, admin, ""},
+		{"demoted owner", live, contributor, contributor, ""},
+		{"promoted owner keeps the role asked for", asViewer, owner, viewer, ""},
+		{"asked for less", asViewer, admin, viewer, ""},
+		{"owner below Contributor", live, viewer, "", orgsv1alpha1.TokenOwnerDemotedReason},
+		{"owner without secrets", asViewer, viewerNoSecrets, "", orgsv1alpha1.TokenOwnerDemotedReason},
+		{"owner removed", live, "", "", orgsv1alpha1.TokenOwnerRemovedReason},
+		{"expired", expired, owner, "", orgsv1alpha1.TokenExpiredReason},
+		{"revoked", revokedToken(live, "olivia@example.com"), owner, "", orgsv1alpha1.TokenRevokedByReason},
+		{"revoked stays revoked when the owner is promoted again", alreadyRevoked, admin, "", orgsv1alpha1.TokenOwnerDemotedReason},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			got := TokenAccess(c.token, c.ownerRole, tokenNow)
+			g.Expect(got.Role).To(Equal(c.role))
+			g.Expect(got.Reason).To(Equal(c.reason))
+			if c.reason != "" {
+				g.Expect(got.Message).NotTo(BeEmpty())
+			}
+		})
+	}
+}
+
+func TestUserRole(t *testing.T) {
+	g := NewWithT(t)
+	members := append(tokenMembers(), deleting(userMember("leaving", "lee@example.com", admin)))
+	eff := EffectiveRoles(members, []string{"olivia@example.com"}, false)
+	g.Expect(UserRole("carol@example.com", members, eff)).To(Equal(contributor))
+	g.Expect(UserRole("Carol@example.com", members, eff)).To(BeEmpty())
+	g.Expect(UserRole("devs", members, eff)).To(BeEmpty(), "a group Member is not a user")
+	g.Expect(UserRole("lee@example.com", members, eff)).To(BeEmpty(), "a Member being deleted grants nothing")
+	g.Expect(UserRole("", members, eff)).To(BeEmpty())
+	g.Expect(TokenMaxTTL(nil)).To(Equal(DefaultTokenMaxTTL))
+}
