@@ -60,6 +60,7 @@ type scope struct {
 	home       homeNamespace
 	mode       accessMode
 	members    []orgsv1alpha1.Member
+	tokens     []orgsv1alpha1.AccessToken
 	pending    int32
 	projects   []string
 	unattached []string // labelled for the name, not attached to this Organization (policy.NotAttached)
@@ -332,6 +333,11 @@ func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) e
 			s.pending++
 		}
 	}
+	var tokens orgsv1alpha1.AccessTokenList
+	if err := r.Client.List(ctx, &tokens, client.InNamespace(s.home.name)); err != nil {
+		return fmt.Errorf("listing access tokens: %w", err)
+	}
+	s.tokens = tokens.Items
 	var namespaces corev1.NamespaceList
 	if err := r.Client.List(ctx, &namespaces, client.MatchingLabels{orgsv1alpha1.OrganizationLabel: s.org.Name}); err != nil {
 		return fmt.Errorf("listing project namespaces: %w", err)
@@ -410,6 +416,7 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 	for _, user := range s.effective.HeldOwners {
 		snapshot.Subjects = append(snapshot.Subjects, access.Subject{Kind: rbacv1.UserKind, Name: user, Role: orgsv1alpha1.RoleOwner})
 	}
+	snapshot.Tokens = tokenGrants(s.tokens, s.members, s.effective, time.Now())
 	apply := r.Access.Apply
 	if s.mode == withdrawAccess {
 		apply = r.Access.Withdraw
@@ -559,6 +566,8 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.batcher = newBatcher(r.Batching, clock.RealClock{})
 	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true, urgentCreate: memberIsOwner}
 	invitations := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
+	// A token's owner waits for it, and a revocation must not wait either.
+	tokens := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: always, deleteRevokes: true, urgentCreate: func(client.Object) bool { return true }}
 	// RBAC maps through its owner and through its access-for label, so that
 	// an object labelled as Roster's that Roster did not render (no owner
 	// reference) is pruned at once rather than at the next resync.
@@ -576,6 +585,9 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&rbacv1.RoleBinding{}, toAccessOrg, notOwn).
 		Watches(&orgsv1alpha1.Member{}, members, builder.WithPredicates(notStatusOnly())).
 		Watches(&orgsv1alpha1.Invitation{}, invitations).
+		Watches(&orgsv1alpha1.AccessToken{}, tokens).
+		Owns(&rbacv1.Role{}, notOwn).
+		Watches(&rbacv1.Role{}, toAccessOrg, notOwn).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
 		Named("organization").
 		Complete(r)

@@ -50,6 +50,7 @@ type Result struct {
 // them, bindings are deleted before the roles they refer to.
 const (
 	rankClusterRole = iota
+	rankRole
 	rankClusterRoleBinding
 	rankRoleBinding
 )
@@ -60,7 +61,7 @@ type objKey struct {
 }
 
 func (k objKey) String() string {
-	kind := [...]string{"ClusterRole", "ClusterRoleBinding", "RoleBinding"}[k.rank]
+	kind := [...]string{"ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding"}[k.rank]
 	if k.namespace == "" {
 		return kind + " " + k.name
 	}
@@ -72,12 +73,14 @@ func keyOf(obj client.Object) (objKey, error) {
 	switch obj.(type) {
 	case *rbacv1.ClusterRole:
 		k.rank = rankClusterRole
+	case *rbacv1.Role:
+		k.rank = rankRole
 	case *rbacv1.ClusterRoleBinding:
 		k.rank = rankClusterRoleBinding
 	case *rbacv1.RoleBinding:
 		k.rank = rankRoleBinding
 	default:
-		return k, fmt.Errorf("access: cannot apply %T %s: only ClusterRoles, ClusterRoleBindings and RoleBindings", obj, client.ObjectKeyFromObject(obj))
+		return k, fmt.Errorf("access: cannot apply %T %s: only ClusterRoles, Roles, ClusterRoleBindings and RoleBindings", obj, client.ObjectKeyFromObject(obj))
 	}
 	return k, nil
 }
@@ -235,7 +238,7 @@ func stages(keys []objKey) [][]objKey {
 	var out [][]objKey
 	for i := 0; i < len(keys); {
 		j := i
-		for j < len(keys) && (keys[j].rank == rankClusterRole) == (keys[i].rank == rankClusterRole) {
+		for j < len(keys) && isRole(keys[j]) == isRole(keys[i]) {
 			j++
 		}
 		out = append(out, keys[i:j])
@@ -243,6 +246,9 @@ func stages(keys []objKey) [][]objKey {
 	}
 	return out
 }
+
+// isRole: a ClusterRole or Role, written before any binding.
+func isRole(k objKey) bool { return k.rank == rankClusterRole || k.rank == rankRole }
 
 // DeleteAll deletes every ClusterRole, ClusterRoleBinding and RoleBinding
 // labelled AccessForLabel=<org>, bindings first, and returns how many it
@@ -306,6 +312,14 @@ func (a *Applier) list(ctx context.Context, org string) (map[objKey]client.Objec
 	}
 	for i := range crs.Items {
 		out[objKey{rank: rankClusterRole, name: crs.Items[i].Name}] = &crs.Items[i]
+	}
+	var roles rbacv1.RoleList
+	if err := a.Client.List(ctx, &roles, sel); err != nil {
+		return nil, fmt.Errorf("listing Roles of organization %s: %w", org, err)
+	}
+	for i := range roles.Items {
+		r := &roles.Items[i]
+		out[objKey{rank: rankRole, namespace: r.Namespace, name: r.Name}] = r
 	}
 	var crbs rbacv1.ClusterRoleBindingList
 	if err := a.Client.List(ctx, &crbs, sel); err != nil {
@@ -371,6 +385,9 @@ func matches(desired, cur client.Object) bool {
 	case *rbacv1.ClusterRole:
 		c, ok := cur.(*rbacv1.ClusterRole)
 		return ok && equality.Semantic.DeepEqual(d.Rules, c.Rules)
+	case *rbacv1.Role:
+		c, ok := cur.(*rbacv1.Role)
+		return ok && equality.Semantic.DeepEqual(d.Rules, c.Rules)
 	case *rbacv1.ClusterRoleBinding:
 		c, ok := cur.(*rbacv1.ClusterRoleBinding)
 		return ok && d.RoleRef == c.RoleRef && equality.Semantic.DeepEqual(d.Subjects, c.Subjects)
@@ -425,6 +442,13 @@ func applyConfiguration(obj client.Object) (runtime.ApplyConfiguration, error) {
 	switch o := obj.(type) {
 	case *rbacv1.ClusterRole:
 		ac := rbacv1ac.ClusterRole(o.Name)
+		setMeta(&ac.ObjectMetaApplyConfiguration, o)
+		for _, r := range o.Rules {
+			ac.WithRules(policyRule(r))
+		}
+		return ac, nil
+	case *rbacv1.Role:
+		ac := rbacv1ac.Role(o.Name, o.Namespace)
 		setMeta(&ac.ObjectMetaApplyConfiguration, o)
 		for _, r := range o.Rules {
 			ac.WithRules(policyRule(r))

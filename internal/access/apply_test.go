@@ -460,7 +460,7 @@ func TestApplyRefusesObjectsOfAnotherOrganization(t *testing.T) {
 	g.Expect(f.writes.take()).To(BeEmpty())
 
 	_, err = f.applier.Apply(t.Context(), f.org, []client.Object{&corev1.ConfigMap{}})
-	g.Expect(err).To(MatchError(ContainSubstring("only ClusterRoles, ClusterRoleBindings and RoleBindings")))
+	g.Expect(err).To(MatchError(ContainSubstring("only ClusterRoles, Roles, ClusterRoleBindings and RoleBindings")))
 }
 
 func TestDeleteAllLeavesOtherOrganizationsAlone(t *testing.T) {

@@ -112,16 +112,22 @@ func fingerprint(obj client.Object) [sha256.Size]byte {
 			put(s.Kind, s.APIGroup, s.Name, s.Namespace)
 		}
 	}
-	switch o := obj.(type) {
-	case *rbacv1.ClusterRole:
-		put("ClusterRole")
-		for _, r := range o.Rules {
+	rules := func(rs []rbacv1.PolicyRule) {
+		for _, r := range rs {
 			put(r.APIGroups...)
 			put(r.Resources...)
 			put(r.ResourceNames...)
 			put(r.NonResourceURLs...)
 			put(r.Verbs...)
 		}
+	}
+	switch o := obj.(type) {
+	case *rbacv1.ClusterRole:
+		put("ClusterRole")
+		rules(o.Rules)
+	case *rbacv1.Role:
+		put("Role")
+		rules(o.Rules)
 	case *rbacv1.ClusterRoleBinding:
 		put("ClusterRoleBinding")
 		subjects(o.RoleRef, o.Subjects)

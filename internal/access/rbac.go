@@ -6,7 +6,15 @@ package access
 // The RBAC objects themselves, read through the manager's cache (scoped by
 // the managed-by label) and written with server-side apply:
 //
-// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles;clusterrolebindings;rolebindings,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=rbac.authorization.k8s.io,resources=clusterroles;clusterrolebindings;roles;rolebindings,verbs=get;list;watch;create;update;patch;delete
+//
+// create on serviceaccounts/token only so that the API server lets the
+// manager write the Role that grants it to a token's owner, for that
+// token's ServiceAccount (one may grant only what one holds). The manager
+// never requests a token: the ValidatingAdmissionPolicy
+// roster-manager-rbac refuses it.
+//
+// +kubebuilder:rbac:groups="",resources=serviceaccounts/token,verbs=create
 //
 // `bind` only on the shipped ClusterRoles that project RoleBindings hand out,
 // exactly the values of ProjectClusterRoles. Keep the two in step (a test
@@ -21,12 +29,13 @@ package access
 // create a role, or bind one, whose every permission that user already
 // holds, and the manager holds all of them cluster-wide: the custom verbs
 // manage-owners and manage-members, get, list, watch, update, patch and
-// delete on organizations, and full access to members and invitations.
+// delete on organizations, and full access to members, invitations and
+// accesstokens.
 // It needs those for its own work as well (the finalizer, status, the
 // invitation acceptance that creates Members).
 //
 // +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations,verbs=get;list;watch;update;patch;delete;manage-owners;manage-members
-// +kubebuilder:rbac:groups=orgs.roster.dev,resources=members;invitations,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=members;invitations;accesstokens,verbs=get;list;watch;create;update;patch;delete
 //
 // Rendered objects carry a controller ownerReference to their Organization
 // with blockOwnerDeletion; clusters that enable the

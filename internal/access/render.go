@@ -5,6 +5,7 @@ import (
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -71,6 +72,7 @@ const (
 	resourceOrganizations = "organizations"
 	resourceMembers       = "members"
 	resourceInvitations   = "invitations"
+	resourceAccessTokens  = "accesstokens"
 )
 
 // Subject is one member: a user or a group with its effective role.
@@ -83,6 +85,20 @@ type Subject struct {
 	Role orgsv1alpha1.Role
 }
 
+// Token is one live AccessToken: its ServiceAccount (in the home
+// namespace) is bound exactly as a member of Role is, in the same
+// bindings, and its owner may request values for that ServiceAccount.
+type Token struct {
+	// Name is the AccessToken's name; its ServiceAccount is
+	// orgsv1alpha1.TokenServiceAccountPrefix + Name.
+	Name string
+	// Owner is the user who may request the ServiceAccount's tokens.
+	Owner string
+	// Role is the token's access now: the lower of its spec.role and its
+	// owner's effective role.
+	Role orgsv1alpha1.Role
+}
+
 // Snapshot is everything Render needs: one organization's membership.
 type Snapshot struct {
 	// Organization owns everything rendered (its name and UID are used).
@@ -92,6 +108,9 @@ type Snapshot struct {
 	HomeNamespace string
 	// Subjects are the members with their effective roles, in any order.
 	Subjects []Subject
+	// Tokens are the organization's live AccessTokens, each with the role
+	// policy.TokenAccess gives it. A revoked token is not listed.
+	Tokens []Token
 	// ProjectNamespaces are the organization's project namespaces, already
 	// decided by the caller (policy.ProjectStandingOf). Render additionally
 	// drops what policy.ExcludedFromProjects excludes by name (the home
@@ -143,11 +162,31 @@ func Render(s Snapshot) []client.Object {
 	// admin tier whoever manages members only, home-manage both.
 	byRole := map[orgsv1alpha1.Role][]rbacv1.Subject{}
 	var everyone, owners, admins []rbacv1.Subject
+	// Members are Users and Groups; a ServiceAccount is bound only as a token's.
+	var subjects []Subject
 	for _, sub := range s.Subjects {
-		if !sub.Role.IsValid() || sub.Name == "" || (sub.Kind != rbacv1.UserKind && sub.Kind != rbacv1.GroupKind) {
+		if sub.Kind == rbacv1.UserKind || sub.Kind == rbacv1.GroupKind {
+			subjects = append(subjects, sub)
+		}
+	}
+	var tokens []Token
+	for _, t := range s.Tokens {
+		if t.Name == "" || t.Owner == "" || !t.Role.IsValid() {
+			continue
+		}
+		tokens = append(tokens, t)
+		// A token's ServiceAccount goes in the very bindings of its role,
+		// so that it has exactly that role's access and follows it.
+		subjects = append(subjects, Subject{Kind: rbacv1.ServiceAccountKind, Name: orgsv1alpha1.TokenServiceAccountPrefix + t.Name, Role: t.Role})
+	}
+	for _, sub := range subjects {
+		if !sub.Role.IsValid() || sub.Name == "" {
 			continue
 		}
 		rs := rbacv1.Subject{Kind: sub.Kind, APIGroup: rbacv1.GroupName, Name: sub.Name}
+		if sub.Kind == rbacv1.ServiceAccountKind {
+			rs = rbacv1.Subject{Kind: sub.Kind, Namespace: home, Name: sub.Name}
+		}
 		byRole[sub.Role] = append(byRole[sub.Role], rs)
 		everyone = append(everyone, rs)
 		switch authority := policy.RoleAuthority(sub.Role); {
@@ -169,12 +208,20 @@ func Render(s Snapshot) []client.Object {
 			Verbs:         verbs,
 		}
 	}
-	homeRule := func(verbs ...string) []rbacv1.PolicyRule {
-		return []rbacv1.PolicyRule{{
+	homeRule := func(verbs ...string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{
 			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
-			Resources: []string{resourceMembers, resourceInvitations},
+			Resources: []string{resourceMembers, resourceInvitations, resourceAccessTokens},
 			Verbs:     verbs,
-		}}
+		}
+	}
+	// Every member may ask to create or revoke a token: the webhook decides
+	// whose and by which role (policy.DecideToken), and its refusal names
+	// the matrix row, which RBAC's could not.
+	tokenRule := rbacv1.PolicyRule{
+		APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
+		Resources: []string{resourceAccessTokens},
+		Verbs:     []string{"create", "update", "patch", "delete"},
 	}
 
 	objs := []client.Object{
@@ -182,8 +229,8 @@ func Render(s Snapshot) []client.Object {
 			orgsv1alpha1.VerbManageOwners, orgsv1alpha1.VerbManageMembers, "get", "update", "patch", "delete")}),
 		r.clusterRole(TierAdmin, []rbacv1.PolicyRule{orgRule(orgsv1alpha1.VerbManageMembers, "get")}),
 		r.clusterRole(TierMember, []rbacv1.PolicyRule{orgRule("get")}),
-		r.clusterRole(TierHomeManage, homeRule("get", "list", "watch", "create", "update", "patch", "delete")),
-		r.clusterRole(TierHomeRead, homeRule("get", "list", "watch")),
+		r.clusterRole(TierHomeManage, []rbacv1.PolicyRule{homeRule("get", "list", "watch", "create", "update", "patch", "delete")}),
+		r.clusterRole(TierHomeRead, []rbacv1.PolicyRule{homeRule("get", "list", "watch"), tokenRule}),
 	}
 	for _, tier := range []struct {
 		name     string
@@ -198,6 +245,21 @@ func Render(s Snapshot) []client.Object {
 	}
 	if len(everyone) > 0 {
 		objs = append(objs, r.roleBinding(home, HomeReadBindingName, ClusterRoleName(org.Name, TierHomeRead), everyone))
+	}
+
+	// Each token's owner may request values for its ServiceAccount, and
+	// for no other: a Role naming that one ServiceAccount.
+	sort.Slice(tokens, func(i, j int) bool { return tokens[i].Name < tokens[j].Name })
+	for _, t := range tokens {
+		name := orgsv1alpha1.TokenServiceAccountPrefix + t.Name
+		objs = append(objs, r.role(home, name, []rbacv1.PolicyRule{{
+			APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, ResourceNames: []string{name}, Verbs: []string{"create"},
+		}}), &rbacv1.RoleBinding{
+			TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "RoleBinding"},
+			ObjectMeta: r.meta(home, name),
+			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
+			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: t.Owner}},
+		})
 	}
 
 	for _, ns := range projectNamespaces(s.ProjectNamespaces, home) {
@@ -240,6 +302,14 @@ func (r renderer) clusterRole(tier string, rules []rbacv1.PolicyRule) *rbacv1.Cl
 	return &rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole"},
 		ObjectMeta: r.meta("", ClusterRoleName(r.org.Name, tier)),
+		Rules:      rules,
+	}
+}
+
+func (r renderer) role(namespace, name string, rules []rbacv1.PolicyRule) *rbacv1.Role {
+	return &rbacv1.Role{
+		TypeMeta:   metav1.TypeMeta{APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "Role"},
+		ObjectMeta: r.meta(namespace, name),
 		Rules:      rules,
 	}
 }
@@ -305,10 +375,14 @@ func projectNamespaces(in []string, home string) []string {
 	return out
 }
 
-// subjectIdentity is the policy.IdentityKey of an RBAC subject.
+// subjectIdentity is the policy.IdentityKey of an RBAC subject. A
+// ServiceAccount is the user its tokens authenticate as, as RBAC sees it.
 func subjectIdentity(s rbacv1.Subject) policy.Identity {
-	if s.Kind == rbacv1.GroupKind {
+	switch s.Kind {
+	case rbacv1.GroupKind:
 		return policy.IdentityKey(policy.GroupIdentity, s.Name)
+	case rbacv1.ServiceAccountKind:
+		return policy.IdentityKey(policy.UserIdentity, serviceaccount.MakeUsername(s.Namespace, s.Name))
 	}
 	return policy.IdentityKey(policy.UserIdentity, s.Name)
 }

@@ -156,12 +156,16 @@ func TestOrganizationClusterRoles(t *testing.T) {
 	g.Expect(r.clusterRole("roster:org:acme:admin").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("manage-members", "get")}))
 	g.Expect(r.clusterRole("roster:org:acme:member").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("get")}))
 	g.Expect(r.clusterRole("roster:org:acme:home-manage").Rules).To(Equal([]rbacv1.PolicyRule{{
-		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations"},
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens"},
 		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"},
 	}}))
 	g.Expect(r.clusterRole("roster:org:acme:home-read").Rules).To(Equal([]rbacv1.PolicyRule{{
-		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations"},
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens"},
 		Verbs: []string{"get", "list", "watch"},
+	}, {
+		// Every member may ask; the webhook decides (policy.DecideToken).
+		APIGroups: []string{testGroup}, Resources: []string{"accesstokens"},
+		Verbs: []string{"create", "update", "patch", "delete"},
 	}}))
 }
 
@@ -240,6 +244,37 @@ func TestInvalidSubjectsGetNothing(t *testing.T) {
 		ProjectNamespaces: []string{"web"},
 	})
 	g.Expect(objs).To(HaveLen(5))
+}
+
+// A token's ServiceAccount is a subject of exactly its role's bindings, in
+// the home namespace, and only its owner may request its values.
+func TestTokensAreBoundAsTheirRole(t *testing.T) {
+	g := NewWithT(t)
+	sa := rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: "org-acme", Name: "roster-token-ci"}
+	r := index(Render(Snapshot{
+		Organization: testOrg("acme"),
+		Subjects:     []Subject{{Kind: rbacv1.UserKind, Name: "alice", Role: orgsv1alpha1.RoleAdmin}},
+		Tokens: []Token{
+			{Name: "ci", Owner: "alice", Role: orgsv1alpha1.RoleContributor},
+			{Name: "bad", Owner: "alice", Role: "Superuser"},
+			{Name: "orphan", Role: orgsv1alpha1.RoleOwner},
+		},
+		ProjectNamespaces: []string{"web"},
+	}))
+	g.Expect(r.roleBinding("web", "roster:contributor").Subjects).To(Equal([]rbacv1.Subject{sa}))
+	g.Expect(r.roleBinding("web", "roster:admin").Subjects).NotTo(ContainElement(sa))
+	g.Expect(r.roleBinding("org-acme", HomeReadBindingName).Subjects).To(ContainElement(sa))
+	g.Expect(r.roleBinding("org-acme", HomeManageBindingName).Subjects).NotTo(ContainElement(sa))
+	g.Expect(r.clusterRoleBinding("roster:org:acme:member").Subjects).To(ContainElement(sa))
+	g.Expect(r.clusterRoleBinding("roster:org:acme:admin").Subjects).NotTo(ContainElement(sa))
+	role, ok := r["Role org-acme/roster-token-ci"].(*rbacv1.Role)
+	g.Expect(ok).To(BeTrue())
+	g.Expect(role.Rules).To(Equal([]rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, ResourceNames: []string{"roster-token-ci"}, Verbs: []string{"create"}}}))
+	rb := r.roleBinding("org-acme", "roster-token-ci")
+	g.Expect(rb.RoleRef).To(Equal(rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "roster-token-ci"}))
+	g.Expect(rb.Subjects).To(Equal([]rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}}))
+	g.Expect(r).NotTo(HaveKey("Role org-acme/roster-token-bad"))
+	g.Expect(r).NotTo(HaveKey("Role org-acme/roster-token-orphan"))
 }
 
 func TestObjectCount(t *testing.T) {

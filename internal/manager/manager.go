@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -208,6 +209,9 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Organization controller: %w", err)
 	}
+	if err := (&controllers.AccessTokenReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the AccessToken controller: %w", err)
+	}
 	return nil
 }
 
@@ -221,6 +225,8 @@ func cacheOptions() cache.Options {
 		DefaultTransform: cache.TransformStripManagedFields(),
 		ByObject: map[client.Object]cache.ByObject{
 			&rbacv1.RoleBinding{}:        ours,
+			&rbacv1.Role{}:               ours,
+			&corev1.ServiceAccount{}:     ours,
 			&rbacv1.ClusterRole{}:        ours,
 			&rbacv1.ClusterRoleBinding{}: ours,
 		},

@@ -5,6 +5,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -21,7 +22,7 @@ type Options struct {
 }
 
 // +kubebuilder:rbac:groups=authorization.k8s.io,resources=subjectaccessreviews,verbs=create
-// +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations;members;invitations,verbs=get;list;watch
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations;members;invitations;accesstokens,verbs=get;list;watch
 
 // reviewClient is the client for SubjectAccessReviews: one per admission
 // request, on the request's critical path. It has no client-side rate limit
@@ -66,6 +67,12 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		WithValidator(&OrganizationValidator{facts: f}).
 		Complete(); err != nil {
 		return fmt.Errorf("registering the Organization webhook: %w", err)
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.AccessToken{}).
+		WithValidator(&TokenValidator{facts: f, clock: clock.RealClock{}}).
+		WithDefaulter(&TokenRecorder{facts: f, clock: clock.RealClock{}}).
+		Complete(); err != nil {
+		return fmt.Errorf("registering the AccessToken webhooks: %w", err)
 	}
 	return nil
 }

@@ -1,0 +1,278 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=accesstokens,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=accesstokens/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=accesstokens/finalizers,verbs=update
+// +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;delete
+
+// AccessTokenReconciler gives each AccessToken its ServiceAccount while the
+// token is live, and deletes it, which ends every value issued for it, when
+// the token is revoked, expires or its owner loses the right to it. The
+// Organization reconciler binds the ServiceAccount (access.Snapshot.Tokens);
+// both decide with policy.TokenAccess.
+type AccessTokenReconciler struct {
+	Client client.Client
+	// Clock is the time expiry is judged by; nil means the real clock.
+	Clock clock.PassiveClock
+}
+
+// tokenReadyRetry is how soon a token whose bindings are not applied yet is looked at again.
+const tokenReadyRetry = 250 * time.Millisecond
+
+// Reconcile brings one AccessToken's ServiceAccount and status in line.
+func (r *AccessTokenReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	t := &orgsv1alpha1.AccessToken{}
+	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !t.DeletionTimestamp.IsZero() {
+		if err := r.deleteServiceAccount(ctx, t); err != nil {
+			return ctrl.Result{}, err
+		}
+		patch := client.MergeFrom(t.DeepCopy())
+		if controllerutil.RemoveFinalizer(t, orgsv1alpha1.TokenFinalizer) {
+			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, t, patch))
+		}
+		return ctrl.Result{}, nil
+	}
+	if !controllerutil.ContainsFinalizer(t, orgsv1alpha1.TokenFinalizer) {
+		patch := client.MergeFromWithOptions(t.DeepCopy(), client.MergeFromWithOptimisticLock{})
+		controllerutil.AddFinalizer(t, orgsv1alpha1.TokenFinalizer)
+		return requeueOnConflict(ctx, r.Client.Patch(ctx, t, patch))
+	}
+	before := t.DeepCopy()
+	result, err := r.reconcileNormal(ctx, t)
+	if !equality.Semantic.DeepEqual(before.Status, t.Status) {
+		if perr := r.Client.Status().Patch(ctx, t, client.MergeFrom(before)); perr != nil && !apierrors.IsNotFound(perr) {
+			return ctrl.Result{}, fmt.Errorf("writing the status of access token %s: %w", req.NamespacedName, perr)
+		}
+	}
+	return result, err
+}
+
+func (r *AccessTokenReconciler) now() time.Time {
+	if r.Clock == nil {
+		return time.Now()
+	}
+	return r.Clock.Now()
+}
+
+func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1alpha1.AccessToken) (ctrl.Result, error) {
+	org, err := index.OrganizationFor(ctx, r.Client, t.Namespace)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	var ownerRole orgsv1alpha1.Role
+	if org != nil {
+		var members orgsv1alpha1.MemberList
+		if err := r.Client.List(ctx, &members, client.InNamespace(t.Namespace)); err != nil {
+			return ctrl.Result{}, fmt.Errorf("listing members: %w", err)
+		}
+		ownerRole = policy.UserRole(t.Spec.Owner, members.Items, policy.EffectiveRoles(members.Items, org.Status.EffectiveOwners, false))
+	}
+	now := r.now()
+	standing := policy.TokenAccess(t, ownerRole, now)
+	t.Status.ObservedGeneration = t.Generation
+	t.Status.ServiceAccountName = t.ServiceAccountName()
+	if standing.Reason != "" {
+		if err := r.deleteServiceAccount(ctx, t); err != nil {
+			return ctrl.Result{}, err
+		}
+		setTokenRevoked(t, standing)
+		return ctrl.Result{}, nil
+	}
+	if org == nil {
+		setTokenPending(t, standing.Role, fmt.Sprintf("No Organization has namespace %s as its home.", t.Namespace))
+		return ctrl.Result{}, nil
+	}
+	if err := r.ensureServiceAccount(ctx, t, org.Name); err != nil {
+		return ctrl.Result{}, err
+	}
+	until := t.Spec.ExpiresAt.Sub(now)
+	bound, err := r.bound(ctx, t)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if !bound {
+		setTokenPending(t, standing.Role, "Roster is binding the token's ServiceAccount.")
+		return ctrl.Result{RequeueAfter: min(tokenReadyRetry, until)}, nil
+	}
+	setTokenReady(t, standing.Role)
+	// Wake at expiry, to revoke.
+	return ctrl.Result{RequeueAfter: until}, nil
+}
+
+// bound reports whether the Organization reconciler has bound the token:
+// its owner may request values for the ServiceAccount (the RoleBinding
+// access.Render makes for it), rendered in the same Apply as its access.
+func (r *AccessTokenReconciler) bound(ctx context.Context, t *orgsv1alpha1.AccessToken) (bool, error) {
+	rb := &rbacv1.RoleBinding{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, rb)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("reading the RoleBinding of access token %s: %w", t.Name, err)
+	}
+	for _, s := range rb.Subjects {
+		if s.Kind == rbacv1.UserKind && s.Name == t.Spec.Owner {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken, org string) error {
+	sa := &corev1.ServiceAccount{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, sa)
+	if err == nil || !apierrors.IsNotFound(err) {
+		return err
+	}
+	sa = &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
+		Namespace: t.Namespace,
+		Name:      t.ServiceAccountName(),
+		Labels: map[string]string{
+			orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue,
+			access.AccessForLabel:       org,
+		},
+		OwnerReferences: []metav1.OwnerReference{{
+			APIVersion: orgsv1alpha1.GroupVersion.String(), Kind: "AccessToken", Name: t.Name, UID: t.UID,
+			Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
+		}},
+	}, AutomountServiceAccountToken: ptr.To(false)}
+	if err := r.Client.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating the ServiceAccount of access token %s: %w", t.Name, err)
+	}
+	log.FromContext(ctx).Info("created the ServiceAccount of an access token", "serviceAccount", sa.Name)
+	return nil
+}
+
+// deleteServiceAccount deletes the token's ServiceAccount, if it is the
+// token's (its controller): every value issued for it stops authenticating.
+func (r *AccessTokenReconciler) deleteServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken) error {
+	sa := &corev1.ServiceAccount{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, sa)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading the ServiceAccount of access token %s: %w", t.Name, err)
+	}
+	if ref := metav1.GetControllerOf(sa); ref == nil || ref.UID != t.UID {
+		return nil
+	}
+	uid := sa.UID
+	if err := r.Client.Delete(ctx, sa, client.Preconditions{UID: &uid}); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("deleting the ServiceAccount of access token %s: %w", t.Name, err)
+	}
+	log.FromContext(ctx).Info("deleted the ServiceAccount of an access token", "serviceAccount", sa.Name)
+	return nil
+}
+
+// SetupWithManager watches AccessTokens, their ServiceAccounts, and the
+// Members and RoleBindings of their home namespaces.
+func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&orgsv1alpha1.AccessToken{}).
+		Owns(&corev1.ServiceAccount{}).
+		Watches(&orgsv1alpha1.Member{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace)).
+		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace),
+			builder.WithPredicates(tokenBinding())).
+		Named("accesstoken").
+		Complete(r)
+}
+
+// tokensOfNamespace maps a Member or binding to every token in its namespace.
+func (r *AccessTokenReconciler) tokensOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
+	var tokens orgsv1alpha1.AccessTokenList
+	if err := r.Client.List(ctx, &tokens, client.InNamespace(obj.GetNamespace())); err != nil {
+		log.FromContext(ctx).Error(err, "listing access tokens", "namespace", obj.GetNamespace())
+		return nil
+	}
+	out := make([]ctrl.Request, 0, len(tokens.Items))
+	for i := range tokens.Items {
+		out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&tokens.Items[i])})
+	}
+	return out
+}
+
+// tokenGrants is what the organization's live tokens get: each the role
+// policy.TokenAccess gives it now, from its owner's effective role.
+func tokenGrants(tokens []orgsv1alpha1.AccessToken, members []orgsv1alpha1.Member, effective policy.Effective, now time.Time) []access.Token {
+	var out []access.Token
+	for i := range tokens {
+		t := &tokens[i]
+		if !t.DeletionTimestamp.IsZero() {
+			continue
+		}
+		standing := policy.TokenAccess(t, policy.UserRole(t.Spec.Owner, members, effective), now)
+		if standing.Role != "" {
+			out = append(out, access.Token{Name: t.Name, Owner: t.Spec.Owner, Role: standing.Role})
+		}
+	}
+	return out
+}
+
+// always is a revokes function for objects any update of which may take access away.
+func always(_, _ client.Object) bool { return true }
+
+// setTokenRevoked, setTokenPending and setTokenReady are the token's status setters.
+func setTokenRevoked(t *orgsv1alpha1.AccessToken, s policy.TokenStanding) {
+	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenRevoked, s.Reason, s.Message, ""
+	if s.Reason == orgsv1alpha1.TokenRevokedByReason {
+		t.Status.RevokedBy = t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
+	}
+	setTokenReadyCondition(t, metav1.ConditionFalse, s.Reason, s.Message)
+}
+
+func setTokenPending(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role, msg string) {
+	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenPendingReason, msg, role
+	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
+}
+
+func setTokenReady(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
+	msg := fmt.Sprintf("The owner may request values for ServiceAccount %s (kubectl create token %s -n %s); they act as %s.", t.ServiceAccountName(), t.ServiceAccountName(), t.Namespace, role)
+	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenReady, "", msg, role
+	setTokenReadyCondition(t, metav1.ConditionTrue, orgsv1alpha1.ReadyReason, msg)
+}
+
+func setTokenReadyCondition(t *orgsv1alpha1.AccessToken, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{
+		Type: orgsv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: t.Generation,
+	})
+}
+
+// tokenBinding passes the RoleBindings access.Render makes for tokens.
+func tokenBinding() predicate.Predicate {
+	return predicate.NewPredicateFuncs(func(o client.Object) bool {
+		return strings.HasPrefix(o.GetName(), orgsv1alpha1.TokenServiceAccountPrefix)
+	})
+}

@@ -1,0 +1,139 @@
+package controllers_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
+)
+
+// Tokens against the API server's real authenticator: a value from the
+// TokenRequest API, presented as a bearer token, with nothing else.
+var _ = Describe("Personal access tokens", func() {
+	var org, home, project string
+	const (
+		owner = "olivia@example.com"
+		admin = "alice@example.com"
+	)
+
+	BeforeEach(func() {
+		org = uniqueName("tokens")
+		home = createOrg(org)
+		project = org + "-web"
+		createProject(project, org)
+		createMember(home, "olivia", owner, orgsv1alpha1.RoleOwner)
+		createMember(home, "alice", admin, orgsv1alpha1.RoleAdmin)
+		waitOrgReady(org, 2, 1)
+	})
+
+	// createToken creates the AccessToken as the webhooks would record it
+	// (this suite runs without them), waits for Ready and requests a value
+	// as its owner.
+	createToken := func(name, user string, ttl time.Duration) (*orgsv1alpha1.AccessToken, *testenv.Bearer) {
+		GinkgoHelper()
+		exp := metav1.NewTime(time.Now().Add(ttl))
+		t := &orgsv1alpha1.AccessToken{
+			ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: name},
+			Spec:       orgsv1alpha1.AccessTokenSpec{Owner: user, ExpiresAt: &exp},
+		}
+		Expect(env.Admin.Create(ctx, t)).To(Succeed())
+		Eventually(tokenOf(home, name)).Should(HaveField("Status.Phase", orgsv1alpha1.AccessTokenReady))
+		value, err := env.RequestToken(ctx, user, home, t.ServiceAccountName())
+		Expect(err).NotTo(HaveOccurred())
+		bearer, err := env.BearerClient(value)
+		Expect(err).NotTo(HaveOccurred())
+		return t, bearer
+	}
+	may := func(b *testenv.Bearer, verb, group, resource, namespace, name string) func() (bool, error) {
+		return func() (bool, error) {
+			return b.Can(ctx, authorizationv1.ResourceAttributes{Verb: verb, Group: group, Resource: resource, Namespace: namespace, Name: name})
+		}
+	}
+	refusedWith401 := func(b *testenv.Bearer) {
+		GinkgoHelper()
+		Eventually(func() error { _, err := b.WhoAmI(ctx); return err }).WithTimeout(tokenCacheTTL + 5*time.Second).
+			Should(Satisfy(apierrors.IsUnauthorized))
+	}
+
+	It("authenticates as its ServiceAccount with its owner's access, which shrinks when the owner is demoted", func() {
+		t, token := createToken("ci", admin, time.Hour)
+		Expect(token.WhoAmI(ctx)).To(Equal("system:serviceaccount:" + home + ":" + t.ServiceAccountName()))
+		Eventually(may(token, "create", "rbac.authorization.k8s.io", "rolebindings", project, "")).Should(BeTrue(), "an Admin's token is admin in projects")
+		Expect(may(token, "get", "", "secrets", project, "")()).To(BeTrue())
+		Expect(may(token, orgsv1alpha1.VerbManageMembers, orgsv1alpha1.GroupVersion.Group, "organizations", "", org)()).To(BeTrue())
+		Expect(may(token, orgsv1alpha1.VerbManageOwners, orgsv1alpha1.GroupVersion.Group, "organizations", "", org)()).To(BeFalse())
+		Expect(may(token, "get", "", "configmaps", "default", "")()).To(BeFalse(), "nothing outside the organization")
+		Expect(may(token, "create", "", "serviceaccounts/token", home, t.ServiceAccountName())()).To(BeFalse(), "a token mints no tokens")
+
+		_, err := env.RequestToken(ctx, owner, home, t.ServiceAccountName())
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "only the token's owner may request values: %v", err)
+
+		m := memberOf(home, "alice")(Default)
+		m.Spec.Role = orgsv1alpha1.RoleContributor
+		Expect(env.Admin.Update(ctx, m)).To(Succeed())
+		Eventually(may(token, "create", "rbac.authorization.k8s.io", "rolebindings", project, "")).Should(BeFalse(), "demoted to Contributor: no more admin")
+		Expect(may(token, "create", "apps", "deployments", project, "")()).To(BeTrue(), "a Contributor's token edits")
+		Expect(may(token, orgsv1alpha1.VerbManageMembers, orgsv1alpha1.GroupVersion.Group, "organizations", "", org)()).To(BeFalse())
+		Eventually(tokenOf(home, "ci")).Should(HaveField("Status.EffectiveRole", orgsv1alpha1.RoleContributor))
+
+		m = memberOf(home, "alice")(Default)
+		m.Spec.Role = orgsv1alpha1.RoleViewer
+		Expect(env.Admin.Update(ctx, m)).To(Succeed())
+		refusedWith401(token)
+		Eventually(tokenOf(home, "ci")).Should(And(
+			HaveField("Status.Phase", orgsv1alpha1.AccessTokenRevoked),
+			HaveField("Status.Reason", orgsv1alpha1.TokenOwnerDemotedReason)))
+	})
+
+	It("stops authenticating when its owner is removed", func() {
+		_, token := createToken("script", admin, time.Hour)
+		Expect(token.WhoAmI(ctx)).NotTo(BeEmpty())
+		Expect(env.Admin.Delete(ctx, memberOf(home, "alice")(Default))).To(Succeed())
+		refusedWith401(token)
+		Eventually(tokenOf(home, "script")).Should(HaveField("Status.Reason", orgsv1alpha1.TokenOwnerRemovedReason))
+	})
+
+	It("stops authenticating when it is revoked, or deleted", func() {
+		t, token := createToken("revoked", owner, time.Hour)
+		Expect(token.WhoAmI(ctx)).NotTo(BeEmpty())
+		patch := client.MergeFrom(t.DeepCopy())
+		t.Spec.Revoked = true
+		t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: owner}
+		Expect(env.Admin.Patch(ctx, t, patch)).To(Succeed())
+		refusedWith401(token)
+		Eventually(tokenOf(home, "revoked")).Should(And(
+			HaveField("Status.Reason", orgsv1alpha1.TokenRevokedByReason), HaveField("Status.RevokedBy", owner)))
+
+		deleted, other := createToken("deleted", owner, time.Hour)
+		Expect(env.Admin.Delete(ctx, deleted)).To(Succeed())
+		refusedWith401(other)
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(deleted), deleted) }).Should(Satisfy(apierrors.IsNotFound))
+	})
+
+	It("stops authenticating at its expiry", func() {
+		_, token := createToken("short", owner, 4*time.Second)
+		Expect(token.WhoAmI(ctx)).NotTo(BeEmpty())
+		refusedWith401(token)
+		Eventually(tokenOf(home, "short")).Should(HaveField("Status.Reason", orgsv1alpha1.TokenExpiredReason))
+	})
+})
+
+func tokenOf(namespace, name string) func(g Gomega) *orgsv1alpha1.AccessToken {
+	return func(g Gomega) *orgsv1alpha1.AccessToken {
+		t := &orgsv1alpha1.AccessToken{}
+		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, t)).To(Succeed())
+		return t
+	}
+}
+
+// tokenCacheTTL is how long kube-apiserver keeps a token it authenticated
+// (its token cache's success TTL): a deleted ServiceAccount's values stop
+// working within it.
+const tokenCacheTTL = 10 * time.Second
