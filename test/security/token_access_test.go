@@ -1,0 +1,146 @@
+package security_test
+
+import (
+	"time"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
+)
+
+var byTokenWebhook = byWebhook("vaccesstoken.roster.dev")
+
+// byTokenWebhookInvalid: the token webhook refused a field's value.
+var byTokenWebhookInvalid = refusal{layer: "webhook vaccesstoken.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "vaccesstoken.roster.dev" denied the request`}
+
+// Personal access tokens (matrix row "Create personal API access tokens"):
+// a token is always its creator's, never more than its creator, and only
+// its owner, an Owner, or an Admin (for a non-Owner's token) ends it.
+var _ = Describe("Personal access tokens", Ordered, func() {
+	newToken := func(name, owner string, role orgsv1alpha1.Role) *orgsv1alpha1.AccessToken {
+		return &orgsv1alpha1.AccessToken{
+			ObjectMeta: metav1.ObjectMeta{Namespace: acme.home, Name: name},
+			Spec:       orgsv1alpha1.AccessTokenSpec{Owner: owner, Role: role, Description: "attack spec"},
+		}
+	}
+	token := func(name string) *orgsv1alpha1.AccessToken {
+		GinkgoHelper()
+		t := &orgsv1alpha1.AccessToken{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.home, Name: name}, t)).To(Succeed())
+		return t
+	}
+	revoke := func(c client.Client, name string) func() error {
+		return func() error {
+			return mergePatch(c, token(name), func(t *orgsv1alpha1.AccessToken) { t.Spec.Revoked = true })
+		}
+	}
+
+	BeforeAll(func() {
+		for _, t := range []struct{ name, user string }{{"alice-ci", alice}, {"bob-ci", bob}, {"carol-ci", carol}} {
+			Expect(as(t.user).Create(ctx, newToken(t.name, "", ""))).To(Succeed())
+		}
+		for _, name := range []string{"alice-ci", "bob-ci", "carol-ci"} {
+			Eventually(func() orgsv1alpha1.AccessTokenPhase { return token(name).Status.Phase }).Should(Equal(orgsv1alpha1.AccessTokenReady))
+		}
+	})
+
+	It("records the requester as the owner, their role, and an expiry within the organization's maximum", func() {
+		t := token("alice-ci")
+		Expect(t.Spec.Owner).To(Equal(alice))
+		Expect(t.Spec.Role).To(Equal(orgsv1alpha1.RoleOwner))
+		Expect(t.Spec.ExpiresAt).NotTo(BeNil())
+		Expect(t.Spec.ExpiresAt.Time).To(BeTemporally("~", time.Now().Add(policy.DefaultTokenMaxTTL), time.Minute))
+		Expect(token("carol-ci").Status.EffectiveRole).To(Equal(orgsv1alpha1.RoleContributor))
+	})
+
+	It("refuses a token for someone else (a forged owner)", func() {
+		refused(byTokenWebhook, func() error { return as(carol).Create(ctx, newToken("forged", alice, "")) },
+			`user "carol@example.com" may not create an AccessToken owned by "alice@example.com" in organization "acme"`, "remove spec.owner")
+	})
+
+	It("refuses changing the recorded owner", func() {
+		refusedKeeping([]client.Object{token("carol-ci")}, bySchema, func() error {
+			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) { t.Spec.Owner = alice })
+		}, "spec.owner cannot be changed")
+	})
+
+	It("refuses a Viewer's and a ViewerNoSecrets' token, naming the matrix row", func() {
+		for _, user := range []string{dave, erin} {
+			refused(byTokenWebhook, func() error { return as(user).Create(ctx, newToken("viewer", "", "")) },
+				`the permission matrix's row "Create personal API access tokens" allows Owners, Admins and Contributors only`)
+		}
+	})
+
+	It("refuses a case or Unicode variant of a member's username", func() {
+		for _, variant := range []string{"CAROL@example.com", "c\u0430rol@example.com"} {
+			// Someone else to the API server: no RBAC in the home namespace,
+			// whether naming carol as the owner or not (policy's table tests
+			// cover the webhook's own exact comparison).
+			refused(byRBAC, func() error { return as(variant).Create(ctx, newToken("variant", carol, "")) })
+			refused(byRBAC, func() error { return as(variant).Create(ctx, newToken("variant", "", "")) })
+		}
+	})
+
+	It("refuses a role above the owner's, and an expiry past the maximum", func() {
+		refused(byTokenWebhookInvalid, func() error { return as(carol).Create(ctx, newToken("more", "", orgsv1alpha1.RoleAdmin)) },
+			"spec.role", `not "Admin"`)
+		late := newToken("late", "", "")
+		late.Spec.ExpiresAt = &metav1.Time{Time: time.Now().Add(policy.DefaultTokenMaxTTL + time.Hour)}
+		refused(byTokenWebhookInvalid, func() error { return as(carol).Create(ctx, late) }, "spec.expiresAt", "spec.tokenPolicy.maxTTL")
+	})
+
+	It("refuses an Admin revoking or deleting an Owner's token", func() {
+		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, revoke(as(bob), "alice-ci"), "it is an Owner's token")
+		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, func() error { return as(bob).Delete(ctx, token("alice-ci")) }, "it is an Owner's token")
+	})
+
+	It("refuses a Contributor revoking someone else's token", func() {
+		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, revoke(as(carol), "bob-ci"), "Owners and Admins")
+	})
+
+	It("refuses another organization's Admin", func() {
+		refusedKeeping([]client.Object{token("bob-ci")}, byRBAC, revoke(as(pete), "bob-ci"))
+	})
+
+	It("refuses a forged revoker", func() {
+		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhook, func() error {
+			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+				t.Spec.Revoked = true
+				t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: alice}
+			})
+		}, "records who revoked the token")
+	})
+
+	It("refuses anyone but the owner a value of the token's ServiceAccount", func() {
+		for _, user := range []string{bob, carol, alice} {
+			refused(byRBAC, func() error {
+				_, err := env.RequestToken(ctx, user, acme.home, orgsv1alpha1.TokenServiceAccountPrefix+"bob-ci")
+				if user == bob {
+					_, err = env.RequestToken(ctx, user, acme.home, orgsv1alpha1.TokenServiceAccountPrefix+"alice-ci")
+				}
+				return err
+			})
+		}
+	})
+
+	It("lets an Owner revoke an Admin's token, and records who did", func() {
+		Expect(revoke(as(alice), "bob-ci")()).To(Succeed())
+		Eventually(func(g Gomega) {
+			t := token("bob-ci")
+			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenRevoked))
+			g.Expect(t.Status.Reason).To(Equal(orgsv1alpha1.TokenRevokedByReason))
+			g.Expect(t.Status.RevokedBy).To(Equal(alice))
+		}).Should(Succeed())
+	})
+
+	It("lets a Contributor revoke her own token", func() {
+		Expect(revoke(as(carol), "carol-ci")()).To(Succeed())
+		Eventually(func() string { return token("carol-ci").Status.Reason }).Should(Equal(orgsv1alpha1.TokenRevokedByReason))
+	})
+})
