@@ -63,8 +63,8 @@ const (
 
 // TokenFinalizer lets Roster delete a deleted AccessToken's ServiceAccount
 // first, so that its values stop authenticating at once.
-const TokenFinalizer = "orgs.roster.dev/access-token"
+const TokenFinalizer = "orgs.roster.dev/access-token" //nolint:gosec // a finalizer name, not a credential
 
 // TokenRevokedByAnnotation records, at admission, who set an AccessToken's
 // spec.revoked. It cannot be forged.
-const TokenRevokedByAnnotation = "orgs.roster.dev/revoked-by"
+const TokenRevokedByAnnotation = "orgs.roster.dev/revoked-by" //nolint:gosec // an annotation name, not a credential

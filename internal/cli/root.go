@@ -176,7 +176,7 @@ else the only organization you belong to.`,
 		cmd.GroupID = "invitee"
 		root.AddCommand(cmd)
 	}
-	for _, cmd := range []*cobra.Command{newWhoAmICommand(o), newCanICommand(o), newLeaveCommand(o)} {
+	for _, cmd := range []*cobra.Command{newWhoAmICommand(o), newCanICommand(o), newLeaveCommand(o), newTokenCommand(o)} {
 		cmd.GroupID = "self"
 		root.AddCommand(cmd)
 	}

@@ -50,6 +50,17 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		}
 	})
 
+	// The world the other specs compare against has no tokens.
+	AfterAll(func() {
+		for _, name := range []string{"alice-ci", "bob-ci", "carol-ci"} {
+			Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, token(name)))).To(Succeed())
+			Eventually(func() bool {
+				return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.home, Name: name}, &orgsv1alpha1.AccessToken{}))
+			}).Should(BeTrue())
+		}
+		waitConverged(acme)
+	})
+
 	It("records the requester as the owner, their role, and an expiry within the organization's maximum", func() {
 		t := token("alice-ci")
 		Expect(t.Spec.Owner).To(Equal(alice))
