@@ -63,11 +63,17 @@ func TestManagerRBACPolicy(t *testing.T) {
 	g.Expect(binding.Spec.PolicyName).To(Equal(policy.Name))
 	g.Expect(binding.Spec.ValidationActions).To(ConsistOf(admissionregistrationv1.Deny))
 	g.Expect(*policy.Spec.FailurePolicy).To(Equal(admissionregistrationv1.Fail))
-	g.Expect(policy.Spec.MatchConstraints.ResourceRules).To(HaveLen(1))
-	rule := policy.Spec.MatchConstraints.ResourceRules[0]
-	g.Expect(rule.APIGroups).To(ConsistOf(rbacv1.GroupName))
-	g.Expect(rule.Resources).To(ConsistOf("clusterroles", "clusterrolebindings", "rolebindings"))
-	g.Expect(rule.Operations).To(ConsistOf(admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete))
+	// Every RBAC kind the manager writes, and the ServiceAccounts (and their
+	// token requests) it writes for AccessTokens.
+	g.Expect(policy.Spec.MatchConstraints.ResourceRules).To(HaveLen(2))
+	writes := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update, admissionregistrationv1.Delete}
+	rbacRule, saRule := policy.Spec.MatchConstraints.ResourceRules[0], policy.Spec.MatchConstraints.ResourceRules[1]
+	g.Expect(rbacRule.APIGroups).To(ConsistOf(rbacv1.GroupName))
+	g.Expect(rbacRule.Resources).To(ConsistOf("clusterroles", "clusterrolebindings", "roles", "rolebindings"))
+	g.Expect(rbacRule.Operations).To(ConsistOf(writes))
+	g.Expect(saRule.APIGroups).To(ConsistOf(""))
+	g.Expect(saRule.Resources).To(ConsistOf("serviceaccounts", "serviceaccounts/token"))
+	g.Expect(saRule.Operations).To(ConsistOf(writes))
 	g.Expect(policy.Spec.MatchConditions).To(ConsistOf(HaveField("Expression",
 		"request.userInfo.username == '"+testenv.ManagerUser+"'")))
 	for _, v := range policy.Spec.Validations {

@@ -38,7 +38,7 @@ func TestRoleRuleListsEveryRole(t *testing.T) {
 			}
 		}
 	}
-	if checked != 2 {
-		t.Errorf("checked spec.role in %d CRD versions, want 2 (Member, Invitation)", checked)
+	if checked != 3 {
+		t.Errorf("checked spec.role in %d CRD versions, want 3 (Member, Invitation, AccessToken)", checked)
 	}
 }
