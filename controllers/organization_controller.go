@@ -23,6 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -585,7 +586,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&rbacv1.RoleBinding{}, toAccessOrg, notOwn).
 		Watches(&orgsv1alpha1.Member{}, members, builder.WithPredicates(notStatusOnly())).
 		Watches(&orgsv1alpha1.Invitation{}, invitations).
-		Watches(&orgsv1alpha1.AccessToken{}, tokens).
+		Watches(&orgsv1alpha1.AccessToken{}, tokens, builder.WithPredicates(predicate.Or(notStatusOnly(), tokenPhaseChanged()))).
 		Owns(&rbacv1.Role{}, notOwn).
 		Watches(&rbacv1.Role{}, toAccessOrg, notOwn).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).

@@ -37,6 +37,7 @@ var (
 	admClients    = flag.Int("admission-clients", 10, "admission: concurrent clients")
 	admDuration   = flag.Duration("admission-duration", time.Second, "admission: how long")
 	unrelatedRBs  = flag.Int("unrelated-rolebindings", 500, "memory: RoleBindings that are not Roster's to add")
+	tokensFlag    = flag.Int("tokens", 3, "tokens: personal access tokens of the member whose role change is measured (0: skip)")
 	plainFlag     = flag.Bool("plain", true, "run the plain-client lower bound on a second control plane")
 	scalingFlag   = flag.String("scaling", "", "scaling curve: comma-separated member totals, e.g. 1000,2500,5000,10000")
 	scalingPlain  = flag.Bool("scaling-plain", false, "run the plain-client lower bound at every scaling point")
@@ -77,6 +78,7 @@ func TestBench(t *testing.T) {
 			AdmissionClients:      *admClients,
 			AdmissionDuration:     *admDuration,
 			UnrelatedRoleBindings: *unrelatedRBs,
+			Tokens:                *tokensFlag,
 			Plain:                 *plainFlag,
 			ScalingPlain:          *scalingPlain,
 			HeapProfile:           *heapProfile,

@@ -50,6 +50,12 @@ func (r *Results) Summary() string {
 		p("| Churn (%.0f/s for %.0f s) | p50 %.0f ms, p99 %.0f ms, max %.0f ms (%d role changes: p99 %.0f ms; %d removals: p99 %.0f ms); %d writes; %d reconciles, mean %.0f ms, %.0f ms queued | p99 ≤ 1 s |",
 			c.Rate, c.Seconds, c.All.P50, c.All.P99, c.All.Max, c.RoleChanges, c.Role.P99, c.Removals, c.Removal.P99, c.Writes, c.Reconciles, c.ReconcileMs, c.QueueWaitMs)
 	}
+	if t := r.Tokens; t != nil {
+		p("| Tokens: role change of their owner (%d tokens) | %d writes (%d without tokens; minimum %d: + 1 status per token) | ratio %.2f to the minimum, goal ≤ 1.0 |",
+			t.Tokens, t.HolderTokens.Writes, t.HolderBaseline.Writes, t.HolderMinimum, t.HolderRatio)
+		p("| Tokens: another member's role change beside them | %d writes (%d in an organization without tokens) | ratio %.2f, goal 1.0 |",
+			t.OtherTokens.Writes, t.OtherBaseline.Writes, t.OtherRatio)
+	}
 	if a := r.Admission; a != nil {
 		p("| Admission (%d clients, %.0f s) | p50 %.1f ms, p99 %.1f ms over %d requests; ConfigMap baseline p50 %.1f ms, p99 %.1f ms | p99 ≤ 10 ms |",
 			a.Clients, a.Seconds, a.All.P50, a.All.P99, a.All.N, a.Baseline.P50, a.Baseline.P99)
@@ -98,6 +104,9 @@ func (r *Results) Summary() string {
 	}
 	if c := r.Churn; c != nil {
 		p("Operator writes during churn: %s", kinds(c.WritesByKind))
+	}
+	if t := r.Tokens; t != nil {
+		p("Operator writes, owner of %d tokens demoted: %s; the same change without tokens: %s", t.Tokens, kinds(t.HolderTokens.WritesByKind), kinds(t.HolderBaseline.WritesByKind))
 	}
 	if rs := r.Restart; rs != nil {
 		p("Restarted manager's writes: %s", kinds(rs.WritesByKind))

@@ -29,6 +29,9 @@ type Options struct {
 	AdmissionClients      int
 	AdmissionDuration     time.Duration
 	UnrelatedRoleBindings int
+	// Tokens is how many AccessTokens the tokens workload gives its member
+	// (0: the workload does not run; it needs 3 organizations).
+	Tokens int
 	// Plain runs the lower bound on a second control plane.
 	Plain bool
 	// Scaling lists member totals for the scaling curve (Members per
@@ -70,6 +73,7 @@ type Results struct {
 	Restart          *RestartResult       `json:"restart,omitempty"`
 	RestartChange    *RestartChangeResult `json:"restartChange,omitempty"`
 	Churn            *ChurnResult         `json:"churn,omitempty"`
+	Tokens           *TokensResult        `json:"tokens,omitempty"`
 	Admission        *AdmissionResult     `json:"admission,omitempty"`
 	Loopback         *LoopbackResult      `json:"loopback,omitempty"`
 	Scaling          []ScalePoint         `json:"scaling,omitempty"`
@@ -233,6 +237,9 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	if o.ChurnRate > 0 && o.ChurnDuration > 0 {
 		phase("churn")
 		skip := map[string]orgsv1alpha1.Role{UserName(orgs[0], 2): newRole}
+		for _, user := range TokenWorkloadMembers(orgs) {
+			skip[user] = ""
+		}
 		if res.Churn, err = Churn(ctx, env, mgr, tr, s, orgs, o.ChurnRate, o.ChurnDuration, skip, changed); err != nil {
 			return res, err
 		}
@@ -242,6 +249,16 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 	}
 	if err := VerifyRBAC(ctx, env, s, orgs, changed); err != nil {
 		return res, fmt.Errorf("after restart and churn: %w", err)
+	}
+
+	if o.Tokens > 0 && s.Orgs >= 3 {
+		phase("tokens")
+		if res.Tokens, err = Tokens(ctx, env, mgr, tr, s, orgs, o.Tokens, changed); err != nil {
+			return res, err
+		}
+		if err := VerifyRBAC(ctx, env, s, orgs, changed); err != nil {
+			return res, fmt.Errorf("after the tokens workload: %w", err)
+		}
 	}
 
 	if o.AdmissionClients > 0 && o.AdmissionDuration > 0 {
