@@ -64,7 +64,7 @@ type AccessTokenStatus struct {
 	// Phase is Pending, Ready or Revoked.
 	// +optional
 	Phase AccessTokenPhase `json:"phase,omitempty"`
-	// Reason says why a token is Revoked: OwnerRemoved, OwnerDemoted, Expired or RevokedBy.
+	// Reason says why a token is Revoked: OwnerRemoved, OwnerDemoted, Expired, RevokedBy or InvalidName.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// Message says the same for people.
@@ -96,6 +96,7 @@ type AccessTokenStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=atok,categories=roster
+// +kubebuilder:validation:XValidation:rule="size(self.metadata.name) <= 240",message="metadata.name of an AccessToken may be at most 240 characters, so that its ServiceAccount roster-token-<name> fits Kubernetes' 253; choose a shorter name"
 // +kubebuilder:printcolumn:name="Owner",type=string,JSONPath=`.spec.owner`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.status.effectiveRole`,description="The access the token has now"
 // +kubebuilder:printcolumn:name="Expires",type=string,JSONPath=`.spec.expiresAt`
@@ -124,6 +125,11 @@ type AccessTokenList struct {
 // TokenServiceAccountPrefix starts the name of every token's ServiceAccount
 // (and of the Role and RoleBinding that let its owner request values).
 const TokenServiceAccountPrefix = "roster-token-"
+
+// MaxAccessTokenNameLength is the longest AccessToken name: 253 (a
+// ServiceAccount name's limit) less TokenServiceAccountPrefix. The CRD's
+// rule on metadata.name says 240 literally; keep the two equal.
+const MaxAccessTokenNameLength = 253 - len(TokenServiceAccountPrefix)
 
 // ServiceAccountName is the token's ServiceAccount in its namespace.
 func (t *AccessToken) ServiceAccountName() string {

@@ -111,6 +111,9 @@ const (
 	TokenExpiredReason = "Expired"
 	// TokenRevokedByReason: someone set spec.revoked; status.revokedBy says who.
 	TokenRevokedByReason = "RevokedBy"
+	// TokenInvalidNameReason: the token's name is too long for its
+	// ServiceAccount's (stored before the schema capped it); it never works.
+	TokenInvalidNameReason = "InvalidName"
 	// TokenPendingReason: Roster is making the token's ServiceAccount and access.
 	TokenPendingReason = "Pending"
 )

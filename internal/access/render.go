@@ -144,8 +144,8 @@ func ProjectRoleBindingName(role orgsv1alpha1.Role) string {
 // ownerReference to the Organization.
 //
 // The five ClusterRoles are always rendered; a binding is rendered only when
-// it has subjects. Subjects with an unknown role or kind, or no name, get
-// nothing. Render returns nil when s.Organization is nil.
+// it has subjects. Subjects with an unknown role or kind, or no name, and
+// tokens whose name cannot name a ServiceAccount, get nothing. Render returns nil when s.Organization is nil.
 func Render(s Snapshot) []client.Object {
 	org := s.Organization
 	if org == nil {
@@ -171,7 +171,10 @@ func Render(s Snapshot) []client.Object {
 	}
 	var tokens []Token
 	for _, t := range s.Tokens {
-		if t.Name == "" || t.Owner == "" || !t.Role.IsValid() {
+		// A name too long for its ServiceAccount (stored before the CRD
+		// capped it) is skipped, not rendered: the API server would refuse
+		// the Role and RoleBinding and with them the organization's Apply.
+		if t.Name == "" || t.Owner == "" || !t.Role.IsValid() || policy.TokenNameProblem(t.Name) != "" {
 			continue
 		}
 		tokens = append(tokens, t)

@@ -10,6 +10,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -275,6 +276,41 @@ func TestTokensAreBoundAsTheirRole(t *testing.T) {
 	g.Expect(rb.Subjects).To(Equal([]rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}}))
 	g.Expect(r).NotTo(HaveKey("Role org-acme/roster-token-bad"))
 	g.Expect(r).NotTo(HaveKey("Role org-acme/roster-token-orphan"))
+}
+
+// A token whose name is too long for its ServiceAccount (stored before the
+// CRD capped names) gets nothing, and everyone else still gets their access.
+func TestTokenWithAnUnusableNameIsSkipped(t *testing.T) {
+	g := NewWithT(t)
+	long := strings.Repeat("a", orgsv1alpha1.MaxAccessTokenNameLength+1)
+	longest := strings.Repeat("b", orgsv1alpha1.MaxAccessTokenNameLength)
+	objs := Render(Snapshot{
+		Organization: testOrg("acme"),
+		Subjects:     []Subject{{Kind: rbacv1.UserKind, Name: "alice", Role: orgsv1alpha1.RoleAdmin}},
+		Tokens: []Token{
+			{Name: long, Owner: "alice", Role: orgsv1alpha1.RoleContributor},
+			{Name: longest, Owner: "alice", Role: orgsv1alpha1.RoleContributor},
+		},
+		ProjectNamespaces: []string{"web"},
+	})
+	r := index(objs)
+	g.Expect(r).NotTo(HaveKey("Role org-acme/roster-token-" + long))
+	g.Expect(r).To(HaveKey("Role org-acme/roster-token-" + longest))
+	g.Expect(r.roleBinding("web", "roster:admin").Subjects).To(ConsistOf(HaveField("Name", "alice")))
+	for _, o := range objs {
+		var subjects []rbacv1.Subject
+		switch b := o.(type) {
+		case *rbacv1.RoleBinding:
+			subjects = b.Subjects
+		case *rbacv1.ClusterRoleBinding:
+			subjects = b.Subjects
+		}
+		for _, s := range subjects {
+			if s.Kind == rbacv1.ServiceAccountKind {
+				g.Expect(validation.IsDNS1123Subdomain(s.Name)).To(BeEmpty(), describe(o))
+			}
+		}
+	}
 }
 
 func TestObjectCount(t *testing.T) {

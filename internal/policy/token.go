@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
@@ -49,6 +51,24 @@ func UserRole(user string, members []orgsv1alpha1.Member, effective Effective) o
 	return ""
 }
 
+// TokenNameProblem says what is wrong with an AccessToken's name as the
+// name of its ServiceAccount, Role and RoleBinding
+// (orgsv1alpha1.TokenServiceAccountPrefix + name), or "" when nothing is.
+// The CRD caps the name; a token stored before that is refused here, never
+// rendered (access.Render) and revoked (TokenAccess), so one such object
+// cannot break its organization's RBAC.
+func TokenNameProblem(name string) string {
+	if len(name) > orgsv1alpha1.MaxAccessTokenNameLength {
+		return fmt.Sprintf("metadata.name of an AccessToken may be at most %d characters (it has %d), so that its ServiceAccount %s<name> fits Kubernetes' 253; choose a shorter name",
+			orgsv1alpha1.MaxAccessTokenNameLength, len(name), orgsv1alpha1.TokenServiceAccountPrefix)
+	}
+	if errs := validation.IsDNS1123Subdomain(orgsv1alpha1.TokenServiceAccountPrefix + name); len(errs) > 0 {
+		return fmt.Sprintf("metadata.name of an AccessToken must make a valid ServiceAccount name %s<name>: %s; choose another name",
+			orgsv1alpha1.TokenServiceAccountPrefix, errs[0])
+	}
+	return ""
+}
+
 // lowerRole is the lower of two roles.
 func lowerRole(a, b orgsv1alpha1.Role) orgsv1alpha1.Role {
 	if a.Rank() < b.Rank() {
@@ -71,12 +91,15 @@ type TokenStanding struct {
 // TokenAccess is the token's access given its owner's current effective
 // role (UserRole): the lower of spec.role and that role, or revoked
 // (for good: a Revoked status stays) when the token was revoked, has
-// expired, or its owner is gone or below MinTokenRole.
+// expired, its name cannot name a ServiceAccount (TokenNameProblem), or
+// its owner is gone or below MinTokenRole.
 func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, now time.Time) TokenStanding {
 	owner := t.Spec.Owner
 	switch {
 	case t.Status.Phase == orgsv1alpha1.AccessTokenRevoked && t.Status.Reason != "":
 		return TokenStanding{Reason: t.Status.Reason, Message: t.Status.Message}
+	case TokenNameProblem(t.Name) != "":
+		return TokenStanding{Reason: orgsv1alpha1.TokenInvalidNameReason, Message: TokenNameProblem(t.Name)}
 	case t.Spec.Revoked:
 		by := t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
 		return TokenStanding{Reason: orgsv1alpha1.TokenRevokedByReason, Message: fmt.Sprintf("Revoked by %q.", by)}
@@ -181,6 +204,9 @@ func DecideToken(r TokenRequest) Decision {
 
 func decideTokenCreate(r TokenRequest, org string) Decision {
 	t, s := r.New, r.Snapshot
+	if problem := TokenNameProblem(t.Name); problem != "" {
+		return Decision{Code: Invalid, Field: "metadata.name", Message: problem}
+	}
 	if t.Spec.Owner != r.Who.User {
 		d := forbid("user %q may not create an AccessToken owned by %q in organization %q: a token always acts for the user who creates it; remove spec.owner from your manifest and Roster records you",
 			r.Who.User, t.Spec.Owner, org)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +45,11 @@ func TestDecideTokenCreate(t *testing.T) {
 	day := 24 * time.Hour
 	noExpiry := accessToken("carol@example.com", "", 0)
 	noExpiry.Spec.ExpiresAt = nil
+	named := func(name string) *orgsv1alpha1.AccessToken {
+		t := accessToken("carol@example.com", "", day)
+		t.Name = name
+		return t
+	}
 	shortTTL := acme()
 	shortTTL.Spec.TokenPolicy = &orgsv1alpha1.TokenPolicy{MaxTTL: &metav1.Duration{Duration: 7 * day}}
 	cases := []struct {
@@ -74,6 +80,9 @@ func TestDecideTokenCreate(t *testing.T) {
 		{"expiry in the past", "carol@example.com", nil, accessToken("carol@example.com", "", -time.Minute), nil, Invalid, "spec.expiresAt", "not in the future"},
 		{"past the default maximum", "carol@example.com", nil, accessToken("carol@example.com", "", DefaultTokenMaxTTL+time.Hour), nil, Invalid, "spec.expiresAt", "spec.tokenPolicy.maxTTL 2160h0m0s"},
 		{"past the organization's maximum", "carol@example.com", nil, accessToken("carol@example.com", "", 8*day), shortTTL, Invalid, "spec.expiresAt", "168h0m0s"},
+		{"longest name", "carol@example.com", nil, named(strings.Repeat("n", 240)), nil, Allowed, "", ""},
+		{"name one too long for its ServiceAccount", "carol@example.com", nil, named(strings.Repeat("n", 241)), nil, Invalid, "metadata.name", "at most 240 characters (it has 241)"},
+		{"name longer than any object's", "carol@example.com", nil, named(strings.Repeat("n", 253)), nil, Invalid, "metadata.name", "roster-token-<name> fits Kubernetes' 253"},
 		{"created revoked", "carol@example.com", nil, revokedToken(accessToken("carol@example.com", "", day), "carol@example.com"), nil, Forbidden, "spec.revoked", "already revoked"},
 	}
 	for _, c := range cases {
@@ -160,6 +169,8 @@ func TestTokenAccess(t *testing.T) {
 	live := accessToken("alice@example.com", "", time.Hour)
 	asViewer := accessToken("alice@example.com", viewer, time.Hour)
 	expired := accessToken("alice@example.com", "", -time.Second)
+	longName := live.DeepCopy()
+	longName.Name = strings.Repeat("n", orgsv1alpha1.MaxAccessTokenNameLength+1)
 	alreadyRevoked := live.DeepCopy()
 	alreadyRevoked.Status = orgsv1alpha1.AccessTokenStatus{Phase: orgsv1alpha1.AccessTokenRevoked, Reason: orgsv1alpha1.TokenOwnerDemotedReason, Message: "demoted"}
 	cases := []struct {
@@ -177,6 +188,7 @@ func TestTokenAccess(t *testing.T) {
 		{"owner without secrets", asViewer, viewerNoSecrets, "", orgsv1alpha1.TokenOwnerDemotedReason},
 		{"owner removed", live, "", "", orgsv1alpha1.TokenOwnerRemovedReason},
 		{"expired", expired, owner, "", orgsv1alpha1.TokenExpiredReason},
+		{"name too long for its ServiceAccount", longName, owner, "", orgsv1alpha1.TokenInvalidNameReason},
 		{"revoked", revokedToken(live, "olivia@example.com"), owner, "", orgsv1alpha1.TokenRevokedByReason},
 		{"revoked stays revoked when the owner is promoted again", alreadyRevoked, admin, "", orgsv1alpha1.TokenOwnerDemotedReason},
 	}
@@ -203,4 +215,27 @@ func TestUserRole(t *testing.T) {
 	g.Expect(UserRole("lee@example.com", members, eff)).To(BeEmpty(), "a Member being deleted grants nothing")
 	g.Expect(UserRole("", members, eff)).To(BeEmpty())
 	g.Expect(TokenMaxTTL(nil)).To(Equal(DefaultTokenMaxTTL))
+}
+
+func TestTokenNameProblem(t *testing.T) {
+	cases := []struct {
+		name, says string
+	}{
+		{"ci", ""},
+		{"web.ci-2", ""},
+		{strings.Repeat("a", orgsv1alpha1.MaxAccessTokenNameLength), ""},
+		{strings.Repeat("a", orgsv1alpha1.MaxAccessTokenNameLength+1), "at most 240 characters"},
+		{"CI", "valid ServiceAccount name"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			if c.says == "" {
+				g.Expect(TokenNameProblem(c.name)).To(BeEmpty())
+				return
+			}
+			g.Expect(TokenNameProblem(c.name)).To(ContainSubstring(c.says))
+		})
+	}
+	NewWithT(t).Expect(orgsv1alpha1.MaxAccessTokenNameLength).To(Equal(240), "the CRD's rule on metadata.name says 240")
 }

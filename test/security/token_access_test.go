@@ -1,6 +1,7 @@
 package security_test
 
 import (
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -79,6 +80,14 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		refusedKeeping([]client.Object{token("carol-ci")}, bySchema, func() error {
 			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) { t.Spec.Owner = alice })
 		}, "spec.owner cannot be changed")
+	})
+
+	// A name too long for roster-token-<name> would make the ServiceAccount
+	// (and the Role and RoleBinding of that name) impossible to create.
+	It("refuses a token name too long for its ServiceAccount", func() {
+		refused(bySchema, func() error {
+			return as(carol).Create(ctx, newToken(strings.Repeat("n", orgsv1alpha1.MaxAccessTokenNameLength+1), "", ""))
+		}, "metadata.name of an AccessToken may be at most 240 characters")
 	})
 
 	It("refuses a Viewer's and a ViewerNoSecrets' token, naming the matrix row", func() {
