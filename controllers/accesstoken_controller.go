@@ -64,11 +64,6 @@ func (r *AccessTokenReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 		}
 		return ctrl.Result{}, nil
 	}
-	if !controllerutil.ContainsFinalizer(t, orgsv1alpha1.TokenFinalizer) {
-		patch := client.MergeFromWithOptions(t.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(t, orgsv1alpha1.TokenFinalizer)
-		return requeueOnConflict(ctx, r.Client.Patch(ctx, t, patch))
-	}
 	before := t.DeepCopy()
 	result, err := r.reconcileNormal(ctx, t)
 	if !equality.Semantic.DeepEqual(before.Status, t.Status) {
@@ -108,11 +103,17 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 			return ctrl.Result{}, err
 		}
 		setTokenRevoked(t, standing)
-		return ctrl.Result{}, nil
+		// No ServiceAccount left to clean up: deleting the token waits for nobody.
+		return requeueOnConflict(ctx, r.setFinalizer(ctx, t, false))
 	}
 	if org == nil {
 		setTokenPending(t, standing.Role, fmt.Sprintf("No Organization has namespace %s as its home.", t.Namespace))
 		return ctrl.Result{}, nil
+	}
+	if !controllerutil.ContainsFinalizer(t, orgsv1alpha1.TokenFinalizer) {
+		// The ServiceAccount is made only once the finalizer that deletes it is stored.
+		setTokenPending(t, standing.Role, "Roster is making the token's ServiceAccount.")
+		return requeueOnConflict(ctx, r.setFinalizer(ctx, t, true))
 	}
 	if err := r.ensureServiceAccount(ctx, t, org.Name); err != nil {
 		return ctrl.Result{}, err
@@ -129,6 +130,31 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 	setTokenReady(t, standing.Role)
 	// Wake at expiry, to revoke.
 	return ctrl.Result{RequeueAfter: until}, nil
+}
+
+// setFinalizer adds or removes the token's finalizer, which exists only so
+// that its ServiceAccount is deleted before the token goes: added just
+// before the ServiceAccount is made, removed once a revoked token's
+// ServiceAccount is gone. The patch carries the resourceVersion read, and
+// the API server adds no finalizer to an object being deleted, so an add
+// never races a deletion. t itself is left as read (its status is written
+// afterwards).
+func (r *AccessTokenReconciler) setFinalizer(ctx context.Context, t *orgsv1alpha1.AccessToken, want bool) error {
+	c := t.DeepCopy()
+	patch := client.MergeFromWithOptions(t.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	changed := false
+	if want {
+		changed = controllerutil.AddFinalizer(c, orgsv1alpha1.TokenFinalizer)
+	} else {
+		changed = controllerutil.RemoveFinalizer(c, orgsv1alpha1.TokenFinalizer)
+	}
+	if !changed {
+		return nil
+	}
+	if err := r.Client.Patch(ctx, c, patch); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("updating the finalizer of access token %s: %w", t.Name, err)
+	}
+	return nil
 }
 
 // bound reports whether the Organization reconciler has bound the token:

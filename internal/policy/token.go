@@ -2,8 +2,11 @@ package policy
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -131,12 +134,15 @@ type TokenRequest struct {
 	Now       time.Time
 }
 
-// TokenVerb is the custom verb that revoking someone else's token needs:
-// manage-owners for an Owner's token, else manage-members; none for one's
-// own token or to create one.
-func TokenVerb(op Operation, who Requester, old, new *orgsv1alpha1.AccessToken, s Snapshot) string {
+// TokenVerb is the custom verb that revoking, deleting or otherwise
+// changing someone else's token needs: manage-owners for an Owner's token,
+// else manage-members; none for one's own token or to create one. Any
+// update counts, not only a revocation: labels, annotations and finalizers
+// of another member's token are that member's, and a finalizer would hold
+// its deletion.
+func TokenVerb(op Operation, who Requester, old, _ *orgsv1alpha1.AccessToken, s Snapshot) string {
 	t := old
-	if t == nil || !revoking(op, old, new) {
+	if t == nil || (op != Update && op != Delete) {
 		return ""
 	}
 	if SameUser(t.Spec.Owner, who.User) {
@@ -167,8 +173,10 @@ func tokenOwnerRole(t *orgsv1alpha1.AccessToken, s Snapshot) orgsv1alpha1.Role {
 }
 
 // DecideToken is the matrix row TokenRow: Owners, Admins and Contributors
-// create tokens for themselves only; Owners revoke any token of the
-// organization, Admins any but an Owner's, everybody their own.
+// create tokens for themselves only; Owners revoke or change (labels,
+// annotations, finalizers) any token of the organization, Admins any but an
+// Owner's, everybody their own; nobody adds an ownerReference or a
+// finalizer other than Roster's (tokenMetadata).
 func DecideToken(r TokenRequest) Decision {
 	t := subject(r.Op, r.Old, r.New)
 	if t == nil {
@@ -189,8 +197,14 @@ func DecideToken(r TokenRequest) Decision {
 		if d := tokenUnchanged(r, org); !d.Allowed() {
 			return d
 		}
+		if d := tokenMetadata(r, org); !d.Allowed() {
+			return d
+		}
 		if !revoking(r.Op, r.Old, r.New) {
-			return revokerKept(r, org)
+			if d := revokerKept(r, org); !d.Allowed() {
+				return d
+			}
+			return decideRevoke(r, org)
 		}
 		if d := revokedBy(r, org); !d.Allowed() {
 			return d
@@ -206,6 +220,9 @@ func decideTokenCreate(r TokenRequest, org string) Decision {
 	t, s := r.New, r.Snapshot
 	if problem := TokenNameProblem(t.Name); problem != "" {
 		return Decision{Code: Invalid, Field: "metadata.name", Message: problem}
+	}
+	if d := tokenMetadata(r, org); !d.Allowed() {
+		return d
 	}
 	if t.Spec.Owner != r.Who.User {
 		d := forbid("user %q may not create an AccessToken owned by %q in organization %q: a token always acts for the user who creates it; remove spec.owner from your manifest and Roster records you",
@@ -264,6 +281,35 @@ func tokenUnchanged(r TokenRequest, org string) Decision {
 	return allow()
 }
 
+// tokenMetadata: nobody adds or changes an AccessToken's ownerReferences
+// (the garbage collector would delete the token with its owner, or tie it
+// to another object; removing one is allowed), and the only finalizer
+// anyone may add is Roster's own, which the controller removes once the
+// token's ServiceAccount is gone: any other would hold the token's
+// deletion with nobody to release it.
+func tokenMetadata(r TokenRequest, org string) Decision {
+	var oldRefs []metav1.OwnerReference
+	var oldFinalizers []string
+	if r.Old != nil {
+		oldRefs, oldFinalizers = r.Old.OwnerReferences, r.Old.Finalizers
+	}
+	for _, ref := range r.New.OwnerReferences {
+		if !slices.ContainsFunc(oldRefs, func(o metav1.OwnerReference) bool { return equality.Semantic.DeepEqual(o, ref) }) {
+			return Decision{Code: Invalid, Field: "metadata.ownerReferences", Message: fmt.Sprintf(
+				"user %q may not add or change metadata.ownerReferences of AccessToken %q in organization %q (here %s %q): the garbage collector would delete the token with that object; remove metadata.ownerReferences",
+				r.Who.User, r.New.Name, org, ref.Kind, ref.Name)}
+		}
+	}
+	for _, f := range r.New.Finalizers {
+		if f != orgsv1alpha1.TokenFinalizer && !slices.Contains(oldFinalizers, f) {
+			return Decision{Code: Invalid, Field: "metadata.finalizers", Message: fmt.Sprintf(
+				"user %q may not add finalizer %q to AccessToken %q in organization %q: only Roster's own (%s) may hold a token's deletion; remove it",
+				r.Who.User, f, r.New.Name, org, orgsv1alpha1.TokenFinalizer)}
+		}
+	}
+	return allow()
+}
+
 // revokedBy: the revoked-by annotation is exactly who set spec.revoked
 // (the mutating webhook records it) and never changes afterwards.
 func revokedBy(r TokenRequest, org string) Decision {
@@ -291,6 +337,8 @@ func revokerKept(r TokenRequest, org string) Decision {
 	return d
 }
 
+// decideRevoke: revoking, deleting or changing someone else's token takes
+// TokenVerb's authority.
 func decideRevoke(r TokenRequest, org string) Decision {
 	t := r.Old
 	verb := TokenVerb(r.Op, r.Who, r.Old, r.New, r.Snapshot)
@@ -302,6 +350,10 @@ func decideRevoke(r TokenRequest, org string) Decision {
 	if verb == orgsv1alpha1.VerbManageOwners {
 		whose, who = "an Owner's", "Owners"
 	}
-	return forbid("user %q may not revoke AccessToken %q of %q in organization %q: it is %s token, which only its owner and the organization's %s (holders of %s on organizations/%s) may revoke; ask one of them",
-		r.Who.User, t.Name, t.Spec.Owner, org, whose, who, verb, org)
+	action := "revoke"
+	if !revoking(r.Op, r.Old, r.New) {
+		action = "change"
+	}
+	return forbid("user %q may not %s AccessToken %q of %q in organization %q: it is %s token, which only its owner and the organization's %s (holders of %s on organizations/%s) may change or revoke; ask one of them",
+		r.Who.User, action, t.Name, t.Spec.Owner, org, whose, who, verb, org)
 }

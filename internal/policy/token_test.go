@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -27,6 +28,27 @@ func revokedToken(t *orgsv1alpha1.AccessToken, by string) *orgsv1alpha1.AccessTo
 	if by != "" {
 		t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: by}
 	}
+	return t
+}
+
+// manager is the Roster manager's identity: it holds both custom verbs.
+const manager = "system:serviceaccount:roster-system:roster-controller-manager"
+
+func labelled(t *orgsv1alpha1.AccessToken) *orgsv1alpha1.AccessToken {
+	t = t.DeepCopy()
+	t.Labels = map[string]string{"ci": "web"}
+	return t
+}
+
+func withFinalizer(t *orgsv1alpha1.AccessToken, f string) *orgsv1alpha1.AccessToken {
+	t = t.DeepCopy()
+	t.Finalizers = append(t.Finalizers, f)
+	return t
+}
+
+func ownedBy(t *orgsv1alpha1.AccessToken, kind, name string) *orgsv1alpha1.AccessToken {
+	t = t.DeepCopy()
+	t.OwnerReferences = []metav1.OwnerReference{{APIVersion: orgsv1alpha1.GroupVersion.String(), Kind: kind, Name: name, UID: types.UID("uid-" + name)}}
 	return t
 }
 
@@ -83,6 +105,9 @@ func TestDecideTokenCreate(t *testing.T) {
 		{"longest name", "carol@example.com", nil, named(strings.Repeat("n", 240)), nil, Allowed, "", ""},
 		{"name one too long for its ServiceAccount", "carol@example.com", nil, named(strings.Repeat("n", 241)), nil, Invalid, "metadata.name", "at most 240 characters (it has 241)"},
 		{"name longer than any object's", "carol@example.com", nil, named(strings.Repeat("n", 253)), nil, Invalid, "metadata.name", "roster-token-<name> fits Kubernetes' 253"},
+		{"with an owner reference", "carol@example.com", nil, ownedBy(accessToken("carol@example.com", "", day), "Member", "carol"), nil, Invalid, "metadata.ownerReferences", "the garbage collector would delete the token"},
+		{"with a foreign finalizer", "carol@example.com", nil, withFinalizer(accessToken("carol@example.com", "", day), "example.com/hold"), nil, Invalid, "metadata.finalizers", `may not add finalizer "example.com/hold"`},
+		{"with Roster's finalizer", "carol@example.com", nil, withFinalizer(accessToken("carol@example.com", "", day), orgsv1alpha1.TokenFinalizer), nil, Allowed, "", ""},
 		{"created revoked", "carol@example.com", nil, revokedToken(accessToken("carol@example.com", "", day), "carol@example.com"), nil, Forbidden, "spec.revoked", "already revoked"},
 	}
 	for _, c := range cases {
@@ -133,7 +158,23 @@ func TestDecideTokenRevoke(t *testing.T) {
 			t := carols.DeepCopy()
 			t.Spec.Role = owner
 			return t
-		}(), bothVerbs, "", Forbidden, "only spec.revoked may be set"},
+		}(), bothVerbs, orgsv1alpha1.VerbManageMembers, Forbidden, "only spec.revoked may be set"},
+		{"admin labels an owner's", Update, "alice@example.com", olivias, labelled(olivias), membersVerb, orgsv1alpha1.VerbManageOwners, Forbidden,
+			`may not change AccessToken "ci" of "olivia@example.com" in organization "acme": it is an Owner's token`},
+		{"contributor labels an admin's", Update, "carol@example.com", alices, labelled(alices), noVerbs, orgsv1alpha1.VerbManageMembers, Forbidden, "may not change"},
+		{"case variant labels the owner's", Update, "Carol@example.com", carols, labelled(carols), noVerbs, orgsv1alpha1.VerbManageMembers, Forbidden, "may not change"},
+		{"owner labels an admin's", Update, "olivia@example.com", alices, labelled(alices), bothVerbs, orgsv1alpha1.VerbManageMembers, Allowed, ""},
+		{"the manager removes its finalizer from an owner's", Update, manager, withFinalizer(olivias, orgsv1alpha1.TokenFinalizer), olivias, bothVerbs, orgsv1alpha1.VerbManageOwners, Allowed, ""},
+		{"the manager adds its finalizer", Update, manager, carols, withFinalizer(carols, orgsv1alpha1.TokenFinalizer), bothVerbs, orgsv1alpha1.VerbManageMembers, Allowed, ""},
+		{"admin adds a finalizer to an owner's", Update, "alice@example.com", olivias, withFinalizer(olivias, orgsv1alpha1.TokenFinalizer), membersVerb, orgsv1alpha1.VerbManageOwners, Forbidden, "an Owner's token"},
+		{"owner adds a foreign finalizer to an admin's", Update, "olivia@example.com", alices, withFinalizer(alices, "example.com/hold"), bothVerbs, orgsv1alpha1.VerbManageMembers, Invalid,
+			`may not add finalizer "example.com/hold"`},
+		{"a foreign finalizer on one's own", Update, "carol@example.com", carols, withFinalizer(carols, "example.com/hold"), noVerbs, "", Invalid, "only Roster's own (orgs.roster.dev/access-token)"},
+		{"a foreign finalizer already there stays", Update, "carol@example.com", withFinalizer(carols, "example.com/hold"), labelled(withFinalizer(carols, "example.com/hold")), noVerbs, "", Allowed, ""},
+		{"an owner reference on one's own", Update, "carol@example.com", carols, ownedBy(carols, "Member", "carol"), noVerbs, "", Invalid,
+			`may not add or change metadata.ownerReferences of AccessToken "ci" in organization "acme" (here Member "carol")`},
+		{"an owner reference changed", Update, "olivia@example.com", ownedBy(alices, "Member", "alice"), ownedBy(alices, "Member", "olivia"), bothVerbs, orgsv1alpha1.VerbManageMembers, Invalid, "metadata.ownerReferences"},
+		{"an owner reference removed", Update, "carol@example.com", ownedBy(carols, "Member", "carol"), carols, noVerbs, "", Allowed, ""},
 		{"a label", Update, "carol@example.com", carols, func() *orgsv1alpha1.AccessToken {
 			t := carols.DeepCopy()
 			t.Labels = map[string]string{"ci": "web"}

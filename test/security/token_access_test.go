@@ -124,6 +124,37 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, revoke(as(carol), "bob-ci"), "Owners and Admins")
 	})
 
+	// Any change of someone else's token takes the authority a revocation
+	// does: a label, an annotation, a finalizer that would hold its deletion.
+	It("refuses an Admin changing an Owner's token, and a Contributor someone else's", func() {
+		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, func() error {
+			return mergePatch(as(bob), token("alice-ci"), func(t *orgsv1alpha1.AccessToken) { t.Labels = map[string]string{"team": "bob"} })
+		}, `user "bob@example.com" may not change AccessToken "alice-ci" of "alice@example.com"`, "it is an Owner's token")
+		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, func() error {
+			return mergePatch(as(carol), token("bob-ci"), func(t *orgsv1alpha1.AccessToken) {
+				t.Annotations = map[string]string{"example.com/owner": carol}
+			})
+		}, `user "carol@example.com" may not change AccessToken "bob-ci"`)
+	})
+
+	It("refuses an owner reference or a foreign finalizer, even on one's own token", func() {
+		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhookInvalid, func() error {
+			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+				t.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Namespace", Name: acme.project, UID: "0ff1ce00-0000-0000-0000-000000000000"}}
+			})
+		}, "metadata.ownerReferences", "the garbage collector would delete the token")
+		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhookInvalid, func() error {
+			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+				t.Finalizers = append(t.Finalizers, "example.com/hold")
+			})
+		}, "metadata.finalizers", `may not add finalizer "example.com/hold"`)
+		refused(byTokenWebhookInvalid, func() error {
+			t := newToken("owned", "", "")
+			t.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Namespace", Name: acme.project, UID: "0ff1ce00-0000-0000-0000-000000000000"}}
+			return as(carol).Create(ctx, t)
+		}, "metadata.ownerReferences")
+	})
+
 	It("refuses another organization's Admin", func() {
 		refusedKeeping([]client.Object{token("bob-ci")}, byRBAC, revoke(as(pete), "bob-ci"))
 	})
@@ -159,8 +190,10 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		}).Should(Succeed())
 	})
 
-	It("lets a Contributor revoke her own token", func() {
+	It("lets a Contributor revoke her own token, whose finalizer then goes", func() {
+		Expect(token("carol-ci").Finalizers).To(ConsistOf(orgsv1alpha1.TokenFinalizer), "a live token's ServiceAccount is cleaned up on deletion")
 		Expect(revoke(as(carol), "carol-ci")()).To(Succeed())
 		Eventually(func() string { return token("carol-ci").Status.Reason }).Should(Equal(orgsv1alpha1.TokenRevokedByReason))
+		Eventually(func() []string { return token("carol-ci").Finalizers }).Should(BeEmpty(), "nothing is left to clean up")
 	})
 })
