@@ -95,7 +95,8 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 		ownerRole = policy.UserRole(t.Spec.Owner, members.Items, policy.EffectiveRoles(members.Items, org.Status.EffectiveOwners, false))
 	}
 	now := r.now()
-	standing := policy.TokenAccess(t, ownerRole, now)
+	maxTTL := policy.TokenMaxTTL(org)
+	standing := policy.TokenAccess(t, ownerRole, maxTTL, now)
 	t.Status.ObservedGeneration = t.Generation
 	t.Status.ServiceAccountName = t.ServiceAccountName()
 	if standing.Reason != "" {
@@ -118,7 +119,7 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 	if err := r.ensureServiceAccount(ctx, t, org.Name); err != nil {
 		return ctrl.Result{}, err
 	}
-	until := t.Spec.ExpiresAt.Sub(now)
+	until := policy.TokenExpiry(t, maxTTL).Sub(now)
 	bound, err := r.bound(ctx, t)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -224,13 +225,16 @@ func (r *AccessTokenReconciler) deleteServiceAccount(ctx context.Context, t *org
 	return nil
 }
 
-// SetupWithManager watches AccessTokens, their ServiceAccounts, and the
-// Members and RoleBindings of their home namespaces.
+// SetupWithManager watches AccessTokens, their ServiceAccounts, their
+// Organizations, and the Members and RoleBindings of their home namespaces.
 func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.AccessToken{}).
 		Owns(&corev1.ServiceAccount{}).
 		Watches(&orgsv1alpha1.Member{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace)).
+		// A lowered spec.tokenPolicy.maxTTL moves every token's expiry (policy.TokenExpiry).
+		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfOrganization),
+			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace),
 			builder.WithPredicates(tokenBinding())).
 		Named("accesstoken").
@@ -239,9 +243,22 @@ func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
 
 // tokensOfNamespace maps a Member or binding to every token in its namespace.
 func (r *AccessTokenReconciler) tokensOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
+	return r.tokensIn(ctx, obj.GetNamespace())
+}
+
+// tokensOfOrganization maps an Organization to every token in its home namespace.
+func (r *AccessTokenReconciler) tokensOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
+	org, ok := obj.(*orgsv1alpha1.Organization)
+	if !ok {
+		return nil
+	}
+	return r.tokensIn(ctx, org.HomeNamespaceName())
+}
+
+func (r *AccessTokenReconciler) tokensIn(ctx context.Context, namespace string) []ctrl.Request {
 	var tokens orgsv1alpha1.AccessTokenList
-	if err := r.Client.List(ctx, &tokens, client.InNamespace(obj.GetNamespace())); err != nil {
-		log.FromContext(ctx).Error(err, "listing access tokens", "namespace", obj.GetNamespace())
+	if err := r.Client.List(ctx, &tokens, client.InNamespace(namespace)); err != nil {
+		log.FromContext(ctx).Error(err, "listing access tokens", "namespace", namespace)
 		return nil
 	}
 	out := make([]ctrl.Request, 0, len(tokens.Items))
@@ -253,14 +270,14 @@ func (r *AccessTokenReconciler) tokensOfNamespace(ctx context.Context, obj clien
 
 // tokenGrants is what the organization's live tokens get: each the role
 // policy.TokenAccess gives it now, from its owner's effective role.
-func tokenGrants(tokens []orgsv1alpha1.AccessToken, members []orgsv1alpha1.Member, effective policy.Effective, now time.Time) []access.Token {
+func tokenGrants(tokens []orgsv1alpha1.AccessToken, members []orgsv1alpha1.Member, effective policy.Effective, maxTTL time.Duration, now time.Time) []access.Token {
 	var out []access.Token
 	for i := range tokens {
 		t := &tokens[i]
 		if !t.DeletionTimestamp.IsZero() {
 			continue
 		}
-		standing := policy.TokenAccess(t, policy.UserRole(t.Spec.Owner, members, effective), now)
+		standing := policy.TokenAccess(t, policy.UserRole(t.Spec.Owner, members, effective), maxTTL, now)
 		if standing.Role != "" {
 			out = append(out, access.Token{Name: t.Name, Owner: t.Spec.Owner, Role: standing.Role})
 		}

@@ -417,7 +417,7 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 	for _, user := range s.effective.HeldOwners {
 		snapshot.Subjects = append(snapshot.Subjects, access.Subject{Kind: rbacv1.UserKind, Name: user, Role: orgsv1alpha1.RoleOwner})
 	}
-	snapshot.Tokens = tokenGrants(s.tokens, s.members, s.effective, time.Now())
+	snapshot.Tokens = tokenGrants(s.tokens, s.members, s.effective, policy.TokenMaxTTL(s.org), time.Now())
 	apply := r.Access.Apply
 	if s.mode == withdrawAccess {
 		apply = r.Access.Withdraw

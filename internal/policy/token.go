@@ -80,6 +80,25 @@ func lowerRole(a, b orgsv1alpha1.Role) orgsv1alpha1.Role {
 	return b
 }
 
+// TokenExpiry is when a token stops working: spec.expiresAt, but never
+// later than its creation plus maxTTL (the organization's TokenMaxTTL now)
+// and tokenClockSkew, however far out spec.expiresAt was stored (maxTTL
+// lowered since, or a value admission never checked). A token without
+// spec.expiresAt has expired. An object not yet stored (no
+// creationTimestamp) has no cap but its spec.expiresAt.
+func TokenExpiry(t *orgsv1alpha1.AccessToken, maxTTL time.Duration) time.Time {
+	if t.Spec.ExpiresAt == nil {
+		return time.Time{}
+	}
+	at := t.Spec.ExpiresAt.Time
+	if created := t.CreationTimestamp.Time; !created.IsZero() {
+		if latest := created.Add(maxTTL + tokenClockSkew); at.After(latest) {
+			return latest
+		}
+	}
+	return at
+}
+
 // TokenStanding is what a token is worth now.
 type TokenStanding struct {
 	// Role is the access its ServiceAccount gets; empty when revoked.
@@ -94,9 +113,9 @@ type TokenStanding struct {
 // TokenAccess is the token's access given its owner's current effective
 // role (UserRole): the lower of spec.role and that role, or revoked
 // (for good: a Revoked status stays) when the token was revoked, has
-// expired, its name cannot name a ServiceAccount (TokenNameProblem), or
+// expired (TokenExpiry, with the organization's TokenMaxTTL), its name cannot name a ServiceAccount (TokenNameProblem), or
 // its owner is gone or below MinTokenRole.
-func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, now time.Time) TokenStanding {
+func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, maxTTL time.Duration, now time.Time) TokenStanding {
 	owner := t.Spec.Owner
 	switch {
 	case t.Status.Phase == orgsv1alpha1.AccessTokenRevoked && t.Status.Reason != "":
@@ -106,7 +125,7 @@ func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, now t
 	case t.Spec.Revoked:
 		by := t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
 		return TokenStanding{Reason: orgsv1alpha1.TokenRevokedByReason, Message: fmt.Sprintf("Revoked by %q.", by)}
-	case t.Spec.ExpiresAt == nil || !now.Before(t.Spec.ExpiresAt.Time):
+	case !now.Before(TokenExpiry(t, maxTTL)):
 		return TokenStanding{Reason: orgsv1alpha1.TokenExpiredReason, Message: "The token expired; create another."}
 	case owner == "" || ownerRole == "":
 		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerRemovedReason,

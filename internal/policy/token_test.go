@@ -236,12 +236,60 @@ func TestTokenAccess(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			g := NewWithT(t)
-			got := TokenAccess(c.token, c.ownerRole, tokenNow)
+			got := TokenAccess(c.token, c.ownerRole, DefaultTokenMaxTTL, tokenNow)
 			g.Expect(got.Role).To(Equal(c.role))
 			g.Expect(got.Reason).To(Equal(c.reason))
 			if c.reason != "" {
 				g.Expect(got.Message).NotTo(BeEmpty())
 			}
+		})
+	}
+}
+
+// A token never outlives its creation plus the organization's maxTTL (and
+// a minute of clock slack), whatever spec.expiresAt says.
+func TestTokenExpiry(t *testing.T) {
+	day := 24 * time.Hour
+	created := tokenNow.Add(-10 * day)
+	token := func(expiresIn time.Duration, stored bool) *orgsv1alpha1.AccessToken {
+		tok := accessToken("alice@example.com", "", 0)
+		tok.Spec.ExpiresAt = &metav1.Time{Time: created.Add(expiresIn)}
+		if stored {
+			tok.CreationTimestamp = metav1.NewTime(created)
+		}
+		return tok
+	}
+	noExpiry := token(0, true)
+	noExpiry.Spec.ExpiresAt = nil
+	cases := []struct {
+		name    string
+		token   *orgsv1alpha1.AccessToken
+		maxTTL  time.Duration
+		want    time.Time
+		expired bool
+	}{
+		{"within the maximum", token(30*day, true), DefaultTokenMaxTTL, created.Add(30 * day), false},
+		{"exactly the maximum", token(DefaultTokenMaxTTL, true), DefaultTokenMaxTTL, created.Add(DefaultTokenMaxTTL), false},
+		{"within the clock slack", token(DefaultTokenMaxTTL+30*time.Second, true), DefaultTokenMaxTTL, created.Add(DefaultTokenMaxTTL + 30*time.Second), false},
+		{"stored past the maximum", token(DefaultTokenMaxTTL+day, true), DefaultTokenMaxTTL, created.Add(DefaultTokenMaxTTL + time.Minute), false},
+		{"stored a year out", token(365*day, true), DefaultTokenMaxTTL, created.Add(DefaultTokenMaxTTL + time.Minute), false},
+		{"maximum lowered below its age", token(30*day, true), 7 * day, created.Add(7*day + time.Minute), true},
+		{"maximum lowered, still young enough", token(30*day, true), 20 * day, created.Add(20*day + time.Minute), false},
+		{"no creation time yet", token(365*day, false), DefaultTokenMaxTTL, created.Add(365 * day), false},
+		{"no expiry", noExpiry, DefaultTokenMaxTTL, time.Time{}, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			g.Expect(TokenExpiry(c.token, c.maxTTL)).To(BeTemporally("==", c.want))
+			standing := TokenAccess(c.token, admin, c.maxTTL, tokenNow)
+			if c.expired {
+				g.Expect(standing.Reason).To(Equal(orgsv1alpha1.TokenExpiredReason))
+			} else {
+				g.Expect(standing.Reason).To(BeEmpty())
+			}
+			at := TokenAccess(c.token, admin, c.maxTTL, c.want)
+			g.Expect(at.Reason).To(Equal(orgsv1alpha1.TokenExpiredReason), "expired at its expiry")
 		})
 	}
 }
