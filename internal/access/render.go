@@ -144,8 +144,9 @@ func ProjectRoleBindingName(role orgsv1alpha1.Role) string {
 // ownerReference to the Organization.
 //
 // The five ClusterRoles are always rendered; a binding is rendered only when
-// it has subjects. Subjects with an unknown role or kind, or no name, and
-// tokens whose name cannot name a ServiceAccount, get nothing. Render returns nil when s.Organization is nil.
+// it has subjects. Subjects with an unknown role or kind, no name or a
+// reserved name (policy.SystemIdentity), and tokens whose name cannot name
+// a ServiceAccount or whose owner is reserved, get nothing. Render returns nil when s.Organization is nil.
 func Render(s Snapshot) []client.Object {
 	org := s.Organization
 	if org == nil {
@@ -162,10 +163,14 @@ func Render(s Snapshot) []client.Object {
 	// admin tier whoever manages members only, home-manage both.
 	byRole := map[orgsv1alpha1.Role][]rbacv1.Subject{}
 	var everyone, owners, admins []rbacv1.Subject
-	// Members are Users and Groups; a ServiceAccount is bound only as a token's.
+	// Members are Users and Groups; a ServiceAccount is bound only as a
+	// token's. An identity Kubernetes reserves (system:masters,
+	// system:authenticated...) is bound to nothing, whatever Member names
+	// it: admission refuses such Members, this holds when it was bypassed.
 	var subjects []Subject
 	for _, sub := range s.Subjects {
-		if sub.Kind == rbacv1.UserKind || sub.Kind == rbacv1.GroupKind {
+		if sub.Kind == rbacv1.UserKind && !policy.SystemIdentity(policy.UserIdentity, sub.Name) ||
+			sub.Kind == rbacv1.GroupKind && !policy.SystemIdentity(policy.GroupIdentity, sub.Name) {
 			subjects = append(subjects, sub)
 		}
 	}
@@ -174,7 +179,8 @@ func Render(s Snapshot) []client.Object {
 		// A name too long for its ServiceAccount (stored before the CRD
 		// capped it) is skipped, not rendered: the API server would refuse
 		// the Role and RoleBinding and with them the organization's Apply.
-		if t.Name == "" || t.Owner == "" || !t.Role.IsValid() || policy.TokenNameProblem(t.Name) != "" {
+		if t.Name == "" || t.Owner == "" || !t.Role.IsValid() || policy.TokenNameProblem(t.Name) != "" ||
+			policy.SystemIdentity(policy.UserIdentity, t.Owner) {
 			continue
 		}
 		tokens = append(tokens, t)

@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -53,6 +54,34 @@ func MemberKey(m *orgsv1alpha1.Member) Identity {
 		return IdentityKey(UserIdentity, m.Spec.User)
 	}
 	return IdentityKey(GroupIdentity, m.Spec.Group)
+}
+
+// SystemPrefix starts every user and group name Kubernetes reserves for
+// itself: system:admin, system:anonymous, system:kube-controller-manager,
+// system:node:<name>, the groups system:masters, system:authenticated,
+// system:unauthenticated, system:nodes...
+const SystemPrefix = "system:"
+
+// SystemIdentity reports whether a user or group is one Kubernetes reserves
+// (SystemPrefix): not a person nor an identity-provider group, and binding
+// it would hand the role to a cluster component, to the cluster's admins,
+// or to every (even anonymous) client. No Member may name one, and
+// access.Render binds none. Compared exactly, as RBAC compares subjects.
+//
+// Service-account identities (users system:serviceaccount:<ns>:<name>,
+// groups system:serviceaccounts and system:serviceaccounts:<ns>) are not
+// judged here: the rules about service accounts decide them.
+func SystemIdentity(kind IdentityKind, name string) bool {
+	if !strings.HasPrefix(name, SystemPrefix) {
+		return false
+	}
+	switch kind {
+	case UserIdentity:
+		return !strings.HasPrefix(name, serviceaccount.ServiceAccountUsernamePrefix)
+	case GroupIdentity:
+		return name != serviceaccount.AllServiceAccountsGroup && !strings.HasPrefix(name, serviceaccount.ServiceAccountGroupPrefix)
+	}
+	return true
 }
 
 // String is "user:<name>" or "group:<name>".

@@ -56,6 +56,11 @@ func DecideMember(r MemberRequest) Decision {
 	if d := memberAuthority(r, org); !d.Allowed() {
 		return d
 	}
+	if r.Op == Create || (r.Op == Update && r.Old != nil && MemberKey(r.Old) != MemberKey(r.New)) {
+		if d := notSystemIdentity(r.Requester, r.New, org); !d.Allowed() {
+			return d
+		}
+	}
 	if r.Op == Create {
 		if d := uniqueMember(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
@@ -147,6 +152,23 @@ func memberAction(r MemberRequest) string {
 		return fmt.Sprintf("change the role of %s from %s to %s", r.New.Subject(), r.Old.Spec.Role, r.New.Spec.Role)
 	}
 	return "change the Member for " + r.New.Subject()
+}
+
+// notSystemIdentity refuses a Member for an identity Kubernetes reserves
+// (SystemIdentity). A Member stored before this rule may still be changed
+// and removed; access.Render binds it to nothing.
+func notSystemIdentity(who Requester, m *orgsv1alpha1.Member, org string) Decision {
+	key := MemberKey(m)
+	if !SystemIdentity(key.Kind, key.Name) {
+		return allow()
+	}
+	field, what := "spec.user", "a user"
+	if key.Kind == GroupIdentity {
+		field, what = "spec.group", "a group"
+	}
+	return Decision{Code: Invalid, Field: field, Message: fmt.Sprintf(
+		"user %q may not add %s to organization %q: %q is %s Kubernetes reserves for itself (prefix %q), not a person or an identity-provider group, and binding it would give the role to cluster components, the cluster's admins or every client; name the username or group your authenticator reports for the person",
+		who.User, m.Subject(), org, key.Name, what, SystemPrefix)}
 }
 
 // uniqueMember refuses a second Member for the same identity, and one

@@ -387,3 +387,51 @@ func TestDecideMemberCheckOrder(t *testing.T) {
 		g.Expect(d.Message).NotTo(ContainSubstring("last owner"))
 	})
 }
+
+// No Member names an identity Kubernetes reserves for itself: binding
+// system:authenticated would give the role to every client, system:masters
+// or system:kube-controller-manager to the cluster's own components.
+// Service-account identities are the service-account rules' to decide.
+func TestDecideMemberSystemIdentity(t *testing.T) {
+	cases := []struct {
+		name  string
+		new   orgsv1alpha1.Member
+		field string // "" when allowed
+	}{
+		{"system:admin", userMember("root", "system:admin", viewer), "spec.user"},
+		{"system:anonymous", userMember("anon", "system:anonymous", viewer), "spec.user"},
+		{"system:kube-controller-manager", userMember("kcm", "system:kube-controller-manager", owner), "spec.user"},
+		{"a node", userMember("node", "system:node:worker-1", contributor), "spec.user"},
+		{"system:masters", groupMember("masters", "system:masters", viewer), "spec.group"},
+		{"system:authenticated", groupMember("everyone", "system:authenticated", viewerNoSecrets), "spec.group"},
+		{"system:unauthenticated", groupMember("anyone", "system:unauthenticated", viewerNoSecrets), "spec.group"},
+		{"just the prefix", userMember("prefix", "system:", viewer), "spec.user"},
+		{"a service account: not this rule's", userMember("ci", "system:serviceaccount:ci:deployer", viewer), ""},
+		{"the service accounts groups: not this rule's", groupMember("sas", "system:serviceaccounts:ci", viewer), ""},
+		{"another case is not reserved", userMember("sys", "System:admin", viewer), ""},
+		{"the prefix elsewhere", userMember("oidc", "oidc:system:admin", viewer), ""},
+		{"a person", userMember("dora", "dora@example.com", viewer), ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d := DecideMember(MemberRequest{Op: Create, New: &c.new, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot([]orgsv1alpha1.Member{alice, bob})})
+			if c.field == "" {
+				g.Expect(d.Code).To(Equal(Allowed), d.Message)
+				return
+			}
+			g.Expect(d.Code).To(Equal(Invalid))
+			g.Expect(d.Field).To(Equal(c.field))
+			g.Expect(d.Message).To(ContainSubstring(`is a %s Kubernetes reserves for itself (prefix "system:")`, map[string]string{"spec.user": "user", "spec.group": "group"}[c.field]))
+		})
+	}
+	t.Run("a Member stored before the rule may still change and go", func(t *testing.T) {
+		g := NewWithT(t)
+		old := groupMember("everyone", "system:authenticated", viewer)
+		members := []orgsv1alpha1.Member{alice, bob, old}
+		d := DecideMember(MemberRequest{Op: Update, Old: &old, New: withRole(old, viewerNoSecrets), Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot(members)})
+		g.Expect(d.Code).To(Equal(Allowed), d.Message)
+		d = DecideMember(MemberRequest{Op: Delete, Old: &old, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot(members)})
+		g.Expect(d.Code).To(Equal(Allowed), d.Message)
+	})
+}

@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -118,4 +119,33 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: lookalike.home, Name: "zoe-upper"}, upper)).To(Succeed())
 		Expect(upper.Spec.Role).To(Equal(orgsv1alpha1.RoleViewer), "the look-alike Member got the invited role")
 	})
+})
+
+// byMemberWebhookInvalid: the Member webhook refused a field's value.
+var byMemberWebhookInvalid = refusal{layer: "webhook vmember.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "vmember.roster.dev" denied the request`}
+
+// A Member naming an identity Kubernetes reserves would bind the role to
+// every client (system:authenticated, system:unauthenticated), to the
+// cluster's admins or to its components. Refused whoever asks, an Owner of
+// the organization or a cluster admin; the renderer binds none of them
+// should one get through (internal/access's tests).
+var _ = Describe("Kubernetes system identities as Members", func() {
+	for _, c := range []struct{ name, user, group, field string }{
+		{"every authenticated client", "", "system:authenticated", "spec.group"},
+		{"every anonymous client", "", "system:unauthenticated", "spec.group"},
+		{"the cluster's admins", "", "system:masters", "spec.group"},
+		{"the anonymous user", "system:anonymous", "", "spec.user"},
+		{"the cluster admin user", "system:admin", "", "spec.user"},
+		{"the controller manager", "system:kube-controller-manager", "", "spec.user"},
+	} {
+		It("refuses a Member for "+c.name, func() {
+			m := newMember(acme.home, "system-identity", c.user, orgsv1alpha1.RoleViewer)
+			m.Spec.Group = c.group
+			for _, requester := range []client.Client{as(alice), env.Admin} {
+				refused(byMemberWebhookInvalid, func() error { return requester.Create(ctx, m.DeepCopy()) },
+					c.field, "Kubernetes reserves for itself (prefix \"system:\")")
+			}
+		})
+	}
 })
