@@ -6,6 +6,7 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -115,6 +116,24 @@ var _ = Describe("Personal access tokens", func() {
 		Expect(env.Admin.Delete(ctx, deleted)).To(Succeed())
 		refusedWith401(other)
 		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(deleted), deleted) }).Should(Satisfy(apierrors.IsNotFound))
+	})
+
+	It("revokes a token a ServiceAccount owns, even one a Member names (made while the webhooks were down)", func() {
+		parent, _ := createToken("parent", admin, time.Hour)
+		sa := "system:serviceaccount:" + home + ":" + parent.ServiceAccountName()
+		createMember(home, "parent-sa", sa, orgsv1alpha1.RoleAdmin)
+		exp := metav1.NewTime(time.Now().Add(time.Hour))
+		child := &orgsv1alpha1.AccessToken{
+			ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: "child"},
+			Spec:       orgsv1alpha1.AccessTokenSpec{Owner: sa, ExpiresAt: &exp},
+		}
+		Expect(env.Admin.Create(ctx, child)).To(Succeed())
+		Eventually(tokenOf(home, "child")).Should(And(
+			HaveField("Status.Phase", orgsv1alpha1.AccessTokenRevoked),
+			HaveField("Status.Reason", orgsv1alpha1.TokenOwnerIsServiceAccountReason)))
+		Consistently(func() error {
+			return env.Admin.Get(ctx, client.ObjectKey{Namespace: home, Name: child.ServiceAccountName()}, &corev1.ServiceAccount{})
+		}).WithTimeout(time.Second).Should(Satisfy(apierrors.IsNotFound), "no ServiceAccount for a token a ServiceAccount owns")
 	})
 
 	It("stops authenticating at its expiry", func() {

@@ -111,6 +111,9 @@ const (
 	TokenExpiredReason = "Expired"
 	// TokenRevokedByReason: someone set spec.revoked; status.revokedBy says who.
 	TokenRevokedByReason = "RevokedBy"
+	// TokenOwnerIsServiceAccountReason: the owner is a ServiceAccount (a
+	// token's own, say), and tokens are personal: a token cannot make another.
+	TokenOwnerIsServiceAccountReason = "OwnerIsServiceAccount"
 	// TokenPendingReason: Roster is making the token's ServiceAccount and access.
 	TokenPendingReason = "Pending"
 )

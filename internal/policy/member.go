@@ -57,6 +57,9 @@ func DecideMember(r MemberRequest) Decision {
 		return d
 	}
 	if r.Op == Create {
+		if d := notTokenServiceAccount(r.New, org); !d.Allowed() {
+			return d
+		}
 		if d := uniqueMember(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
 		}
@@ -147,6 +150,20 @@ func memberAction(r MemberRequest) string {
 		return fmt.Sprintf("change the role of %s from %s to %s", r.New.Subject(), r.Old.Spec.Role, r.New.Spec.Role)
 	}
 	return "change the Member for " + r.New.Subject()
+}
+
+// notTokenServiceAccount refuses a Member for an AccessToken's
+// ServiceAccount: tokens are personal, and a token made a Member would keep
+// its access, and could make tokens of its own, after its owner is removed
+// or it is revoked. spec.user cannot change, so a create is all to check.
+func notTokenServiceAccount(m *orgsv1alpha1.Member, org string) Decision {
+	ns, token, ok := TokenServiceAccountUser(m.Spec.User)
+	if !ok {
+		return allow()
+	}
+	return Decision{Code: Invalid, Field: "spec.user", Message: fmt.Sprintf(
+		"spec.user %q is the ServiceAccount of AccessToken %q in namespace %q, and tokens are personal (the permission matrix's row %q): a token may not be a Member of organization %q; add the person the token acts for instead",
+		m.Spec.User, token, ns, TokenRow, org)}
 }
 
 // uniqueMember refuses a second Member for the same identity, and one

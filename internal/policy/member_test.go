@@ -387,3 +387,34 @@ func TestDecideMemberCheckOrder(t *testing.T) {
 		g.Expect(d.Message).NotTo(ContainSubstring("last owner"))
 	})
 }
+
+// A token's ServiceAccount is never a Member, whoever asks: tokens are
+// personal, and a Member would keep the token's access after its owner
+// leaves or it is revoked. Other ServiceAccounts may be Members.
+func TestDecideMemberTokenServiceAccount(t *testing.T) {
+	cases := []struct {
+		name string
+		user string
+		want string // "" when allowed
+	}{
+		{"a token's ServiceAccount", "system:serviceaccount:" + home + ":roster-token-ci",
+			`spec.user "system:serviceaccount:` + home + `:roster-token-ci" is the ServiceAccount of AccessToken "ci" in namespace "` + home + `", and tokens are personal`},
+		{"another organization's token", "system:serviceaccount:org-globex:roster-token-ci", `AccessToken "ci" in namespace "org-globex"`},
+		{"another ServiceAccount", "system:serviceaccount:ci:deployer", ""},
+		{"a user named like a token's ServiceAccount", "roster-token-ci", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			m := userMember("sa", c.user, admin)
+			d := DecideMember(MemberRequest{Op: Create, New: &m, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot([]orgsv1alpha1.Member{alice, bob})})
+			if c.want == "" {
+				g.Expect(d.Code).To(Equal(Allowed), d.Message)
+				return
+			}
+			g.Expect(d.Code).To(Equal(Invalid))
+			g.Expect(d.Field).To(Equal("spec.user"))
+			g.Expect(d.Message).To(ContainSubstring(c.want))
+		})
+	}
+}

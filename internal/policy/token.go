@@ -2,7 +2,10 @@ package policy
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -21,6 +24,28 @@ const tokenClockSkew = time.Minute
 // ViewerNoSecrets may not create one, and an owner demoted below it loses
 // every token.
 const MinTokenRole = orgsv1alpha1.RoleContributor
+
+// IsServiceAccount reports whether user is a ServiceAccount's username
+// (system:serviceaccount:<namespace>:<name>). Tokens are personal: a
+// ServiceAccount, a token's own above all, may not own one, or a token
+// could mint tokens that outlive it and its owner.
+func IsServiceAccount(user string) bool {
+	return strings.HasPrefix(user, serviceaccount.ServiceAccountUsernamePrefix)
+}
+
+// TokenServiceAccountUser reports whether user is the username of an
+// AccessToken's ServiceAccount (system:serviceaccount:<ns>:roster-token-<name>),
+// and if so which token's, by namespace and name.
+func TokenServiceAccountUser(user string) (namespace, token string, ok bool) {
+	namespace, name, err := serviceaccount.SplitUsername(user)
+	if err != nil {
+		return "", "", false
+	}
+	if token, ok = strings.CutPrefix(name, orgsv1alpha1.TokenServiceAccountPrefix); !ok {
+		return "", "", false
+	}
+	return namespace, token, true
+}
 
 // TokenMaxTTL is the organization's longest token lifetime.
 func TokenMaxTTL(org *orgsv1alpha1.Organization) time.Duration {
@@ -82,6 +107,9 @@ func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, now t
 		return TokenStanding{Reason: orgsv1alpha1.TokenRevokedByReason, Message: fmt.Sprintf("Revoked by %q.", by)}
 	case t.Spec.ExpiresAt == nil || !now.Before(t.Spec.ExpiresAt.Time):
 		return TokenStanding{Reason: orgsv1alpha1.TokenExpiredReason, Message: "The token expired; create another."}
+	case IsServiceAccount(owner):
+		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerIsServiceAccountReason,
+			Message: fmt.Sprintf("Owner %q is a ServiceAccount; tokens are personal, so only a person's own user may own one.", owner)}
 	case owner == "" || ownerRole == "":
 		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerRemovedReason,
 			Message: fmt.Sprintf("User %q is no longer a member of the organization.", owner)}
@@ -184,6 +212,12 @@ func decideTokenCreate(r TokenRequest, org string) Decision {
 	if t.Spec.Owner != r.Who.User {
 		d := forbid("user %q may not create an AccessToken owned by %q in organization %q: a token always acts for the user who creates it; remove spec.owner from your manifest and Roster records you",
 			r.Who.User, t.Spec.Owner, org)
+		d.Field = "spec.owner"
+		return d
+	}
+	if IsServiceAccount(t.Spec.Owner) {
+		d := forbid("user %q is a ServiceAccount and may not own an AccessToken in organization %q: tokens are personal (the permission matrix's row %q is for Owners, Admins and Contributors themselves), so a token cannot make another; create the token as the person it acts for",
+			r.Who.User, org, TokenRow)
 		d.Field = "spec.owner"
 		return d
 	}

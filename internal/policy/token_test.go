@@ -204,3 +204,59 @@ func TestUserRole(t *testing.T) {
 	g.Expect(UserRole("", members, eff)).To(BeEmpty())
 	g.Expect(TokenMaxTTL(nil)).To(Equal(DefaultTokenMaxTTL))
 }
+
+// Tokens are personal: no ServiceAccount owns a token, not even one that a
+// bypassed webhook let become a Member, so a token cannot make a token that
+// outlives it or its owner.
+func TestDecideTokenServiceAccountOwner(t *testing.T) {
+	tokenSA := "system:serviceaccount:" + home + ":roster-token-carol-ci"
+	otherSA := "system:serviceaccount:ci:deployer"
+	cases := []struct {
+		name string
+		who  string
+	}{
+		{"a token's ServiceAccount", tokenSA},
+		{"another ServiceAccount", otherSA},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			members := append(tokenMembers(), userMember("sa", c.who, admin))
+			d := DecideToken(TokenRequest{Op: Create, Who: Requester{User: c.who}, New: accessToken(c.who, "", time.Hour), Snapshot: snapshot(members), Now: tokenNow})
+			g.Expect(d.Code).To(Equal(Forbidden), d.Message)
+			g.Expect(d.Field).To(Equal("spec.owner"))
+			g.Expect(d.Message).To(ContainSubstring(`user %q is a ServiceAccount and may not own an AccessToken in organization "acme": tokens are personal (the permission matrix's row "Create personal API access tokens"`, c.who))
+		})
+	}
+}
+
+// A token a ServiceAccount owns (made while the webhook was down) is
+// revoked, whatever role a Member gives that ServiceAccount.
+func TestTokenAccessServiceAccountOwner(t *testing.T) {
+	g := NewWithT(t)
+	got := TokenAccess(accessToken("system:serviceaccount:"+home+":roster-token-carol-ci", "", time.Hour), admin, tokenNow)
+	g.Expect(got.Role).To(BeEmpty())
+	g.Expect(got.Reason).To(Equal(orgsv1alpha1.TokenOwnerIsServiceAccountReason))
+	g.Expect(got.Message).To(ContainSubstring("tokens are personal"))
+}
+
+func TestTokenServiceAccountUser(t *testing.T) {
+	cases := []struct {
+		user, ns, token string
+		ok              bool
+	}{
+		{"system:serviceaccount:org-acme:roster-token-ci", "org-acme", "ci", true},
+		{"system:serviceaccount:other:roster-token-x", "other", "x", true},
+		{"system:serviceaccount:org-acme:deployer", "", "", false},
+		{"system:serviceaccount:org-acme", "", "", false},
+		{"roster-token-ci", "", "", false},
+		{"alice@example.com", "", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.user, func(t *testing.T) {
+			g := NewWithT(t)
+			ns, token, ok := TokenServiceAccountUser(c.user)
+			g.Expect([]any{ns, token, ok}).To(Equal([]any{c.ns, c.token, c.ok}))
+		})
+	}
+}

@@ -7,13 +7,19 @@ import (
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
 var byTokenWebhook = byWebhook("vaccesstoken.roster.dev")
+
+// byMemberWebhookInvalid: the Member webhook refused a field's value.
+var byMemberWebhookInvalid = refusal{layer: "webhook vmember.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "vmember.roster.dev" denied the request`}
 
 // byTokenWebhookInvalid: the token webhook refused a field's value.
 var byTokenWebhookInvalid = refusal{layer: "webhook vaccesstoken.roster.dev", is: apierrors.IsInvalid,
@@ -137,6 +143,35 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 				}
 				return err
 			})
+		}
+	})
+
+	// withToken is a client that presents a value of the token's
+	// ServiceAccount, requested by its owner, and nothing else.
+	withToken := func(owner, name string) client.Client {
+		GinkgoHelper()
+		value, err := env.RequestToken(ctx, owner, acme.home, orgsv1alpha1.TokenServiceAccountPrefix+name)
+		Expect(err).NotTo(HaveOccurred())
+		cfg := rest.AnonymousClientConfig(env.Cluster.Config())
+		cfg.BearerToken = value
+		c, err := client.New(cfg, client.Options{Scheme: manager.Scheme, Mapper: env.Admin.RESTMapper()})
+		Expect(err).NotTo(HaveOccurred())
+		return c
+	}
+
+	It("refuses a token making another token (tokens are personal: it would outlive its owner)", func() {
+		for _, name := range []string{"bob-ci", "carol-ci"} {
+			c := withToken(map[string]string{"bob-ci": bob, "carol-ci": carol}[name], name)
+			refused(byTokenWebhook, func() error { return c.Create(ctx, newToken("chained", "", "")) },
+				`user "system:serviceaccount:org-acme:roster-token-`+name+`" is a ServiceAccount and may not own an AccessToken in organization "acme": tokens are personal`)
+		}
+	})
+
+	It("refuses a Member for a token's ServiceAccount, whoever asks: the token itself, an Admin or a cluster admin", func() {
+		sa := "system:serviceaccount:" + acme.home + ":" + orgsv1alpha1.TokenServiceAccountPrefix + "bob-ci"
+		for _, c := range []client.Client{withToken(bob, "bob-ci"), as(bob), env.Admin} {
+			refused(byMemberWebhookInvalid, func() error { return c.Create(ctx, newMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer)) },
+				"spec.user", `is the ServiceAccount of AccessToken "bob-ci" in namespace "org-acme", and tokens are personal`)
 		}
 	})
 
