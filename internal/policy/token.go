@@ -313,3 +313,82 @@ func decideRevoke(r TokenRequest, org string) Decision {
 	return forbid("user %q may not revoke AccessToken %q of %q in organization %q: it is %s token, which only its owner and the organization's %s (holders of %s on organizations/%s) may revoke; ask one of them",
 		r.Who.User, t.Name, t.Spec.Owner, org, whose, who, verb, org)
 }
+
+// MinTokenValueSeconds is the shortest value the TokenRequest API issues
+// (spec.expirationSeconds at least 600): a token with less left gets none.
+const MinTokenValueSeconds = 600
+
+// defaultTokenValueSeconds is the TokenRequest API's expirationSeconds when
+// a request has none (the API server defaults it before admission).
+const defaultTokenValueSeconds = 3600
+
+// TokenValueRequest is one TokenRequest (create serviceaccounts/token) for
+// a ServiceAccount named like a token's (roster-token-<name>) that Roster
+// manages: a request for a value of AccessToken Token.
+type TokenValueRequest struct {
+	// Namespace and ServiceAccount name the ServiceAccount.
+	Namespace, ServiceAccount string
+	// Token is the AccessToken of that name, nil when there is none.
+	Token *orgsv1alpha1.AccessToken
+	// Owned: the ServiceAccount's controller is Token (by UID), so it is the
+	// one Roster made for this very AccessToken.
+	Owned bool
+	// OwnerRole is the token owner's effective role now (UserRole).
+	OwnerRole orgsv1alpha1.Role
+	// ExpirationSeconds, Audiences and BoundObject are what the request asks:
+	// its spec.expirationSeconds, spec.audiences, and whether it has a
+	// spec.boundObjectRef.
+	ExpirationSeconds *int64
+	Audiences         []string
+	BoundObject       bool
+	Now               time.Time
+}
+
+// DecideTokenValue is what a value of an AccessToken may be: for the API
+// server only (no audiences of its own), bound to no object, issued only
+// while the token is live, and expiring no later than the token. It returns
+// the decision and, when allowed, the expirationSeconds to issue: the one
+// asked for, capped to the token's remaining lifetime.
+func DecideTokenValue(r TokenValueRequest) (Decision, int64) {
+	sa := r.Namespace + "/" + r.ServiceAccount
+	t := r.Token
+	switch {
+	case t == nil:
+		return forbid("ServiceAccount %s is named like an AccessToken's, but AccessToken %q does not exist in namespace %q, so no value is issued for it; create a token with kubectl roster token create",
+			sa, strings.TrimPrefix(r.ServiceAccount, orgsv1alpha1.TokenServiceAccountPrefix), r.Namespace), 0
+	case !t.DeletionTimestamp.IsZero():
+		return forbid("AccessToken %q is being deleted, which revokes it, so no value is issued for ServiceAccount %s; create another token",
+			t.Name, sa), 0
+	case !r.Owned:
+		return forbid("ServiceAccount %s is not the one Roster made for AccessToken %q (its controller is not that token), so no value is issued for it; delete the ServiceAccount and Roster makes the token's own",
+			sa, t.Name), 0
+	}
+	if s := TokenAccess(t, r.OwnerRole, r.Now); s.Reason != "" {
+		return forbid("AccessToken %q is revoked (%s: %s) and no value is issued for ServiceAccount %s; create another token",
+			t.Name, s.Reason, s.Message, sa), 0
+	}
+	if len(r.Audiences) > 0 {
+		return Decision{Code: Invalid, Field: "spec.audiences", Message: fmt.Sprintf(
+			"a value of AccessToken %q is for this cluster's API server only, not for audiences %q; leave spec.audiences empty (kubectl create token without --audience)",
+			t.Name, r.Audiences)}, 0
+	}
+	if r.BoundObject {
+		return Decision{Code: Invalid, Field: "spec.boundObjectRef", Message: fmt.Sprintf(
+			"a value of AccessToken %q lives as long as the token, bound to no object; leave spec.boundObjectRef out (kubectl create token without --bound-object-kind)",
+			t.Name)}, 0
+	}
+	left := int64(t.Spec.ExpiresAt.Sub(r.Now) / time.Second)
+	if left < MinTokenValueSeconds {
+		return forbid("AccessToken %q expires at %s, in less than the TokenRequest API's minimum of %d seconds, so no value is issued for ServiceAccount %s; create another token",
+			t.Name, t.Spec.ExpiresAt.UTC().Format(time.RFC3339), MinTokenValueSeconds, sa), 0
+	}
+	asked := int64(defaultTokenValueSeconds)
+	if r.ExpirationSeconds != nil {
+		asked = *r.ExpirationSeconds
+	}
+	if asked > left {
+		return allow(fmt.Sprintf("spec.expirationSeconds %d is past AccessToken %q's expiry (%s): the value expires with the token, in %d seconds",
+			asked, t.Name, t.Spec.ExpiresAt.UTC().Format(time.RFC3339), left)), left
+	}
+	return allow(), asked
+}

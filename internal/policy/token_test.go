@@ -260,3 +260,53 @@ func TestTokenServiceAccountUser(t *testing.T) {
 		})
 	}
 }
+
+// A value of a token's ServiceAccount is for the API server, bound to
+// nothing, issued while the token lives, and never outlives it.
+func TestDecideTokenValue(t *testing.T) {
+	live := accessToken("carol@example.com", "", time.Hour)
+	secs := func(n int64) *int64 { return &n }
+	deleting := live.DeepCopy()
+	deleting.DeletionTimestamp = &metav1.Time{Time: tokenNow}
+	cases := []struct {
+		name     string
+		token    *orgsv1alpha1.AccessToken
+		owned    bool
+		role     orgsv1alpha1.Role
+		exp      *int64
+		aud      []string
+		bound    bool
+		code     Code
+		field    string
+		says     string
+		seconds  int64
+		warnings int
+	}{
+		{"within the token's life", live, true, contributor, secs(1800), nil, false, Allowed, "", "", 1800, 0},
+		{"the API's default hour, exactly the token's life", live, true, contributor, nil, nil, false, Allowed, "", "", 3600, 0},
+		{"past the token's expiry: capped", live, true, contributor, secs(86400), nil, false, Allowed, "", "", 3600, 1},
+		{"past a short token's expiry: capped", accessToken("carol@example.com", "", 15*time.Minute), true, contributor, secs(3600), nil, false, Allowed, "", "", 900, 1},
+		{"under ten minutes left", accessToken("carol@example.com", "", 599*time.Second), true, contributor, secs(600), nil, false, Forbidden, "", "less than the TokenRequest API's minimum of 600 seconds", 0, 0},
+		{"expired", accessToken("carol@example.com", "", -time.Second), true, contributor, secs(600), nil, false, Forbidden, "", `AccessToken "ci" is revoked (Expired`, 0, 0},
+		{"revoked, its ServiceAccount not deleted yet", revokedToken(live, "carol@example.com"), true, contributor, secs(600), nil, false, Forbidden, "", `is revoked (RevokedBy`, 0, 0},
+		{"owner removed", live, true, "", secs(600), nil, false, Forbidden, "", "is revoked (OwnerRemoved", 0, 0},
+		{"owner demoted to Viewer", live, true, viewer, secs(600), nil, false, Forbidden, "", "is revoked (OwnerDemoted", 0, 0},
+		{"being deleted", deleting, true, contributor, secs(600), nil, false, Forbidden, "", "is being deleted", 0, 0},
+		{"no AccessToken", nil, false, contributor, secs(600), nil, false, Forbidden, "", `AccessToken "ci" does not exist in namespace "org-acme"`, 0, 0},
+		{"a ServiceAccount the token does not control", live, false, contributor, secs(600), nil, false, Forbidden, "", `is not the one Roster made for AccessToken "ci"`, 0, 0},
+		{"custom audience", live, true, contributor, secs(600), []string{"vault"}, false, Invalid, "spec.audiences", "for this cluster's API server only", 0, 0},
+		{"bound to an object", live, true, contributor, secs(600), nil, true, Invalid, "spec.boundObjectRef", "bound to no object", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d, seconds := DecideTokenValue(TokenValueRequest{Namespace: home, ServiceAccount: "roster-token-ci", Token: c.token, Owned: c.owned,
+				OwnerRole: c.role, ExpirationSeconds: c.exp, Audiences: c.aud, BoundObject: c.bound, Now: tokenNow})
+			g.Expect(d.Code).To(Equal(c.code), d.Message)
+			g.Expect(d.Field).To(Equal(c.field))
+			g.Expect(d.Message).To(ContainSubstring(c.says))
+			g.Expect(seconds).To(Equal(c.seconds))
+			g.Expect(d.Warnings).To(HaveLen(c.warnings))
+		})
+	}
+}

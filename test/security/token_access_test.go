@@ -5,9 +5,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -16,6 +19,10 @@ import (
 )
 
 var byTokenWebhook = byWebhook("vaccesstoken.roster.dev")
+
+// byTokenRequestWebhook: the TokenRequest webhook refused a field's value.
+var byTokenRequestWebhook = refusal{layer: "webhook mtokenrequest.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "mtokenrequest.roster.dev" denied the request`}
 
 // byMemberWebhookInvalid: the Member webhook refused a field's value.
 var byMemberWebhookInvalid = refusal{layer: "webhook vmember.roster.dev", is: apierrors.IsInvalid,
@@ -173,6 +180,28 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 			refused(byMemberWebhookInvalid, func() error { return c.Create(ctx, newMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer)) },
 				"spec.user", `is the ServiceAccount of AccessToken "bob-ci" in namespace "org-acme", and tokens are personal`)
 		}
+	})
+
+	It("refuses its owner a value for another audience or bound to an object, and caps one that outlives the token", func() {
+		cfg, err := env.UserConfig(carol)
+		Expect(err).NotTo(HaveOccurred())
+		cs, err := kubernetes.NewForConfig(cfg)
+		Expect(err).NotTo(HaveOccurred())
+		create := func(spec authenticationv1.TokenRequestSpec) (*authenticationv1.TokenRequest, error) {
+			return cs.CoreV1().ServiceAccounts(acme.home).CreateToken(ctx, orgsv1alpha1.TokenServiceAccountPrefix+"carol-ci",
+				&authenticationv1.TokenRequest{Spec: spec}, metav1.CreateOptions{})
+		}
+		refused(byTokenRequestWebhook, func() error {
+			_, err := create(authenticationv1.TokenRequestSpec{Audiences: []string{"https://vault.example.com"}})
+			return err
+		}, "spec.audiences", "for this cluster's API server only")
+		refused(byTokenRequestWebhook, func() error {
+			_, err := create(authenticationv1.TokenRequestSpec{BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "x"}})
+			return err
+		}, "spec.boundObjectRef")
+		tr, err := create(authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(2 * policy.DefaultTokenMaxTTL / time.Second))})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tr.Status.ExpirationTimestamp.Time).NotTo(BeTemporally(">", token("carol-ci").Spec.ExpiresAt.Time), "capped to the token's expiry")
 	})
 
 	It("lets an Owner revoke an Admin's token, and records who did", func() {
