@@ -116,4 +116,8 @@ const (
 	TokenOwnerIsServiceAccountReason = "OwnerIsServiceAccount"
 	// TokenPendingReason: Roster is making the token's ServiceAccount and access.
 	TokenPendingReason = "Pending"
+	// TokenServiceAccountConflictReason: a ServiceAccount of the token's
+	// name exists that Roster did not make for this token; Roster does not
+	// adopt it, and the token stays Pending until it is gone.
+	TokenServiceAccountConflictReason = "ServiceAccountConflict"
 )

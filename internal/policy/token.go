@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -45,6 +46,20 @@ func TokenServiceAccountUser(user string) (namespace, token string, ok bool) {
 		return "", "", false
 	}
 	return namespace, token, true
+}
+
+// TokenServiceAccountOwned reports whether sa is the ServiceAccount Roster
+// made for t: named t.ServiceAccountName(), in t's namespace, and
+// controlled by t itself (its UID), not by an earlier token of the same
+// name, nor by nobody. Roster binds, and issues values for, only that one:
+// a ServiceAccount someone prepared under the name may carry their Secrets
+// or run their pods, and adopting it would hand them the owner's access.
+func TokenServiceAccountOwned(t *orgsv1alpha1.AccessToken, sa metav1.Object) bool {
+	if t == nil || sa == nil || sa.GetNamespace() != t.Namespace || sa.GetName() != t.ServiceAccountName() {
+		return false
+	}
+	ref := metav1.GetControllerOfNoCopy(sa)
+	return ref != nil && ref.Kind == "AccessToken" && ref.APIVersion == orgsv1alpha1.GroupVersion.String() && ref.UID == t.UID && t.UID != ""
 }
 
 // TokenMaxTTL is the organization's longest token lifetime.

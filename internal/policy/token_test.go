@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -307,6 +308,50 @@ func TestDecideTokenValue(t *testing.T) {
 			g.Expect(d.Message).To(ContainSubstring(c.says))
 			g.Expect(seconds).To(Equal(c.seconds))
 			g.Expect(d.Warnings).To(HaveLen(c.warnings))
+		})
+	}
+}
+
+// Roster uses only the ServiceAccount it made for this very token.
+func TestTokenServiceAccountOwned(t *testing.T) {
+	tok := accessToken("carol@example.com", "", time.Hour)
+	tok.UID = "uid-1"
+	sa := func(name string, refs ...metav1.OwnerReference) *metav1.ObjectMeta {
+		return &metav1.ObjectMeta{Namespace: home, Name: name, OwnerReferences: refs}
+	}
+	yes := true
+	ref := func(kind, apiVersion, uid string, controller bool) metav1.OwnerReference {
+		r := metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: "ci", UID: types.UID(uid)}
+		if controller {
+			r.Controller = &yes
+		}
+		return r
+	}
+	gv := orgsv1alpha1.GroupVersion.String()
+	otherNS := sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true))
+	otherNS.Namespace = "org-globex"
+	noUID := tok.DeepCopy()
+	noUID.UID = ""
+	cases := []struct {
+		name  string
+		token *orgsv1alpha1.AccessToken
+		sa    *metav1.ObjectMeta
+		want  bool
+	}{
+		{"made for this token", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true)), true},
+		{"prepared by someone, no owner", tok, sa("roster-token-ci"), false},
+		{"an earlier token of the same name", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-0", true)), false},
+		{"owned, not controlled", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", false)), false},
+		{"controlled by another kind with the token's UID", tok, sa("roster-token-ci", ref("Deployment", "apps/v1", "uid-1", true)), false},
+		{"another API group's AccessToken", tok, sa("roster-token-ci", ref("AccessToken", "evil.example.com/v1", "uid-1", true)), false},
+		{"another name", tok, sa("roster-token-other", ref("AccessToken", gv, "uid-1", true)), false},
+		{"another namespace", tok, otherNS, false},
+		{"a token not stored yet (no UID)", noUID, sa("roster-token-ci", ref("AccessToken", gv, "", true)), false},
+		{"no token", nil, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true)), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			NewWithT(t).Expect(TokenServiceAccountOwned(c.token, c.sa)).To(Equal(c.want))
 		})
 	}
 }

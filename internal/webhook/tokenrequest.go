@@ -73,7 +73,7 @@ func (l *TokenRequestLimiter) Handle(ctx context.Context, req admission.Request)
 	}
 	d, seconds := policy.DecideTokenValue(policy.TokenValueRequest{
 		Namespace: req.Namespace, ServiceAccount: req.Name, Token: token,
-		Owned:     token != nil && controller != nil && controller.Kind == "AccessToken" && controller.UID == token.UID,
+		Owned:     policy.TokenServiceAccountOwned(token, sa),
 		OwnerRole: ownerRole, ExpirationSeconds: tr.Spec.ExpirationSeconds,
 		Audiences: tr.Spec.Audiences, BoundObject: tr.Spec.BoundObjectRef != nil, Now: l.clock.Now(),
 	})

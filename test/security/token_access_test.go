@@ -6,6 +6,8 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -202,6 +204,41 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		tr, err := create(authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(2 * policy.DefaultTokenMaxTTL / time.Second))})
 		Expect(err).NotTo(HaveOccurred())
 		Expect(tr.Status.ExpirationTimestamp.Time).NotTo(BeTemporally(">", token("carol-ci").Spec.ExpiresAt.Time), "capped to the token's expiry")
+	})
+
+	It("refuses a ServiceAccount prepared under a token's name: never adopted, bound or valued", func() {
+		// Made by someone who may create ServiceAccounts in the home
+		// namespace, labelled as Roster's, before the token exists.
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: acme.home, Name: orgsv1alpha1.TokenServiceAccountPrefix + "prepared",
+			Labels: map[string]string{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue}}}
+		Expect(env.Admin.Create(ctx, sa)).To(Succeed())
+		DeferCleanup(func() {
+			Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, &orgsv1alpha1.AccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: acme.home, Name: "prepared"}}))).To(Succeed())
+			Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, sa))).To(Succeed())
+			Eventually(func() bool {
+				return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.home, Name: "prepared"}, &orgsv1alpha1.AccessToken{}))
+			}).Should(BeTrue())
+		})
+		Expect(as(carol).Create(ctx, newToken("prepared", "", ""))).To(Succeed())
+		Eventually(func(g Gomega) {
+			t := token("prepared")
+			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenPending))
+			g.Expect(t.Status.Reason).To(Equal(orgsv1alpha1.TokenServiceAccountConflictReason))
+			g.Expect(t.Status.Message).To(ContainSubstring("ServiceAccount org-acme/roster-token-prepared exists but Roster did not make it"))
+		}).Should(Succeed())
+		refused(byRBAC, func() error {
+			_, err := env.RequestToken(ctx, carol, acme.home, sa.Name)
+			return err
+		})
+		for _, ns := range []string{acme.home, acme.project} {
+			var rbs rbacv1.RoleBindingList
+			Expect(env.Admin.List(ctx, &rbs, client.InNamespace(ns))).To(Succeed())
+			for _, rb := range rbs.Items {
+				Expect(rb.Subjects).NotTo(ContainElement(HaveField("Name", sa.Name)), "RoleBinding %s/%s binds the prepared ServiceAccount", ns, rb.Name)
+			}
+		}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(sa), sa)).To(Succeed())
+		Expect(sa.OwnerReferences).To(BeEmpty(), "not adopted")
 	})
 
 	It("lets an Owner revoke an Admin's token, and records who did", func() {
