@@ -41,12 +41,21 @@ import (
 // both decide with policy.TokenAccess.
 type AccessTokenReconciler struct {
 	Client client.Client
+	// APIReader reads what the cache may not hold: a ServiceAccount of the
+	// token's name that is not Roster's (the cache holds only Roster's).
+	// nil means Client.
+	APIReader client.Reader
 	// Clock is the time expiry is judged by; nil means the real clock.
 	Clock clock.PassiveClock
 }
 
 // tokenReadyRetry is how soon a token whose bindings are not applied yet is looked at again.
 const tokenReadyRetry = 250 * time.Millisecond
+
+// tokenConflictRetry is how soon a token whose ServiceAccount name is taken
+// is looked at again: the ServiceAccount in the way is not Roster's, so its
+// deletion is no event Roster watches.
+const tokenConflictRetry = 10 * time.Second
 
 // Reconcile brings one AccessToken's ServiceAccount and status in line.
 func (r *AccessTokenReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -116,10 +125,15 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 		setTokenPending(t, standing.Role, "Roster is making the token's ServiceAccount.")
 		return requeueOnConflict(ctx, r.setFinalizer(ctx, t, true))
 	}
-	if err := r.ensureServiceAccount(ctx, t, org.Name); err != nil {
+	until := policy.TokenExpiry(t, maxTTL).Sub(now)
+	own, err := r.ensureServiceAccount(ctx, t, org.Name)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
-	until := policy.TokenExpiry(t, maxTTL).Sub(now)
+	if !own {
+		setTokenConflict(t, standing.Role)
+		return ctrl.Result{RequeueAfter: min(tokenConflictRetry, until)}, nil
+	}
 	bound, err := r.bound(ctx, t)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -178,11 +192,19 @@ func (r *AccessTokenReconciler) bound(ctx context.Context, t *orgsv1alpha1.Acces
 	return false, nil
 }
 
-func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken, org string) error {
+// ensureServiceAccount creates the token's ServiceAccount, controlled by
+// the token. It reports false when a ServiceAccount of that name exists
+// that is not the token's (policy.TokenServiceAccountOwned): Roster never
+// adopts one, since whoever made it may hold its Secrets or run pods as it.
+func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken, org string) (bool, error) {
+	key := client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}
 	sa := &corev1.ServiceAccount{}
-	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, sa)
-	if err == nil || !apierrors.IsNotFound(err) {
-		return err
+	err := r.Client.Get(ctx, key, sa)
+	if err == nil {
+		return policy.TokenServiceAccountOwned(t, sa), nil
+	}
+	if !apierrors.IsNotFound(err) {
+		return false, fmt.Errorf("reading the ServiceAccount of access token %s: %w", t.Name, err)
 	}
 	sa = &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{
 		Namespace: t.Namespace,
@@ -196,11 +218,27 @@ func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *org
 			Controller: ptr.To(true), BlockOwnerDeletion: ptr.To(true),
 		}},
 	}, AutomountServiceAccountToken: ptr.To(false)}
-	if err := r.Client.Create(ctx, sa); err != nil && !apierrors.IsAlreadyExists(err) {
-		return fmt.Errorf("creating the ServiceAccount of access token %s: %w", t.Name, err)
+	err = r.Client.Create(ctx, sa)
+	if apierrors.IsAlreadyExists(err) {
+		// Not in the cache: someone else's, or ours and the cache is behind.
+		existing := &corev1.ServiceAccount{}
+		if err := r.apiReader().Get(ctx, key, existing); err != nil {
+			return false, fmt.Errorf("reading the ServiceAccount of access token %s: %w", t.Name, err)
+		}
+		return policy.TokenServiceAccountOwned(t, existing), nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("creating the ServiceAccount of access token %s: %w", t.Name, err)
 	}
 	log.FromContext(ctx).Info("created the ServiceAccount of an access token", "serviceAccount", sa.Name)
-	return nil
+	return true, nil
+}
+
+func (r *AccessTokenReconciler) apiReader() client.Reader {
+	if r.APIReader == nil {
+		return r.Client
+	}
+	return r.APIReader
 }
 
 // deleteServiceAccount deletes the token's ServiceAccount, if it is the
@@ -214,7 +252,7 @@ func (r *AccessTokenReconciler) deleteServiceAccount(ctx context.Context, t *org
 	if err != nil {
 		return fmt.Errorf("reading the ServiceAccount of access token %s: %w", t.Name, err)
 	}
-	if ref := metav1.GetControllerOf(sa); ref == nil || ref.UID != t.UID {
+	if !policy.TokenServiceAccountOwned(t, sa) {
 		return nil
 	}
 	uid := sa.UID
@@ -236,7 +274,7 @@ func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfOrganization),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace),
-			builder.WithPredicates(tokenBinding())).
+			builder.WithPredicates(tokenNamed())).
 		Named("accesstoken").
 		Complete(r)
 }
@@ -264,6 +302,24 @@ func (r *AccessTokenReconciler) tokensIn(ctx context.Context, namespace string) 
 	out := make([]ctrl.Request, 0, len(tokens.Items))
 	for i := range tokens.Items {
 		out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&tokens.Items[i])})
+	}
+	return out
+}
+
+// withOwnServiceAccount is the tokens whose ServiceAccount exists and is
+// theirs (policy.TokenServiceAccountOwned): only those are bound, so a
+// ServiceAccount someone prepared under a token's name is never given the
+// owner's access, nor its owner leave to request values for it.
+func withOwnServiceAccount(tokens []orgsv1alpha1.AccessToken, serviceAccounts []corev1.ServiceAccount) []orgsv1alpha1.AccessToken {
+	byName := make(map[string]*corev1.ServiceAccount, len(serviceAccounts))
+	for i := range serviceAccounts {
+		byName[serviceAccounts[i].Name] = &serviceAccounts[i]
+	}
+	out := make([]orgsv1alpha1.AccessToken, 0, len(tokens))
+	for i := range tokens {
+		if sa := byName[tokens[i].ServiceAccountName()]; sa != nil && policy.TokenServiceAccountOwned(&tokens[i], sa) {
+			out = append(out, tokens[i])
+		}
 	}
 	return out
 }
@@ -302,6 +358,15 @@ func setTokenPending(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role, msg st
 	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
 }
 
+// setTokenConflict: the token's ServiceAccount name is taken by one that
+// is not the token's; it stays Pending, bound to nothing.
+func setTokenConflict(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
+	msg := fmt.Sprintf("ServiceAccount %s/%s exists but Roster did not make it for this AccessToken (its controller is not AccessToken %s, UID %s), and Roster does not adopt it: whoever made it may hold its Secrets or run pods as it. Delete ServiceAccount %s in namespace %s, or revoke this token and create one of another name.",
+		t.Namespace, t.ServiceAccountName(), t.Name, t.UID, t.ServiceAccountName(), t.Namespace)
+	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenServiceAccountConflictReason, msg, role
+	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenServiceAccountConflictReason, msg)
+}
+
 func setTokenReady(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
 	msg := fmt.Sprintf("The owner may request values for ServiceAccount %s (kubectl create token %s -n %s); they act as %s.", t.ServiceAccountName(), t.ServiceAccountName(), t.Namespace, role)
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenReady, "", msg, role
@@ -328,8 +393,9 @@ func tokenPhaseChanged() predicate.Predicate {
 	}
 }
 
-// tokenBinding passes the RoleBindings access.Render makes for tokens.
-func tokenBinding() predicate.Predicate {
+// tokenNamed passes objects named like a token's: the ServiceAccounts and the
+// RoleBindings access.Render makes for tokens.
+func tokenNamed() predicate.Predicate {
 	return predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return strings.HasPrefix(o.GetName(), orgsv1alpha1.TokenServiceAccountPrefix)
 	})

@@ -1,11 +1,14 @@
 package controllers_test
 
 import (
+	"fmt"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -115,6 +118,63 @@ var _ = Describe("Personal access tokens", func() {
 		Expect(env.Admin.Delete(ctx, deleted)).To(Succeed())
 		refusedWith401(other)
 		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(deleted), deleted) }).Should(Satisfy(apierrors.IsNotFound))
+	})
+
+	It("revokes a token a ServiceAccount owns, even one a Member names (made while the webhooks were down)", func() {
+		parent, _ := createToken("parent", admin, time.Hour)
+		sa := "system:serviceaccount:" + home + ":" + parent.ServiceAccountName()
+		createMember(home, "parent-sa", sa, orgsv1alpha1.RoleAdmin)
+		exp := metav1.NewTime(time.Now().Add(time.Hour))
+		child := &orgsv1alpha1.AccessToken{
+			ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: "child"},
+			Spec:       orgsv1alpha1.AccessTokenSpec{Owner: sa, ExpiresAt: &exp},
+		}
+		Expect(env.Admin.Create(ctx, child)).To(Succeed())
+		Eventually(tokenOf(home, "child")).Should(And(
+			HaveField("Status.Phase", orgsv1alpha1.AccessTokenRevoked),
+			HaveField("Status.Reason", orgsv1alpha1.TokenOwnerIsServiceAccountReason)))
+		Consistently(func() error {
+			return env.Admin.Get(ctx, client.ObjectKey{Namespace: home, Name: child.ServiceAccountName()}, &corev1.ServiceAccount{})
+		}).WithTimeout(time.Second).Should(Satisfy(apierrors.IsNotFound), "no ServiceAccount for a token a ServiceAccount owns")
+	})
+
+	It("never adopts a ServiceAccount of its name that someone else made, labelled as Roster's or not", func() {
+		for i, labels := range []map[string]string{nil, {orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue}} {
+			name := fmt.Sprintf("prepared%d", i)
+			sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: orgsv1alpha1.TokenServiceAccountPrefix + name, Labels: labels}}
+			Expect(env.Admin.Create(ctx, sa)).To(Succeed())
+			exp := metav1.NewTime(time.Now().Add(time.Hour))
+			Expect(env.Admin.Create(ctx, &orgsv1alpha1.AccessToken{
+				ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: name},
+				Spec:       orgsv1alpha1.AccessTokenSpec{Owner: admin, ExpiresAt: &exp},
+			})).To(Succeed())
+			Eventually(tokenOf(home, name)).Should(And(
+				HaveField("Status.Phase", orgsv1alpha1.AccessTokenPending),
+				HaveField("Status.Reason", orgsv1alpha1.TokenServiceAccountConflictReason),
+				HaveField("Status.Message", ContainSubstring("ServiceAccount "+home+"/"+sa.Name+" exists but Roster did not make it")),
+				HaveField("Status.Message", ContainSubstring("Delete ServiceAccount "+sa.Name))))
+			// Bound nowhere, and its owner may not request values for it.
+			Consistently(func(g Gomega) {
+				for _, ns := range []string{home, project} {
+					var rbs rbacv1.RoleBindingList
+					g.Expect(env.Admin.List(ctx, &rbs, client.InNamespace(ns))).To(Succeed())
+					for _, rb := range rbs.Items {
+						g.Expect(rb.Name).NotTo(Equal(sa.Name))
+						g.Expect(rb.Subjects).NotTo(ContainElement(HaveField("Name", sa.Name)), "RoleBinding %s/%s", ns, rb.Name)
+					}
+				}
+			}).WithTimeout(2 * time.Second).Should(Succeed())
+			_, err := env.RequestToken(ctx, admin, home, sa.Name)
+			Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+			Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(sa), sa)).To(Succeed())
+			Expect(sa.OwnerReferences).To(BeEmpty(), "not adopted")
+
+			// Once it is gone, Roster makes the token's own.
+			Expect(env.Admin.Delete(ctx, sa)).To(Succeed())
+			Eventually(tokenOf(home, name)).WithTimeout(30 * time.Second).Should(HaveField("Status.Phase", orgsv1alpha1.AccessTokenReady))
+			Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(sa), sa)).To(Succeed())
+			Expect(sa.OwnerReferences).To(ContainElement(HaveField("UID", tokenOf(home, name)(Default).UID)))
+		}
 	})
 
 	It("stops authenticating at its expiry", func() {

@@ -338,7 +338,11 @@ func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) e
 	if err := r.Client.List(ctx, &tokens, client.InNamespace(s.home.name)); err != nil {
 		return fmt.Errorf("listing access tokens: %w", err)
 	}
-	s.tokens = tokens.Items
+	var serviceAccounts corev1.ServiceAccountList
+	if err := r.Client.List(ctx, &serviceAccounts, client.InNamespace(s.home.name)); err != nil {
+		return fmt.Errorf("listing service accounts: %w", err)
+	}
+	s.tokens = withOwnServiceAccount(tokens.Items, serviceAccounts.Items)
 	var namespaces corev1.NamespaceList
 	if err := r.Client.List(ctx, &namespaces, client.MatchingLabels{orgsv1alpha1.OrganizationLabel: s.org.Name}); err != nil {
 		return fmt.Errorf("listing project namespaces: %w", err)
@@ -587,6 +591,8 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&orgsv1alpha1.Member{}, members, builder.WithPredicates(notStatusOnly())).
 		Watches(&orgsv1alpha1.Invitation{}, invitations).
 		Watches(&orgsv1alpha1.AccessToken{}, tokens, builder.WithPredicates(predicate.Or(notStatusOnly(), tokenPhaseChanged()))).
+		// A token is bound once its own ServiceAccount exists.
+		Watches(&corev1.ServiceAccount{}, tokens, builder.WithPredicates(tokenNamed())).
 		Owns(&rbacv1.Role{}, notOwn).
 		Watches(&rbacv1.Role{}, toAccessOrg, notOwn).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).

@@ -64,7 +64,8 @@ type AccessTokenStatus struct {
 	// Phase is Pending, Ready or Revoked.
 	// +optional
 	Phase AccessTokenPhase `json:"phase,omitempty"`
-	// Reason says why a token is Revoked: OwnerRemoved, OwnerDemoted, Expired, RevokedBy or InvalidName.
+	// Reason says why a token is Revoked: OwnerRemoved, OwnerDemoted,
+	// OwnerIsServiceAccount, Expired, RevokedBy or InvalidName.
 	// +optional
 	Reason string `json:"reason,omitempty"`
 	// Message says the same for people.

@@ -114,6 +114,13 @@ const (
 	// TokenInvalidNameReason: the token's name is too long for its
 	// ServiceAccount's (stored before the schema capped it); it never works.
 	TokenInvalidNameReason = "InvalidName"
+	// TokenOwnerIsServiceAccountReason: the owner is a ServiceAccount (a
+	// token's own, say), and tokens are personal: a token cannot make another.
+	TokenOwnerIsServiceAccountReason = "OwnerIsServiceAccount"
 	// TokenPendingReason: Roster is making the token's ServiceAccount and access.
 	TokenPendingReason = "Pending"
+	// TokenServiceAccountConflictReason: a ServiceAccount of the token's
+	// name exists that Roster did not make for this token; Roster does not
+	// adopt it, and the token stays Pending until it is gone.
+	TokenServiceAccountConflictReason = "ServiceAccountConflict"
 )

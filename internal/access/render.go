@@ -145,7 +145,8 @@ func ProjectRoleBindingName(role orgsv1alpha1.Role) string {
 //
 // The five ClusterRoles are always rendered; a binding is rendered only when
 // it has subjects. Subjects with an unknown role or kind, no name or a
-// reserved name (policy.SystemIdentity), and tokens whose name cannot name
+// reserved name (policy.SystemIdentity) or one that holds tokens'
+// ServiceAccounts (policy.HoldsTokenServiceAccounts), and tokens whose name cannot name
 // a ServiceAccount or whose owner is reserved, get nothing. Render returns nil when s.Organization is nil.
 func Render(s Snapshot) []client.Object {
 	org := s.Organization
@@ -168,9 +169,11 @@ func Render(s Snapshot) []client.Object {
 	// system:authenticated...) is bound to nothing, whatever Member names
 	// it: admission refuses such Members, this holds when it was bypassed.
 	var subjects []Subject
+	// Nor is one that holds the tokens' ServiceAccounts: tokens are
+	// personal (policy.HoldsTokenServiceAccounts).
 	for _, sub := range s.Subjects {
-		if sub.Kind == rbacv1.UserKind && !policy.SystemIdentity(policy.UserIdentity, sub.Name) ||
-			sub.Kind == rbacv1.GroupKind && !policy.SystemIdentity(policy.GroupIdentity, sub.Name) {
+		kind := map[string]policy.IdentityKind{rbacv1.UserKind: policy.UserIdentity, rbacv1.GroupKind: policy.GroupIdentity}[sub.Kind]
+		if kind != "" && !policy.SystemIdentity(kind, sub.Name) && !policy.HoldsTokenServiceAccounts(kind, sub.Name, home) {
 			subjects = append(subjects, sub)
 		}
 	}

@@ -337,6 +337,27 @@ func TestSystemIdentitiesAreNotBound(t *testing.T) {
 	}
 }
 
+// Nor are the identities that hold tokens' ServiceAccounts: a token's own,
+// every ServiceAccount's group, the home namespace's group.
+func TestTokenServiceAccountHoldersAreNotBound(t *testing.T) {
+	g := NewWithT(t)
+	objs := Render(Snapshot{
+		Organization: testOrg("acme"),
+		Subjects: []Subject{
+			{Kind: rbacv1.UserKind, Name: "alice", Role: orgsv1alpha1.RoleOwner},
+			{Kind: rbacv1.UserKind, Name: "system:serviceaccount:org-acme:roster-token-ci", Role: orgsv1alpha1.RoleAdmin},
+			{Kind: rbacv1.GroupKind, Name: "system:serviceaccounts", Role: orgsv1alpha1.RoleViewer},
+			{Kind: rbacv1.GroupKind, Name: "system:serviceaccounts:org-acme", Role: orgsv1alpha1.RoleContributor},
+			{Kind: rbacv1.GroupKind, Name: "system:serviceaccounts:ci", Role: orgsv1alpha1.RoleContributor},
+		},
+		ProjectNamespaces: []string{"web"},
+	})
+	r := index(objs)
+	g.Expect(r.roleBinding("web", "roster:contributor").Subjects).To(ConsistOf(HaveField("Name", "system:serviceaccounts:ci")))
+	g.Expect(r).NotTo(HaveKey("RoleBinding web/roster:viewer"))
+	g.Expect(r).NotTo(HaveKey("RoleBinding web/roster:admin"))
+}
+
 // bindingSubjects is the subjects of a RoleBinding or ClusterRoleBinding, else nil.
 func bindingSubjects(o client.Object) []rbacv1.Subject {
 	switch b := o.(type) {

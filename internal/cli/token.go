@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // TokenValue is what `token create -o json|yaml` prints, once.
@@ -122,7 +123,12 @@ works). Without --expires the organization's maximum lifetime applies
 	return cmd
 }
 
-// parseLifetime reads a duration that may count days ("30d").
+// minTokenLifetime is the shortest --expires: the TokenRequest API issues
+// no value for less (policy.MinTokenValueSeconds).
+const minTokenLifetime = policy.MinTokenValueSeconds * time.Second
+
+// parseLifetime reads a duration that may count days ("30d"), at least
+// minTokenLifetime.
 func parseLifetime(s string) (time.Duration, error) {
 	if days, ok := strings.CutSuffix(s, "d"); ok {
 		n, err := strconv.Atoi(days)
@@ -134,6 +140,9 @@ func parseLifetime(s string) (time.Duration, error) {
 	d, err := time.ParseDuration(s)
 	if err != nil || d <= 0 {
 		return 0, usageErrorf("--expires %q: write a number of days (30d) or a duration (12h)", s)
+	}
+	if d < minTokenLifetime {
+		return 0, usageErrorf("--expires %q: a token lives at least %s, since the TokenRequest API issues no shorter value; ask for %s or more", s, minTokenLifetime, minTokenLifetime)
 	}
 	return d, nil
 }

@@ -44,7 +44,7 @@ var _ = Describe("kubectl roster token", func() {
 		Expect(r.code).To(Equal(cli.ExitNotFound), r.String())
 	})
 
-	It("exits 3 for a Viewer, and for an Admin revoking an Owner's token; 2 for a bad --expires", func() {
+	It("exits 3 for a Viewer, and for an Admin revoking an Owner's token; 2 for a bad or too short --expires", func() {
 		o := newOrg()
 		r := run(viewer, "", "token", "create", "ci", "--org", o.name)
 		Expect(r.code).To(Equal(cli.ExitRefused), r.String())
@@ -64,5 +64,11 @@ var _ = Describe("kubectl roster token", func() {
 
 		r = run(contributor, "", "token", "create", "x", "--org", o.name, "--expires", "soon")
 		Expect(r.code).To(Equal(cli.ExitUsage), r.String())
+		// The TokenRequest API issues no value for less than 600 seconds.
+		for _, short := range []string{"9m", "599s"} {
+			r = run(contributor, "", "token", "create", "x", "--org", o.name, "--expires", short)
+			Expect(r.code).To(Equal(cli.ExitUsage), r.String())
+			Expect(r.err).To(ContainSubstring("a token lives at least 10m0s"))
+		}
 	})
 })

@@ -209,7 +209,7 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Organization controller: %w", err)
 	}
-	if err := (&controllers.AccessTokenReconciler{Client: mgr.GetClient()}).SetupWithManager(mgr); err != nil {
+	if err := (&controllers.AccessTokenReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the AccessToken controller: %w", err)
 	}
 	return nil

@@ -62,6 +62,9 @@ func DecideMember(r MemberRequest) Decision {
 		}
 	}
 	if r.Op == Create {
+		if d := notTokenServiceAccount(r.New, org); !d.Allowed() {
+			return d
+		}
 		if d := uniqueMember(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
 		}
@@ -169,6 +172,30 @@ func notSystemIdentity(who Requester, m *orgsv1alpha1.Member, org string) Decisi
 	return Decision{Code: Invalid, Field: field, Message: fmt.Sprintf(
 		"user %q may not add %s to organization %q: %q is %s Kubernetes reserves for itself (prefix %q), not a person or an identity-provider group, and binding it would give the role to cluster components, the cluster's admins or every client; name the username or group your authenticator reports for the person",
 		who.User, m.Subject(), org, key.Name, what, SystemPrefix)}
+}
+
+// notTokenServiceAccount refuses a Member for an AccessToken's
+// ServiceAccount, or for a group that holds the home namespace's
+// (HoldsTokenServiceAccounts): tokens are personal, and a token made a
+// Member would keep its access, and could make tokens of its own, after its
+// owner is removed or it is revoked. Identities cannot change, so a create
+// is all to check.
+func notTokenServiceAccount(m *orgsv1alpha1.Member, org string) Decision {
+	if m.Spec.Group != "" {
+		if !HoldsTokenServiceAccounts(GroupIdentity, m.Spec.Group, m.Namespace) {
+			return allow()
+		}
+		return Decision{Code: Invalid, Field: "spec.group", Message: fmt.Sprintf(
+			"spec.group %q holds the ServiceAccounts of namespace %q, among them those of its AccessTokens, and tokens are personal (the permission matrix's row %q): organization %q may not give that group a role; name a group of people, or the ServiceAccount itself (system:serviceaccount:NAMESPACE:NAME) in spec.user",
+			m.Spec.Group, m.Namespace, TokenRow, org)}
+	}
+	ns, token, ok := TokenServiceAccountUser(m.Spec.User)
+	if !ok {
+		return allow()
+	}
+	return Decision{Code: Invalid, Field: "spec.user", Message: fmt.Sprintf(
+		"spec.user %q is the ServiceAccount of AccessToken %q in namespace %q, and tokens are personal (the permission matrix's row %q): a token may not be a Member of organization %q; add the person the token acts for instead",
+		m.Spec.User, token, ns, TokenRow, org)}
 }
 
 // uniqueMember refuses a second Member for the same identity, and one

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -434,4 +435,64 @@ func TestDecideMemberSystemIdentity(t *testing.T) {
 		d = DecideMember(MemberRequest{Op: Delete, Old: &old, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot(members)})
 		g.Expect(d.Code).To(Equal(Allowed), d.Message)
 	})
+}
+
+// A token's ServiceAccount is never a Member, whoever asks: tokens are
+// personal, and a Member would keep the token's access after its owner
+// leaves or it is revoked. Other ServiceAccounts may be Members.
+func TestDecideMemberTokenServiceAccount(t *testing.T) {
+	cases := []struct {
+		name string
+		user string
+		want string // "" when allowed
+	}{
+		{"a token's ServiceAccount", "system:serviceaccount:" + home + ":roster-token-ci",
+			`spec.user "system:serviceaccount:` + home + `:roster-token-ci" is the ServiceAccount of AccessToken "ci" in namespace "` + home + `", and tokens are personal`},
+		{"another organization's token", "system:serviceaccount:org-globex:roster-token-ci", `AccessToken "ci" in namespace "org-globex"`},
+		{"another ServiceAccount", "system:serviceaccount:ci:deployer", ""},
+		{"a user named like a token's ServiceAccount", "roster-token-ci", ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			m := userMember("sa", c.user, admin)
+			d := DecideMember(MemberRequest{Op: Create, New: &m, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot([]orgsv1alpha1.Member{alice, bob})})
+			if c.want == "" {
+				g.Expect(d.Code).To(Equal(Allowed), d.Message)
+				return
+			}
+			g.Expect(d.Code).To(Equal(Invalid))
+			g.Expect(d.Field).To(Equal("spec.user"))
+			g.Expect(d.Message).To(ContainSubstring(c.want))
+		})
+	}
+}
+
+// Neither may a group that holds the tokens' ServiceAccounts be a Member:
+// every ServiceAccount of the cluster, or those of the home namespace.
+func TestDecideMemberGroupOfTokenServiceAccounts(t *testing.T) {
+	cases := []struct {
+		name, group string
+		refused     bool
+	}{
+		{"every ServiceAccount", "system:serviceaccounts", true},
+		{"the home namespace's", "system:serviceaccounts:" + home, true},
+		{"another namespace's", "system:serviceaccounts:ci", false},
+		{"a case variant is another group", "system:serviceaccounts:" + strings.ToUpper(home), false},
+		{"a group of people", "acme-devs", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			m := groupMember("sas", c.group, viewer)
+			d := DecideMember(MemberRequest{Op: Create, New: &m, Requester: clusterAdmin, Authority: bothVerbs, Snapshot: snapshot([]orgsv1alpha1.Member{alice, bob})})
+			if !c.refused {
+				g.Expect(d.Code).To(Equal(Allowed), d.Message)
+				return
+			}
+			g.Expect(d.Code).To(Equal(Invalid))
+			g.Expect(d.Field).To(Equal("spec.group"))
+			g.Expect(d.Message).To(ContainSubstring(`holds the ServiceAccounts of namespace %q, among them those of its AccessTokens`, home))
+		})
+	}
 }

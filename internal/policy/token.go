@@ -3,11 +3,13 @@ package policy
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apiserver/pkg/authentication/serviceaccount"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -26,6 +28,59 @@ const tokenClockSkew = time.Minute
 // ViewerNoSecrets may not create one, and an owner demoted below it loses
 // every token.
 const MinTokenRole = orgsv1alpha1.RoleContributor
+
+// IsServiceAccount reports whether user is a ServiceAccount's username
+// (system:serviceaccount:<namespace>:<name>). Tokens are personal: a
+// ServiceAccount, a token's own above all, may not own one, or a token
+// could mint tokens that outlive it and its owner.
+func IsServiceAccount(user string) bool {
+	return strings.HasPrefix(user, serviceaccount.ServiceAccountUsernamePrefix)
+}
+
+// TokenServiceAccountUser reports whether user is the username of an
+// AccessToken's ServiceAccount (system:serviceaccount:<ns>:roster-token-<name>),
+// and if so which token's, by namespace and name.
+func TokenServiceAccountUser(user string) (namespace, token string, ok bool) {
+	namespace, name, err := serviceaccount.SplitUsername(user)
+	if err != nil {
+		return "", "", false
+	}
+	if token, ok = strings.CutPrefix(name, orgsv1alpha1.TokenServiceAccountPrefix); !ok {
+		return "", "", false
+	}
+	return namespace, token, true
+}
+
+// HoldsTokenServiceAccounts reports whether a Member's identity would take
+// in tokens' ServiceAccounts of the organization whose home is home: a
+// token's ServiceAccount itself (of any namespace), the group of every
+// ServiceAccount, or the group of the home namespace's. Bound through such
+// a Member, a token would keep a role after its owner is removed or it is
+// revoked, and could mint tokens of its own.
+func HoldsTokenServiceAccounts(kind IdentityKind, name, home string) bool {
+	switch kind {
+	case UserIdentity:
+		_, _, ok := TokenServiceAccountUser(name)
+		return ok
+	case GroupIdentity:
+		return name == serviceaccount.AllServiceAccountsGroup || name == serviceaccount.MakeNamespaceGroupName(home)
+	}
+	return false
+}
+
+// TokenServiceAccountOwned reports whether sa is the ServiceAccount Roster
+// made for t: named t.ServiceAccountName(), in t's namespace, and
+// controlled by t itself (its UID), not by an earlier token of the same
+// name, nor by nobody. Roster binds, and issues values for, only that one:
+// a ServiceAccount someone prepared under the name may carry their Secrets
+// or run their pods, and adopting it would hand them the owner's access.
+func TokenServiceAccountOwned(t *orgsv1alpha1.AccessToken, sa metav1.Object) bool {
+	if t == nil || sa == nil || sa.GetNamespace() != t.Namespace || sa.GetName() != t.ServiceAccountName() {
+		return false
+	}
+	ref := metav1.GetControllerOfNoCopy(sa)
+	return ref != nil && ref.Kind == "AccessToken" && ref.APIVersion == orgsv1alpha1.GroupVersion.String() && ref.UID == t.UID && t.UID != ""
+}
 
 // TokenMaxTTL is the organization's longest token lifetime.
 func TokenMaxTTL(org *orgsv1alpha1.Organization) time.Duration {
@@ -127,6 +182,9 @@ func TokenAccess(t *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role, maxTT
 		return TokenStanding{Reason: orgsv1alpha1.TokenRevokedByReason, Message: fmt.Sprintf("Revoked by %q.", by)}
 	case !now.Before(TokenExpiry(t, maxTTL)):
 		return TokenStanding{Reason: orgsv1alpha1.TokenExpiredReason, Message: "The token expired; create another."}
+	case IsServiceAccount(owner):
+		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerIsServiceAccountReason,
+			Message: fmt.Sprintf("Owner %q is a ServiceAccount; tokens are personal, so only a person's own user may own one.", owner)}
 	case owner == "" || ownerRole == "":
 		return TokenStanding{Reason: orgsv1alpha1.TokenOwnerRemovedReason,
 			Message: fmt.Sprintf("User %q is no longer a member of the organization.", owner)}
@@ -246,6 +304,12 @@ func decideTokenCreate(r TokenRequest, org string) Decision {
 	if t.Spec.Owner != r.Who.User {
 		d := forbid("user %q may not create an AccessToken owned by %q in organization %q: a token always acts for the user who creates it; remove spec.owner from your manifest and Roster records you",
 			r.Who.User, t.Spec.Owner, org)
+		d.Field = "spec.owner"
+		return d
+	}
+	if IsServiceAccount(t.Spec.Owner) {
+		d := forbid("user %q is a ServiceAccount and may not own an AccessToken in organization %q: tokens are personal (the permission matrix's row %q is for Owners, Admins and Contributors themselves), so a token cannot make another; create the token as the person it acts for",
+			r.Who.User, org, TokenRow)
 		d.Field = "spec.owner"
 		return d
 	}
@@ -375,4 +439,86 @@ func decideRevoke(r TokenRequest, org string) Decision {
 	}
 	return forbid("user %q may not %s AccessToken %q of %q in organization %q: it is %s token, which only its owner and the organization's %s (holders of %s on organizations/%s) may change or revoke; ask one of them",
 		r.Who.User, action, t.Name, t.Spec.Owner, org, whose, who, verb, org)
+}
+
+// MinTokenValueSeconds is the shortest value the TokenRequest API issues
+// (spec.expirationSeconds at least 600): a token with less left gets none.
+const MinTokenValueSeconds = 600
+
+// defaultTokenValueSeconds is the TokenRequest API's expirationSeconds when
+// a request has none (the API server defaults it before admission).
+const defaultTokenValueSeconds = 3600
+
+// TokenValueRequest is one TokenRequest (create serviceaccounts/token) for
+// a ServiceAccount named like a token's (roster-token-<name>) that Roster
+// manages: a request for a value of AccessToken Token.
+type TokenValueRequest struct {
+	// Namespace and ServiceAccount name the ServiceAccount.
+	Namespace, ServiceAccount string
+	// Token is the AccessToken of that name, nil when there is none.
+	Token *orgsv1alpha1.AccessToken
+	// Owned: the ServiceAccount's controller is Token (by UID), so it is the
+	// one Roster made for this very AccessToken.
+	Owned bool
+	// OwnerRole is the token owner's effective role now (UserRole).
+	OwnerRole orgsv1alpha1.Role
+	// MaxTTL is the organization's (TokenMaxTTL): it caps the token's expiry (TokenExpiry).
+	MaxTTL time.Duration
+	// ExpirationSeconds, Audiences and BoundObject are what the request asks:
+	// its spec.expirationSeconds, spec.audiences, and whether it has a
+	// spec.boundObjectRef.
+	ExpirationSeconds *int64
+	Audiences         []string
+	BoundObject       bool
+	Now               time.Time
+}
+
+// DecideTokenValue is what a value of an AccessToken may be: for the API
+// server only (no audiences of its own), bound to no object, issued only
+// while the token is live, and expiring no later than the token. It returns
+// the decision and, when allowed, the expirationSeconds to issue: the one
+// asked for, capped to the token's remaining lifetime.
+func DecideTokenValue(r TokenValueRequest) (Decision, int64) {
+	sa := r.Namespace + "/" + r.ServiceAccount
+	t := r.Token
+	switch {
+	case t == nil:
+		return forbid("ServiceAccount %s is named like an AccessToken's, but AccessToken %q does not exist in namespace %q, so no value is issued for it; create a token with kubectl roster token create",
+			sa, strings.TrimPrefix(r.ServiceAccount, orgsv1alpha1.TokenServiceAccountPrefix), r.Namespace), 0
+	case !t.DeletionTimestamp.IsZero():
+		return forbid("AccessToken %q is being deleted, which revokes it, so no value is issued for ServiceAccount %s; create another token",
+			t.Name, sa), 0
+	case !r.Owned:
+		return forbid("ServiceAccount %s is not the one Roster made for AccessToken %q (its controller is not that token), so no value is issued for it; delete the ServiceAccount and Roster makes the token's own",
+			sa, t.Name), 0
+	}
+	if s := TokenAccess(t, r.OwnerRole, r.MaxTTL, r.Now); s.Reason != "" {
+		return forbid("AccessToken %q is revoked (%s: %s) and no value is issued for ServiceAccount %s; create another token",
+			t.Name, s.Reason, s.Message, sa), 0
+	}
+	if len(r.Audiences) > 0 {
+		return Decision{Code: Invalid, Field: "spec.audiences", Message: fmt.Sprintf(
+			"a value of AccessToken %q is for this cluster's API server only, not for audiences %q; leave spec.audiences empty (kubectl create token without --audience)",
+			t.Name, r.Audiences)}, 0
+	}
+	if r.BoundObject {
+		return Decision{Code: Invalid, Field: "spec.boundObjectRef", Message: fmt.Sprintf(
+			"a value of AccessToken %q lives as long as the token, bound to no object; leave spec.boundObjectRef out (kubectl create token without --bound-object-kind)",
+			t.Name)}, 0
+	}
+	expiry := TokenExpiry(t, r.MaxTTL)
+	left := int64(expiry.Sub(r.Now) / time.Second)
+	if left < MinTokenValueSeconds {
+		return forbid("AccessToken %q expires at %s, in less than the TokenRequest API's minimum of %d seconds, so no value is issued for ServiceAccount %s; create another token",
+			t.Name, expiry.UTC().Format(time.RFC3339), MinTokenValueSeconds, sa), 0
+	}
+	asked := int64(defaultTokenValueSeconds)
+	if r.ExpirationSeconds != nil {
+		asked = *r.ExpirationSeconds
+	}
+	if asked > left {
+		return allow(fmt.Sprintf("spec.expirationSeconds %d is past AccessToken %q's expiry (%s): the value expires with the token, in %d seconds",
+			asked, t.Name, expiry.UTC().Format(time.RFC3339), left)), left
+	}
+	return allow(), asked
 }

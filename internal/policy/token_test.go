@@ -328,3 +328,153 @@ func TestTokenNameProblem(t *testing.T) {
 	}
 	NewWithT(t).Expect(orgsv1alpha1.MaxAccessTokenNameLength).To(Equal(240), "the CRD's rule on metadata.name says 240")
 }
+
+// Tokens are personal: no ServiceAccount owns a token, not even one that a
+// bypassed webhook let become a Member, so a token cannot make a token that
+// outlives it or its owner.
+func TestDecideTokenServiceAccountOwner(t *testing.T) {
+	tokenSA := "system:serviceaccount:" + home + ":roster-token-carol-ci"
+	otherSA := "system:serviceaccount:ci:deployer"
+	cases := []struct {
+		name string
+		who  string
+	}{
+		{"a token's ServiceAccount", tokenSA},
+		{"another ServiceAccount", otherSA},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			members := append(tokenMembers(), userMember("sa", c.who, admin))
+			d := DecideToken(TokenRequest{Op: Create, Who: Requester{User: c.who}, New: accessToken(c.who, "", time.Hour), Snapshot: snapshot(members), Now: tokenNow})
+			g.Expect(d.Code).To(Equal(Forbidden), d.Message)
+			g.Expect(d.Field).To(Equal("spec.owner"))
+			g.Expect(d.Message).To(ContainSubstring(`user %q is a ServiceAccount and may not own an AccessToken in organization "acme": tokens are personal (the permission matrix's row "Create personal API access tokens"`, c.who))
+		})
+	}
+}
+
+// A token a ServiceAccount owns (made while the webhook was down) is
+// revoked, whatever role a Member gives that ServiceAccount.
+func TestTokenAccessServiceAccountOwner(t *testing.T) {
+	g := NewWithT(t)
+	got := TokenAccess(accessToken("system:serviceaccount:"+home+":roster-token-carol-ci", "", time.Hour), admin, DefaultTokenMaxTTL, tokenNow)
+	g.Expect(got.Role).To(BeEmpty())
+	g.Expect(got.Reason).To(Equal(orgsv1alpha1.TokenOwnerIsServiceAccountReason))
+	g.Expect(got.Message).To(ContainSubstring("tokens are personal"))
+}
+
+func TestTokenServiceAccountUser(t *testing.T) {
+	cases := []struct {
+		user, ns, token string
+		ok              bool
+	}{
+		{"system:serviceaccount:org-acme:roster-token-ci", "org-acme", "ci", true},
+		{"system:serviceaccount:other:roster-token-x", "other", "x", true},
+		{"system:serviceaccount:org-acme:deployer", "", "", false},
+		{"system:serviceaccount:org-acme", "", "", false},
+		{"roster-token-ci", "", "", false},
+		{"alice@example.com", "", "", false},
+	}
+	for _, c := range cases {
+		t.Run(c.user, func(t *testing.T) {
+			g := NewWithT(t)
+			ns, token, ok := TokenServiceAccountUser(c.user)
+			g.Expect([]any{ns, token, ok}).To(Equal([]any{c.ns, c.token, c.ok}))
+		})
+	}
+}
+
+// A value of a token's ServiceAccount is for the API server, bound to
+// nothing, issued while the token lives, and never outlives it.
+func TestDecideTokenValue(t *testing.T) {
+	live := accessToken("carol@example.com", "", time.Hour)
+	secs := func(n int64) *int64 { return &n }
+	deleting := live.DeepCopy()
+	deleting.DeletionTimestamp = &metav1.Time{Time: tokenNow}
+	cases := []struct {
+		name     string
+		token    *orgsv1alpha1.AccessToken
+		owned    bool
+		role     orgsv1alpha1.Role
+		exp      *int64
+		aud      []string
+		bound    bool
+		code     Code
+		field    string
+		says     string
+		seconds  int64
+		warnings int
+	}{
+		{"within the token's life", live, true, contributor, secs(1800), nil, false, Allowed, "", "", 1800, 0},
+		{"the API's default hour, exactly the token's life", live, true, contributor, nil, nil, false, Allowed, "", "", 3600, 0},
+		{"past the token's expiry: capped", live, true, contributor, secs(86400), nil, false, Allowed, "", "", 3600, 1},
+		{"past a short token's expiry: capped", accessToken("carol@example.com", "", 15*time.Minute), true, contributor, secs(3600), nil, false, Allowed, "", "", 900, 1},
+		{"under ten minutes left", accessToken("carol@example.com", "", 599*time.Second), true, contributor, secs(600), nil, false, Forbidden, "", "less than the TokenRequest API's minimum of 600 seconds", 0, 0},
+		{"expired", accessToken("carol@example.com", "", -time.Second), true, contributor, secs(600), nil, false, Forbidden, "", `AccessToken "ci" is revoked (Expired`, 0, 0},
+		{"revoked, its ServiceAccount not deleted yet", revokedToken(live, "carol@example.com"), true, contributor, secs(600), nil, false, Forbidden, "", `is revoked (RevokedBy`, 0, 0},
+		{"owner removed", live, true, "", secs(600), nil, false, Forbidden, "", "is revoked (OwnerRemoved", 0, 0},
+		{"owner demoted to Viewer", live, true, viewer, secs(600), nil, false, Forbidden, "", "is revoked (OwnerDemoted", 0, 0},
+		{"being deleted", deleting, true, contributor, secs(600), nil, false, Forbidden, "", "is being deleted", 0, 0},
+		{"no AccessToken", nil, false, contributor, secs(600), nil, false, Forbidden, "", `AccessToken "ci" does not exist in namespace "org-acme"`, 0, 0},
+		{"a ServiceAccount the token does not control", live, false, contributor, secs(600), nil, false, Forbidden, "", `is not the one Roster made for AccessToken "ci"`, 0, 0},
+		{"custom audience", live, true, contributor, secs(600), []string{"vault"}, false, Invalid, "spec.audiences", "for this cluster's API server only", 0, 0},
+		{"bound to an object", live, true, contributor, secs(600), nil, true, Invalid, "spec.boundObjectRef", "bound to no object", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d, seconds := DecideTokenValue(TokenValueRequest{Namespace: home, ServiceAccount: "roster-token-ci", Token: c.token, Owned: c.owned,
+				OwnerRole: c.role, ExpirationSeconds: c.exp, Audiences: c.aud, BoundObject: c.bound, Now: tokenNow})
+			g.Expect(d.Code).To(Equal(c.code), d.Message)
+			g.Expect(d.Field).To(Equal(c.field))
+			g.Expect(d.Message).To(ContainSubstring(c.says))
+			g.Expect(seconds).To(Equal(c.seconds))
+			g.Expect(d.Warnings).To(HaveLen(c.warnings))
+		})
+	}
+}
+
+// Roster uses only the ServiceAccount it made for this very token.
+func TestTokenServiceAccountOwned(t *testing.T) {
+	tok := accessToken("carol@example.com", "", time.Hour)
+	tok.UID = "uid-1"
+	sa := func(name string, refs ...metav1.OwnerReference) *metav1.ObjectMeta {
+		return &metav1.ObjectMeta{Namespace: home, Name: name, OwnerReferences: refs}
+	}
+	yes := true
+	ref := func(kind, apiVersion, uid string, controller bool) metav1.OwnerReference {
+		r := metav1.OwnerReference{APIVersion: apiVersion, Kind: kind, Name: "ci", UID: types.UID(uid)}
+		if controller {
+			r.Controller = &yes
+		}
+		return r
+	}
+	gv := orgsv1alpha1.GroupVersion.String()
+	otherNS := sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true))
+	otherNS.Namespace = "org-globex"
+	noUID := tok.DeepCopy()
+	noUID.UID = ""
+	cases := []struct {
+		name  string
+		token *orgsv1alpha1.AccessToken
+		sa    *metav1.ObjectMeta
+		want  bool
+	}{
+		{"made for this token", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true)), true},
+		{"prepared by someone, no owner", tok, sa("roster-token-ci"), false},
+		{"an earlier token of the same name", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-0", true)), false},
+		{"owned, not controlled", tok, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", false)), false},
+		{"controlled by another kind with the token's UID", tok, sa("roster-token-ci", ref("Deployment", "apps/v1", "uid-1", true)), false},
+		{"another API group's AccessToken", tok, sa("roster-token-ci", ref("AccessToken", "evil.example.com/v1", "uid-1", true)), false},
+		{"another name", tok, sa("roster-token-other", ref("AccessToken", gv, "uid-1", true)), false},
+		{"another namespace", tok, otherNS, false},
+		{"a token not stored yet (no UID)", noUID, sa("roster-token-ci", ref("AccessToken", gv, "", true)), false},
+		{"no token", nil, sa("roster-token-ci", ref("AccessToken", gv, "uid-1", true)), false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			NewWithT(t).Expect(TokenServiceAccountOwned(c.token, c.sa)).To(Equal(c.want))
+		})
+	}
+}

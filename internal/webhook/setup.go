@@ -8,6 +8,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	crwebhook "sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -74,5 +75,6 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Complete(); err != nil {
 		return fmt.Errorf("registering the AccessToken webhooks: %w", err)
 	}
+	mgr.GetWebhookServer().Register(TokenRequestPath, &crwebhook.Admission{Handler: &TokenRequestLimiter{facts: f, clock: clock.RealClock{}}})
 	return nil
 }

@@ -6,15 +6,26 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
 var byTokenWebhook = byWebhook("vaccesstoken.roster.dev")
+
+// byTokenRequestWebhook: the TokenRequest webhook refused a field's value.
+var byTokenRequestWebhook = refusal{layer: "webhook mtokenrequest.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "mtokenrequest.roster.dev" denied the request`}
 
 // byTokenWebhookInvalid: the token webhook refused a field's value.
 var byTokenWebhookInvalid = refusal{layer: "webhook vaccesstoken.roster.dev", is: apierrors.IsInvalid,
@@ -178,6 +189,92 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 				return err
 			})
 		}
+	})
+
+	// withToken is a client that presents a value of the token's
+	// ServiceAccount, requested by its owner, and nothing else.
+	withToken := func(owner, name string) client.Client {
+		GinkgoHelper()
+		value, err := env.RequestToken(ctx, owner, acme.home, orgsv1alpha1.TokenServiceAccountPrefix+name)
+		Expect(err).NotTo(HaveOccurred())
+		cfg := rest.AnonymousClientConfig(env.Cluster.Config())
+		cfg.BearerToken = value
+		c, err := client.New(cfg, client.Options{Scheme: manager.Scheme, Mapper: env.Admin.RESTMapper()})
+		Expect(err).NotTo(HaveOccurred())
+		return c
+	}
+
+	It("refuses a token making another token (tokens are personal: it would outlive its owner)", func() {
+		for _, name := range []string{"bob-ci", "carol-ci"} {
+			c := withToken(map[string]string{"bob-ci": bob, "carol-ci": carol}[name], name)
+			refused(byTokenWebhook, func() error { return c.Create(ctx, newToken("chained", "", "")) },
+				`user "system:serviceaccount:org-acme:roster-token-`+name+`" is a ServiceAccount and may not own an AccessToken in organization "acme": tokens are personal`)
+		}
+	})
+
+	It("refuses a Member for a token's ServiceAccount, whoever asks: the token itself, an Admin or a cluster admin", func() {
+		sa := "system:serviceaccount:" + acme.home + ":" + orgsv1alpha1.TokenServiceAccountPrefix + "bob-ci"
+		for _, c := range []client.Client{withToken(bob, "bob-ci"), as(bob), env.Admin} {
+			refused(byMemberWebhookInvalid, func() error { return c.Create(ctx, newMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer)) },
+				"spec.user", `is the ServiceAccount of AccessToken "bob-ci" in namespace "org-acme", and tokens are personal`)
+		}
+	})
+
+	It("refuses its owner a value for another audience or bound to an object, and caps one that outlives the token", func() {
+		cfg, err := env.UserConfig(carol)
+		Expect(err).NotTo(HaveOccurred())
+		cs, err := kubernetes.NewForConfig(cfg)
+		Expect(err).NotTo(HaveOccurred())
+		create := func(spec authenticationv1.TokenRequestSpec) (*authenticationv1.TokenRequest, error) {
+			return cs.CoreV1().ServiceAccounts(acme.home).CreateToken(ctx, orgsv1alpha1.TokenServiceAccountPrefix+"carol-ci",
+				&authenticationv1.TokenRequest{Spec: spec}, metav1.CreateOptions{})
+		}
+		refused(byTokenRequestWebhook, func() error {
+			_, err := create(authenticationv1.TokenRequestSpec{Audiences: []string{"https://vault.example.com"}})
+			return err
+		}, "spec.audiences", "for this cluster's API server only")
+		refused(byTokenRequestWebhook, func() error {
+			_, err := create(authenticationv1.TokenRequestSpec{BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "x"}})
+			return err
+		}, "spec.boundObjectRef")
+		tr, err := create(authenticationv1.TokenRequestSpec{ExpirationSeconds: ptr.To(int64(2 * policy.DefaultTokenMaxTTL / time.Second))})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(tr.Status.ExpirationTimestamp.Time).NotTo(BeTemporally(">", token("carol-ci").Spec.ExpiresAt.Time), "capped to the token's expiry")
+	})
+
+	It("refuses a ServiceAccount prepared under a token's name: never adopted, bound or valued", func() {
+		// Made by someone who may create ServiceAccounts in the home
+		// namespace, labelled as Roster's, before the token exists.
+		sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: acme.home, Name: orgsv1alpha1.TokenServiceAccountPrefix + "prepared",
+			Labels: map[string]string{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue}}}
+		Expect(env.Admin.Create(ctx, sa)).To(Succeed())
+		DeferCleanup(func() {
+			Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, &orgsv1alpha1.AccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: acme.home, Name: "prepared"}}))).To(Succeed())
+			Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, sa))).To(Succeed())
+			Eventually(func() bool {
+				return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.home, Name: "prepared"}, &orgsv1alpha1.AccessToken{}))
+			}).Should(BeTrue())
+		})
+		Expect(as(carol).Create(ctx, newToken("prepared", "", ""))).To(Succeed())
+		Eventually(func(g Gomega) {
+			t := token("prepared")
+			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenPending))
+			g.Expect(t.Status.Reason).To(Equal(orgsv1alpha1.TokenServiceAccountConflictReason))
+			g.Expect(t.Status.Message).To(ContainSubstring("ServiceAccount org-acme/roster-token-prepared exists but Roster did not make it"))
+		}).Should(Succeed())
+		refused(byRBAC, func() error {
+			_, err := env.RequestToken(ctx, carol, acme.home, sa.Name)
+			return err
+		})
+		for _, ns := range []string{acme.home, acme.project} {
+			var rbs rbacv1.RoleBindingList
+			Expect(env.Admin.List(ctx, &rbs, client.InNamespace(ns))).To(Succeed())
+			for _, rb := range rbs.Items {
+				Expect(rb.Subjects).NotTo(ContainElement(HaveField("Name", sa.Name)), "RoleBinding %s/%s binds the prepared ServiceAccount", ns, rb.Name)
+			}
+		}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(sa), sa)).To(Succeed())
+		Expect(sa.OwnerReferences).To(BeEmpty(), "not adopted")
 	})
 
 	It("lets an Owner revoke an Admin's token, and records who did", func() {
