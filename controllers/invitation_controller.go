@@ -368,6 +368,7 @@ func issueToken(inv *orgsv1alpha1.Invitation, hash string, now time.Time, ttl ti
 	st.Phase = orgsv1alpha1.InvitationPending
 	st.AcceptedAt = nil
 	st.LastResendRequest = inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation]
+	st.Notifier = notifier
 	setInvitationObserved(inv)
 	setDeliverySending(inv, notifier)
 	setInvitationReady(inv, "")
