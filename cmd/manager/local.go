@@ -62,7 +62,7 @@ Roster is running on a local control plane. In another terminal:
   kubectl get roster -A                             # organizations, members and invitations
   kubectl auth can-i manage-owners organizations/acme --as alice@example.com
 
-Invitation links appear here, one line each. -v logs at debug level.
+Invitation links appear here, one line each (run with -v for debug logs).
 Press Ctrl-C to stop Roster and the control plane.
 `, abs)
 }
