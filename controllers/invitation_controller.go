@@ -368,6 +368,7 @@ func issueToken(inv *orgsv1alpha1.Invitation, hash string, now time.Time, ttl ti
 	st.Phase = orgsv1alpha1.InvitationPending
 	st.AcceptedAt = nil
 	st.LastResendRequest = inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation]
+	st.Notifier = notifier
 	setInvitationObserved(inv)
 	setDeliverySending(inv, notifier)
 	setInvitationReady(inv, "")
@@ -436,7 +437,13 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 			inv.Spec.Email, r.Notifier.Name(), truncate(sendErr.Error(), 512), retryIn.Round(time.Second))
 		return ctrl.Result{RequeueAfter: retryIn}, nil
 	}
-	logger.Info("invitation link sent", "notifier", r.Notifier.Name(), "expiresAt", inv.Status.ExpiresAt.UTC().Format(time.RFC3339))
+	sentLog := logger
+	if r.Notifier.Name() == invite.NotifierLog {
+		// The log notifier's own line already is the record of this
+		// delivery; a second, longer one would drown it.
+		sentLog = logger.V(1)
+	}
+	sentLog.Info("invitation link sent", "notifier", r.Notifier.Name(), "expiresAt", inv.Status.ExpiresAt.UTC().Format(time.RFC3339))
 	r.Recorder.Eventf(inv, nil, corev1.EventTypeNormal, orgsv1alpha1.SentReason, "Deliver",
 		"Sent the invitation link to %s through the %s notifier; it expires at %s",
 		inv.Spec.Email, r.Notifier.Name(), inv.Status.ExpiresAt.UTC().Format(time.RFC3339))

@@ -147,6 +147,7 @@ func TestIssueToken(t *testing.T) {
 			g.Expect(st.Phase).To(Equal(orgsv1alpha1.InvitationPending))
 			g.Expect(st.AcceptedAt).To(BeNil())
 			g.Expect(st.LastResendRequest).To(Equal("r1"))
+			g.Expect(st.Notifier).To(Equal("smtp"), "the plugin says where the link went")
 			g.Expect(st.InvitedBy).To(Equal("alice@example.com"))
 			g.Expect(st.ObservedGeneration).To(Equal(inv.Generation))
 			delivered := meta.FindStatusCondition(st.Conditions, orgsv1alpha1.DeliveredCondition)

@@ -64,6 +64,14 @@ type InvitationStatus struct {
 	// SendCount is how many links have been delivered.
 	// +optional
 	SendCount int32 `json:"sendCount,omitempty"`
+	// Notifier is how the current link is delivered, as the manager's
+	// --notifier says: log (a line in the manager's log, or its terminal
+	// in local mode), smtp (an e-mail) or webhook (a POST, e.g. to a chat
+	// tool). Written when a link is issued, so `kubectl roster invite`
+	// can say where the link went.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Notifier string `json:"notifier,omitempty"`
 
 	// TokenHash is the SHA-256 (hex) of the current link's token. The token
 	// itself is never stored: only whoever received the link knows it.

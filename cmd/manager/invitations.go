@@ -32,7 +32,7 @@ type inviteFlags struct {
 }
 
 func (f *inviteFlags) bind(fs *flag.FlagSet) {
-	fs.StringVar(&f.notifier, "notifier", invite.NotifierLog, `How invitation links are delivered: "log" (a line "invitation link" with the e-mail and URL in the manager's log), "smtp" (an e-mail) or "webhook" (an HMAC-signed JSON POST, for chat tools).`)
+	fs.StringVar(&f.notifier, "notifier", invite.NotifierLog, `How invitation links are delivered: "log" (a line "invitation link" with the e-mail and URL in the manager's log; in local mode a line "invitation for EMAIL (ROLE in ORG): URL" on its standard output), "smtp" (an e-mail) or "webhook" (an HMAC-signed JSON POST, for chat tools).`)
 	fs.StringVar(&f.secret, "notifier-secret", "roster-notifier", "The Secret, in the manager's namespace, with the notifier's credentials: username and password (smtp), hmac-key and optionally url (webhook). config/rbac lets the manager read this one Secret only.")
 	fs.StringVar(&f.baseURL, "invite-base-url", "", "Where invitees reach the accept server; links are <invite-base-url>/invitations/accept?token=... Required against a cluster; in local mode it defaults to the accept server's own loopback address.")
 	fs.StringVar(&f.acceptAddress, "accept-bind-address", "", "Address of the accept page and API (default "+defaultAcceptAddress+", or "+defaultLocalAcceptAddress+" in local mode, where a taken port falls back to a free one).")
@@ -69,11 +69,17 @@ func (f *inviteFlags) options(namespace string, local bool) (*manager.Invitation
 		}
 		smtp.TLSConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
+	notifier := invite.NotifierConfig{
+		Kind: f.notifier, SecretNamespace: namespace, SecretName: f.secret,
+		SMTP: smtp, Webhook: invite.WebhookConfig{URL: f.webhookURL},
+	}
+	if local {
+		// The person who ran `make run` watches this terminal: each link
+		// is a line of its own there, not a field of a log entry.
+		notifier.Terminal = os.Stdout
+	}
 	return &manager.InvitationOptions{
-		Notifier: invite.NotifierConfig{
-			Kind: f.notifier, SecretNamespace: namespace, SecretName: f.secret,
-			SMTP: smtp, Webhook: invite.WebhookConfig{URL: f.webhookURL},
-		},
+		Notifier: notifier,
 		Accept: invite.ServerOptions{
 			BindAddress: addr, FallbackToEphemeral: fallback, BaseURL: f.baseURL,
 			ClientLimit: invite.DefaultClientLimit, InvitationLimit: invite.DefaultInvitationLimit,

@@ -45,8 +45,9 @@ func startLocalCluster(ctx context.Context, o options) (*localcluster.Cluster, e
 	return localcluster.Start(ctx, opts)
 }
 
-// printWelcome tells the user how to reach the local control plane. It is
-// the one place the manager writes to stdout rather than to its log.
+// printWelcome tells the user how to reach the local control plane. It and
+// the log notifier's invitation lines are all the manager writes to stdout;
+// everything else goes to its log (stderr).
 func printWelcome(kubeconfig string) {
 	abs, err := filepath.Abs(kubeconfig)
 	if err != nil {
@@ -61,6 +62,7 @@ Roster is running on a local control plane. In another terminal:
   kubectl get roster -A                             # organizations, members and invitations
   kubectl auth can-i manage-owners organizations/acme --as alice@example.com
 
+Invitation links appear here, one line each (run with -v for debug logs).
 Press Ctrl-C to stop Roster and the control plane.
 `, abs)
 }

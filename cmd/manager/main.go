@@ -15,7 +15,6 @@ import (
 	"syscall"
 	"time"
 
-	"go.uber.org/zap/zapcore"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -70,16 +69,13 @@ func main() {
 	o.certs.bind(flag.CommandLine)
 	o.invites.bind(flag.CommandLine)
 	showVersion := flag.Bool("version", false, "Print the version and commit, and exit.")
-	// Errors are logged without a stack trace (--zap-stacktrace-level brings
-	// them back): Roster's errors say what went wrong, and a trace buries
-	// that under frames a user cannot act on.
-	zapOpts := zap.Options{Development: true, StacktraceLevel: zapcore.PanicLevel}
-	zapOpts.BindFlags(flag.CommandLine)
+	logs := bindLogFlags(flag.CommandLine)
 	flag.Parse()
 	if *showVersion {
 		fmt.Println("roster manager", version.Get())
 		return
 	}
+	zapOpts := logs.options()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
 
 	if err := run(o); err != nil {

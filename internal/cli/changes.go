@@ -67,8 +67,8 @@ func newResendCommand(o *Options) *cobra.Command {
 		Use:   "resend EMAIL",
 		Short: "Send an invitation again, with a new link",
 		Long: `Ask Roster to send an invitation again: it sets the annotation
-orgs.roster.dev/resend-requested-at to the current time, and Roster e-mails a new
-link with a new expiry; the previous link stops working. Resending an expired
+orgs.roster.dev/resend-requested-at to the current time, and Roster delivers a new
+link with a new expiry, as it delivered the first (e-mail, webhook or its log); the previous link stops working. Resending an expired
 invitation renews it. With --wait, waits until Roster has sent it (exit 1 if it
 was not sent in time).`,
 		Args:              exactArgs("EMAIL"),
@@ -91,8 +91,8 @@ was not sent in time).`,
 			ch := Change{
 				Action: "resend", Organization: d.org.Name, Subject: inv.Spec.Email, Object: "invitation/" + inv.Name,
 				Result: "resend-requested", RequestedAt: at,
-				Message: fmt.Sprintf("Resend requested for %s (%s, invitation/%s): Roster e-mails a new link; the previous one stops working.",
-					inv.Spec.Email, inv.Spec.Role, inv.Name),
+				Message: fmt.Sprintf("Resend requested for %s (%s, invitation/%s): %s; the previous one stops working.",
+					inv.Spec.Email, inv.Spec.Role, inv.Name, linkDelivery(inv.Status.Notifier, "a new link", false)),
 			}
 			if wait == 0 {
 				return o.done(ch)

@@ -148,7 +148,8 @@ var _ = Describe("kubectl roster", func() {
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+frank@example.com\s+Viewer\s+invitation/frank-at-example-com$`))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+Grace@Example.com\s+Contributor\s+invitation/grace-at-example-com$`))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+henry@example.com\s+Admin\s+invitation/henry-at-example-com$`))
-			Expect(r.out).To(ContainSubstring("3 of 3 invited to " + o.name))
+			Expect(r.out).To(ContainSubstring("3 of 3 invited to "+o.name+"; Roster logged each invitee's link in its terminal (in a cluster, its log)."),
+				"the suite's Roster uses the log notifier, and the plugin learns it from status.notifier")
 
 			for email, role := range map[string]orgsv1alpha1.Role{
 				"frank@example.com": orgsv1alpha1.RoleViewer, "Grace@Example.com": orgsv1alpha1.RoleContributor, "henry@example.com": orgsv1alpha1.RoleAdmin,

@@ -183,6 +183,10 @@ type InviteReport struct {
 	// would be), Failed the others.
 	Succeeded int `json:"succeeded"`
 	Failed    int `json:"failed"`
+	// Notifier is how Roster delivers the links (the invitations'
+	// status.notifier): log, smtp or webhook; empty when Roster had not
+	// said within a moment.
+	Notifier string `json:"notifier,omitempty"`
 }
 
 // InviteResult is one address's outcome.
@@ -216,7 +220,9 @@ func newInviteCommand(o *Options) *cobra.Command {
 		Use:   "invite ADDRESS[=ROLE][,ADDRESS[=ROLE]...] ...",
 		Short: "Invite people by e-mail, many at once, each with a role",
 		Long: `Invite people by e-mail: one Invitation each in the organization's home namespace.
-Roster e-mails each invitee a link to accept or decline.
+Roster delivers each invitee a link to accept or decline through its notifier:
+an e-mail (smtp), a POST to a webhook, or a line in its terminal or log (log, the
+default and what local mode uses). The command says which.
 
 Give addresses as a comma-delimited list (or several arguments), each with its own
 role (ADDRESS=ROLE) or the role of --role. Every address and role is checked before
@@ -283,6 +289,9 @@ func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) 
 			report.Succeeded++
 		}
 	}
+	if report.Succeeded > 0 && !io.dryRun {
+		report.Notifier = o.notifierOf(ctx, cl, org, report.Results)
+	}
 	if !o.structured() {
 		o.say(report.summary())
 	}
@@ -330,6 +339,54 @@ func (o *Options) waitInvitations(ctx context.Context, cl client.Client, org *or
 		o.say(d.line(res.Email))
 	}
 	return unsent
+}
+
+// notifierWait bounds how long invite waits for Roster to say how it
+// delivers the links: it writes status.notifier within moments of an
+// Invitation's creation, and a slow manager only makes the summary vaguer.
+const notifierWait = 2 * time.Second
+
+// notifierOf returns the status.notifier of the first invitation created
+// that has one, polling for up to notifierWait; "" when none says.
+func (o *Options) notifierOf(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization, results []InviteResult) string {
+	ctx, cancel := context.WithTimeout(ctx, notifierWait)
+	defer cancel()
+	for {
+		for _, res := range results {
+			if res.Result != ResultInvited {
+				continue
+			}
+			inv := &orgsv1alpha1.Invitation{}
+			if err := cl.Get(ctx, client.ObjectKey{Namespace: org.HomeNamespaceName(), Name: res.Invitation}, inv); err == nil && inv.Status.Notifier != "" {
+				return inv.Status.Notifier
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ""
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// linkDelivery says what Roster does with link ("the link", "a new
+// link"...) through notifier (status.notifier), so that nobody waits for
+// an e-mail that is a line in a terminal. done puts the log notifier's
+// line in the past: it is printed the moment the link is issued.
+func linkDelivery(notifier, link string, done bool) string {
+	switch notifier {
+	case invite.NotifierLog:
+		verb := "logs"
+		if done {
+			verb = "logged"
+		}
+		return fmt.Sprintf("Roster %s %s in its terminal (in a cluster, its log)", verb, link)
+	case invite.NotifierSMTP:
+		return "Roster e-mails " + link
+	case invite.NotifierWebhook:
+		return fmt.Sprintf("Roster posts %s to its webhook", link)
+	}
+	return fmt.Sprintf("Roster sends %s through its notifier (--wait waits until it has)", link)
 }
 
 // inviteOne creates one Invitation (or dry-runs it), trying the next name
@@ -460,7 +517,11 @@ func (r InviteReport) summary() string {
 		return fmt.Sprintf("Dry run: %d of %d would be invited to %s, %d refused; nothing was created or sent.", r.Succeeded, total, r.Organization, r.Failed)
 	}
 	if r.Failed == 0 {
-		return fmt.Sprintf("%d of %d invited to %s; Roster e-mails each a link to accept.", r.Succeeded, total, r.Organization)
+		link := "the link"
+		if r.Succeeded > 1 {
+			link = "each invitee's link"
+		}
+		return fmt.Sprintf("%d of %d invited to %s; %s.", r.Succeeded, total, r.Organization, linkDelivery(r.Notifier, link, true))
 	}
 	return fmt.Sprintf("%d of %d invited to %s, %d failed.", r.Succeeded, total, r.Organization, r.Failed)
 }

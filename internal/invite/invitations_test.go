@@ -45,6 +45,7 @@ var _ = Describe("Invitations", func() {
 		st := inv.Status
 		Expect(st.InvitedBy).To(Equal(alice))
 		Expect(st.SendCount).To(BeEquivalentTo(1))
+		Expect(st.Notifier).To(Equal(invite.NotifierSMTP))
 		Expect(st.TokenHash).To(Equal(invite.HashToken(token)))
 		Expect(st.SentAt).NotTo(BeNil())
 		Expect(st.ExpiresAt.Sub(st.SentAt.Time)).To(BeNumerically("~", 168*time.Hour, 5*time.Second))

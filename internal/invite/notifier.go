@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
@@ -63,6 +65,10 @@ type NotifierConfig struct {
 	SecretName      string
 	SMTP            SMTPConfig
 	Webhook         WebhookConfig
+	// Terminal, for the log notifier, is where a person watches (local
+	// mode: the manager's stdout): each link is printed there as one short
+	// line, and its log entry goes to debug level.
+	Terminal io.Writer
 }
 
 // SMTPConfig configures the smtp notifier.
@@ -106,7 +112,7 @@ func NewNotifier(cfg NotifierConfig, secrets client.Reader, log logr.Logger) (No
 	creds := credentials{reader: secrets, namespace: cfg.SecretNamespace, name: cfg.SecretName}
 	switch cfg.Kind {
 	case "", NotifierLog:
-		return &LogNotifier{Log: log}, nil
+		return &LogNotifier{Log: log, Terminal: cfg.Terminal}, nil
 	case NotifierSMTP:
 		return newSMTPNotifier(cfg.SMTP, creds)
 	case NotifierWebhook:
@@ -144,16 +150,42 @@ func (c credentials) get(ctx context.Context) (map[string][]byte, error) {
 // forwards links by hand.
 type LogNotifier struct {
 	Log logr.Logger
+	// Terminal, when set, gets each link as one line (TerminalLine); the
+	// log entry is then at debug level, so the link is not printed twice.
+	Terminal io.Writer
+
+	mu sync.Mutex // one line at a time on Terminal
 }
 
 // Name is "log".
 func (*LogNotifier) Name() string { return NotifierLog }
 
-// Notify logs one line with "invitation link", the e-mail and the URL.
+// Notify prints the link on the terminal, if there is one, and logs an
+// entry "invitation link" with the e-mail and the URL: at info level, or at
+// debug level when the terminal line was printed.
 func (n *LogNotifier) Notify(_ context.Context, m Message) error {
-	n.Log.Info("invitation link",
+	log := n.Log
+	if n.Terminal != nil && n.printLine(m) == nil {
+		log = log.V(1)
+	}
+	log.Info("invitation link",
 		"email", m.Email, "url", m.Link,
 		"organization", m.Organization, "role", m.Role, "invitedBy", m.InvitedBy,
 		"expiresAt", m.ExpiresAt.UTC().Format(time.RFC3339), "invitation", m.Invitation.String())
 	return nil
+}
+
+func (n *LogNotifier) printLine(m Message) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	_, err := fmt.Fprintln(n.Terminal, TerminalLine(m))
+	return err
+}
+
+// TerminalLine is the line a person finds a link by in local mode:
+// "invitation for judy@example.com (Viewer in acme): http://...". Every
+// part is safe to print: the CRD refuses control characters in e-mails,
+// organization names are DNS labels, roles an enum.
+func TerminalLine(m Message) string {
+	return fmt.Sprintf("invitation for %s (%s in %s): %s", m.Email, m.Role, m.Organization, m.Link)
 }

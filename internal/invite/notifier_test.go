@@ -212,6 +212,40 @@ func TestLogNotifier(t *testing.T) {
 	g.Expect(lines[0]).To(ContainSubstring(testLink))
 }
 
+// In local mode the link is one short line on the manager's stdout, and
+// the log entry moves to debug level (-v), so the link is not drowned in a
+// long log line nor printed twice.
+func TestLogNotifierTerminal(t *testing.T) {
+	for _, verbosity := range []int{0, 1} {
+		g := NewWithT(t)
+		var lines []string
+		log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{Verbosity: verbosity})
+		var terminal strings.Builder
+		n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog, Terminal: &terminal}, nil, log)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+		g.Expect(terminal.String()).To(Equal("invitation for erin@example.com (Viewer in acme): " + testLink + "\n"))
+		if verbosity == 0 {
+			g.Expect(lines).To(BeEmpty(), "at info level the terminal line is the only record")
+		} else {
+			g.Expect(lines).To(ConsistOf(ContainSubstring(`"url"="` + testLink + `"`)))
+		}
+	}
+
+	// A terminal that cannot be written to: the link still reaches the log.
+	g := NewWithT(t)
+	var lines []string
+	log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{})
+	n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog, Terminal: failingWriter{}}, nil, log)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
+	g.Expect(lines).To(ConsistOf(ContainSubstring(testLink)))
+}
+
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
 func TestNewNotifierRefusesBadConfiguration(t *testing.T) {
 	cases := []struct {
 		name    string
