@@ -23,7 +23,7 @@ import (
 )
 
 // TokenRequestPath is where TokenRequestLimiter serves.
-const TokenRequestPath = "/mutate--v1-serviceaccount-token"
+const TokenRequestPath = "/mutate--v1-serviceaccount-token" //nolint:gosec // a URL path, not a credential
 
 // The match condition sends only requests for ServiceAccounts named like a
 // token's: an objectSelector cannot do it, since the object of a
