@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/policy"
@@ -252,7 +253,7 @@ func (r *InvitationReconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.
 // conflict and is retried quietly (as the Organization reconciler does).
 func invitationResult(ctx context.Context, res ctrl.Result, err error) (ctrl.Result, error) {
 	if err != nil {
-		return requeueOnConflict(ctx, err)
+		return conflict.Requeue(ctx, err)
 	}
 	return res, nil
 }
