@@ -12,7 +12,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -26,6 +25,7 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/conditions"
 	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/policy"
@@ -314,12 +314,12 @@ func setTokenRevoked(t *orgsv1alpha1.AccessToken, s policy.TokenStanding) {
 	if s.Reason == orgsv1alpha1.TokenRevokedByReason {
 		t.Status.RevokedBy = t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
 	}
-	setTokenReadyCondition(t, metav1.ConditionFalse, s.Reason, s.Message)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, s.Reason, s.Message)
 }
 
 func setTokenPending(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role, msg string) {
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenPendingReason, msg, role
-	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
 }
 
 // setTokenConflict: the token's ServiceAccount name is taken by one that
@@ -328,19 +328,13 @@ func setTokenConflict(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
 	msg := fmt.Sprintf("ServiceAccount %s/%s exists but Roster did not make it for this AccessToken (its controller is not AccessToken %s, UID %s), and Roster does not adopt it: whoever made it may hold its Secrets or run pods as it. Delete ServiceAccount %s in namespace %s, or revoke this token and create one of another name.",
 		t.Namespace, t.ServiceAccountName(), t.Name, t.UID, t.ServiceAccountName(), t.Namespace)
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenServiceAccountConflictReason, msg, role
-	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenServiceAccountConflictReason, msg)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, orgsv1alpha1.TokenServiceAccountConflictReason, msg)
 }
 
 func setTokenReady(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
 	msg := fmt.Sprintf("The owner may request values for ServiceAccount %s (kubectl create token %s -n %s); they act as %s.", t.ServiceAccountName(), t.ServiceAccountName(), t.Namespace, role)
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenReady, "", msg, role
-	setTokenReadyCondition(t, metav1.ConditionTrue, orgsv1alpha1.ReadyReason, msg)
-}
-
-func setTokenReadyCondition(t *orgsv1alpha1.AccessToken, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{
-		Type: orgsv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: t.Generation,
-	})
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionTrue, orgsv1alpha1.ReadyReason, msg)
 }
 
 // NamedLikeToken passes objects named like a token's: the ServiceAccounts and the
