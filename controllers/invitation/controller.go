@@ -1,4 +1,4 @@
-package controllers
+package invitation
 
 import (
 	"context"
@@ -22,7 +22,8 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/index"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/metrics"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -37,6 +38,9 @@ import (
 // Organization's spec.invitationTTL is not set.
 const DefaultInvitationTTL = 7 * 24 * time.Hour
 
+// conflictRetry is how soon a reconcile that lost a race reads again.
+const conflictRetry = 50 * time.Millisecond
+
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
 
@@ -49,10 +53,10 @@ type InvitationReconciler struct {
 	// the invitee's answer.
 	Live     client.Reader
 	Recorder recorder.EventRecorder
-	Notifier invite.Notifier
+	Notifier notify.Notifier
 	// BaseURL is the base of acceptance links (the accept server's).
 	BaseURL  string
-	Acceptor *invite.Acceptor
+	Acceptor *Acceptor
 	// UserPrefix is put before the e-mail of a Member made from an invitation.
 	UserPrefix string
 	// RetryBase and RetryMax bound the exponential backoff of failed
@@ -250,9 +254,15 @@ func (r *InvitationReconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.
 // invitationResult keeps res unless the view was stale: every status
 // write carries the resourceVersion read, so a stale decision fails with a
 // conflict and is retried quietly (as the Organization reconciler does).
+// An Invitation's errors are single writes, never aggregates, so
+// apierrors.IsConflict sees every conflict.
 func invitationResult(ctx context.Context, res ctrl.Result, err error) (ctrl.Result, error) {
+	if apierrors.IsConflict(err) {
+		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
+		return ctrl.Result{RequeueAfter: conflictRetry}, nil
+	}
 	if err != nil {
-		return requeueOnConflict(ctx, err)
+		return ctrl.Result{}, err
 	}
 	return res, nil
 }
@@ -397,7 +407,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	inv := s.inv
 	key := client.ObjectKeyFromObject(inv)
 	logger := log.FromContext(ctx)
-	token, hash, err := invite.NewToken()
+	token, hash, err := NewToken()
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -406,8 +416,8 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	if err := r.Client.Status().Update(ctx, inv); err != nil {
 		return ctrl.Result{}, err
 	}
-	msg := invite.Message{
-		Email: inv.Spec.Email, Link: invite.Link(r.BaseURL, token),
+	msg := notify.Message{
+		Email: inv.Spec.Email, Link: Link(r.BaseURL, token),
 		Organization: s.org.Name, OrganizationDisplayName: orgDisplayName(s.org),
 		Role: inv.Spec.Role, InvitedBy: inv.Status.InvitedBy, ExpiresAt: inv.Status.ExpiresAt.Time,
 		Invitation: key,
@@ -416,7 +426,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 		msg.InvitedBy = "An administrator of " + msg.OrganizationDisplayName
 	}
 	sendErr := r.Notifier.Notify(ctx, msg)
-	invite.RecordDelivery(r.Notifier.Name(), sendErr)
+	metrics.RecordDelivery(r.Notifier.Name(), sendErr)
 	now := r.Now()
 	var retryIn time.Duration
 	if sendErr != nil {
@@ -438,7 +448,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 		return ctrl.Result{RequeueAfter: retryIn}, nil
 	}
 	sentLog := logger
-	if r.Notifier.Name() == invite.NotifierLog {
+	if r.Notifier.Name() == notify.NotifierLog {
 		// The log notifier's own line already is the record of this
 		// delivery; a second, longer one would drown it.
 		sentLog = logger.V(1)
