@@ -92,7 +92,7 @@ fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
 fuzz-long: ## Fuzz every target for FUZZTIME each (default 10m): the policy engine, admission request decoding, the accept endpoint.
 	go test ./internal/policy/ -run=NONE -fuzz='^FuzzDecide$$' -fuzztime=$(or $(FUZZTIME),10m)
 	go test ./internal/webhook/ -run=NONE -fuzz='^FuzzAdmissionReview$$' -fuzztime=$(or $(FUZZTIME),10m)
-	go test ./internal/invite/ -run=NONE -fuzz='^FuzzAcceptEndpoint$$' -fuzztime=$(or $(FUZZTIME),10m)
+	go test ./internal/acceptserver/ -run=NONE -fuzz='^FuzzAcceptEndpoint$$' -fuzztime=$(or $(FUZZTIME),10m)
 
 # The large run of `make bench`; BENCH_ARGS comes last, so it overrides any
 # of these, e.g. make bench BENCH_ARGS="-orgs=25 -scaling=" (docs/benchmarks.md).

@@ -30,9 +30,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/cli"
-	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -98,8 +99,8 @@ func startInvitations() {
 		Webhook:          webhook.Options{Host: "127.0.0.1", Port: freePort(), CertDir: env.Cluster.WebhookServerOptions().CertDir},
 		ManagerNamespace: testenv.ManagerNamespace,
 		Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{Kind: invite.NotifierLog},
-			Accept:   invite.ServerOptions{BindAddress: fmt.Sprintf("127.0.0.1:%d", acceptPort)},
+			Notifier: notify.NotifierConfig{Kind: notify.NotifierLog},
+			Accept:   acceptserver.ServerOptions{BindAddress: fmt.Sprintf("127.0.0.1:%d", acceptPort)},
 		},
 	})
 	if err != nil {

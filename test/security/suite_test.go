@@ -21,8 +21,9 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -81,14 +82,14 @@ func startInvitations() {
 		MetricsAddr: "0", ProbeAddr: "0",
 		ManagerNamespace: testenv.ManagerNamespace,
 		Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{Kind: invite.NotifierLog},
-			Accept: invite.ServerOptions{
+			Notifier: notify.NotifierConfig{Kind: notify.NotifierLog},
+			Accept: acceptserver.ServerOptions{
 				BindAddress: "127.0.0.1:0",
 				// Every request of the suite comes from 127.0.0.1: a burst
 				// of 40 (one more every 200 ms) serves the attempts and is
 				// still met by a guesser.
-				ClientLimit:     invite.Limit{Every: 200 * time.Millisecond, Burst: 40},
-				InvitationLimit: invite.DefaultInvitationLimit,
+				ClientLimit:     acceptserver.Limit{Every: 200 * time.Millisecond, Burst: 40},
+				InvitationLimit: acceptserver.DefaultInvitationLimit,
 			},
 		},
 	})

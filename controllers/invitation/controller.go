@@ -1,4 +1,4 @@
-package controllers
+package invitation
 
 import (
 	"context"
@@ -23,7 +23,8 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/metrics"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -38,6 +39,7 @@ import (
 // Organization's spec.invitationTTL is not set.
 const DefaultInvitationTTL = 7 * 24 * time.Hour
 
+
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
 
@@ -50,10 +52,10 @@ type InvitationReconciler struct {
 	// the invitee's answer.
 	Live     client.Reader
 	Recorder recorder.EventRecorder
-	Notifier invite.Notifier
+	Notifier notify.Notifier
 	// BaseURL is the base of acceptance links (the accept server's).
 	BaseURL  string
-	Acceptor *invite.Acceptor
+	Acceptor *Acceptor
 	// UserPrefix is put before the e-mail of a Member made from an invitation.
 	UserPrefix string
 	// RetryBase and RetryMax bound the exponential backoff of failed
@@ -398,7 +400,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	inv := s.inv
 	key := client.ObjectKeyFromObject(inv)
 	logger := log.FromContext(ctx)
-	token, hash, err := invite.NewToken()
+	token, hash, err := NewToken()
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -407,8 +409,8 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	if err := r.Client.Status().Update(ctx, inv); err != nil {
 		return ctrl.Result{}, err
 	}
-	msg := invite.Message{
-		Email: inv.Spec.Email, Link: invite.Link(r.BaseURL, token),
+	msg := notify.Message{
+		Email: inv.Spec.Email, Link: Link(r.BaseURL, token),
 		Organization: s.org.Name, OrganizationDisplayName: orgDisplayName(s.org),
 		Role: inv.Spec.Role, InvitedBy: inv.Status.InvitedBy, ExpiresAt: inv.Status.ExpiresAt.Time,
 		Invitation: key,
@@ -417,7 +419,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 		msg.InvitedBy = "An administrator of " + msg.OrganizationDisplayName
 	}
 	sendErr := r.Notifier.Notify(ctx, msg)
-	invite.RecordDelivery(r.Notifier.Name(), sendErr)
+	metrics.RecordDelivery(r.Notifier.Name(), sendErr)
 	now := r.Now()
 	var retryIn time.Duration
 	if sendErr != nil {
@@ -439,7 +441,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 		return ctrl.Result{RequeueAfter: retryIn}, nil
 	}
 	sentLog := logger
-	if r.Notifier.Name() == invite.NotifierLog {
+	if r.Notifier.Name() == notify.NotifierLog {
 		// The log notifier's own line already is the record of this
 		// delivery; a second, longer one would drown it.
 		sentLog = logger.V(1)

@@ -1,4 +1,4 @@
-package invite
+package acceptserver
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/roster-dev/roster/controllers/invitation"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,7 +32,7 @@ import (
 // fuzzReplaced is a well-formed link a resend replaced.
 var (
 	fuzzToken = func() string {
-		b := make([]byte, TokenBytes)
+		b := make([]byte, invitation.TokenBytes)
 		for i := range b {
 			b[i] = byte(i - 3)
 		}
@@ -82,7 +84,7 @@ func FuzzAcceptEndpoint(f *testing.F) {
 		if h.Get("Cache-Control") != "no-store" || h.Get("Referrer-Policy") != "no-referrer" {
 			t.Fatalf("mode %d: a link page without no-store and no-referrer: %v", mode%4, h)
 		}
-		outcome := Outcome("")
+		outcome := invitation.Outcome("")
 		if mode%4 >= 2 && rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
 			var res APIResponse
 			if err := json.Unmarshal(rec.Body.Bytes(), &res); err != nil || res.Outcome == "" {
@@ -113,7 +115,7 @@ func FuzzAcceptEndpoint(f *testing.F) {
 			return
 		}
 		switch outcome {
-		case OutcomeValid, OutcomeAccepted, OutcomeDeclined:
+		case invitation.OutcomeValid, invitation.OutcomeAccepted, invitation.OutcomeDeclined:
 			t.Fatalf("mode %d: token %q came to %q", mode%4, token, outcome)
 		}
 		if after := fuzzState(t, c); after != before {
@@ -124,27 +126,27 @@ func FuzzAcceptEndpoint(f *testing.F) {
 
 // acceptRequest builds the request an endpoint gets.
 func acceptRequest(mode uint8, token string, body []byte) *http.Request {
-	decisions := []string{"", DecisionAccept, DecisionDecline}
+	decisions := []string{"", invitation.DecisionAccept, invitation.DecisionDecline}
 	switch mode % 4 {
 	case 0:
-		req := httptest.NewRequest(http.MethodGet, AcceptPath, nil)
+		req := httptest.NewRequest(http.MethodGet, invitation.AcceptPath, nil)
 		req.URL.RawQuery = "token=" + token
 		return req
 	case 1:
-		target, form := AcceptPath, "token="+url.QueryEscape(token)+"&"+string(body)
+		target, form := invitation.AcceptPath, "token="+url.QueryEscape(token)+"&"+string(body)
 		if mode&4 != 0 {
-			target, form = AcceptPath+"?token="+url.QueryEscape(token), string(body)
+			target, form = invitation.AcceptPath+"?token="+url.QueryEscape(token), string(body)
 		}
 		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader(form))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		return req
 	case 2:
 		b, _ := json.Marshal(APIRequest{Token: token, Decision: decisions[int(mode/4)%len(decisions)]})
-		req := httptest.NewRequest(http.MethodPost, APIPath, bytes.NewReader(b))
+		req := httptest.NewRequest(http.MethodPost, invitation.APIPath, bytes.NewReader(b))
 		req.Header.Set("Content-Type", "application/json")
 		return req
 	default:
-		req := httptest.NewRequest(http.MethodPost, APIPath, bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, invitation.APIPath, bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		return req
 	}
@@ -168,8 +170,8 @@ func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 			Annotations: policy.InviterAnnotations(policy.Requester{User: "alice@example.com"})},
 		Spec: orgsv1alpha1.InvitationSpec{Email: "erin@example.com", Role: orgsv1alpha1.RoleAdmin},
 		Status: orgsv1alpha1.InvitationStatus{
-			Phase: orgsv1alpha1.InvitationSent, TokenHash: HashToken(fuzzToken), InvitedBy: "alice@example.com",
-			PreviousTokenHashes: []string{HashToken(fuzzReplaced)},
+			Phase: orgsv1alpha1.InvitationSent, TokenHash: invitation.HashToken(fuzzToken), InvitedBy: "alice@example.com",
+			PreviousTokenHashes: []string{invitation.HashToken(fuzzReplaced)},
 			ExpiresAt:           &metav1.Time{Time: now.Add(time.Hour)},
 		},
 	}
@@ -184,8 +186,13 @@ func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
 			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
 		}).
-		WithIndex(&orgsv1alpha1.Invitation{}, InvitationByTokenHash, invitationHashes).
-		WithIndex(&orgsv1alpha1.Member{}, MemberByAcceptedToken, acceptedToken).
+		WithIndex(&orgsv1alpha1.Invitation{}, index.InvitationByTokenHash, func(o client.Object) []string {
+			st := o.(*orgsv1alpha1.Invitation).Status
+			return append([]string{st.TokenHash}, st.PreviousTokenHashes...)
+		}).
+		WithIndex(&orgsv1alpha1.Member{}, index.MemberByAcceptedToken, func(o client.Object) []string {
+			return []string{o.GetAnnotations()[orgsv1alpha1.AcceptedTokenAnnotation]}
+		}).
 		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
 			if sar, ok := obj.(*authorizationv1.SubjectAccessReview); ok {
 				sar.Status.Allowed = sar.Spec.User == "alice@example.com"
@@ -194,10 +201,9 @@ func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 			return c.Create(ctx, obj, opts...)
 		}}).
 		Build()
-	acceptor := &Acceptor{
+	acceptor := &invitation.Acceptor{
 		Client: c, Live: c, UserPrefix: "oidc:", Recorder: &events.FakeRecorder{},
-		SetStatus: func(*orgsv1alpha1.Invitation, string) {},
-		Now:       func() time.Time { return now },
+		Now: func() time.Time { return now },
 	}
 	unlimited := Limit{Every: time.Nanosecond, Burst: 1 << 20}
 	server, err := NewServer(ServerOptions{BaseURL: "https://roster.example.com", ClientLimit: unlimited, InvitationLimit: unlimited,
@@ -278,7 +284,7 @@ func acceptSeeds() []acceptSeed {
 // mangled or guessed one is unknown (or replaced, for a replaced link).
 func TestAcceptSeedOutcomes(t *testing.T) {
 	seeds := acceptSeeds()
-	apiOutcome := func(mode uint8, token string, body []byte) (Outcome, int, bool) {
+	apiOutcome := func(mode uint8, token string, body []byte) (invitation.Outcome, int, bool) {
 		c, server := fuzzAcceptServer(t)
 		before := fuzzState(t, c)
 		rec := httptest.NewRecorder()
@@ -289,18 +295,18 @@ func TestAcceptSeedOutcomes(t *testing.T) {
 	}
 	cases := []struct {
 		seed    int
-		outcome Outcome
+		outcome invitation.Outcome
 		changed bool
 	}{
-		{3, OutcomeAccepted, true},
-		{4, OutcomeDeclined, true},
-		{5, OutcomeValid, false},
-		{12, OutcomeUnknown, false},
-		{13, OutcomeReplaced, false},
-		{14, OutcomeUnknown, false},
-		{20, OutcomeUnknown, false},
-		{21, OutcomeBadRequest, false},
-		{23, OutcomeBadRequest, false},
+		{3, invitation.OutcomeAccepted, true},
+		{4, invitation.OutcomeDeclined, true},
+		{5, invitation.OutcomeValid, false},
+		{12, invitation.OutcomeUnknown, false},
+		{13, invitation.OutcomeReplaced, false},
+		{14, invitation.OutcomeUnknown, false},
+		{20, invitation.OutcomeUnknown, false},
+		{21, invitation.OutcomeBadRequest, false},
+		{23, invitation.OutcomeBadRequest, false},
 	}
 	for _, c := range cases {
 		s := seeds[c.seed]

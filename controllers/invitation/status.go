@@ -1,4 +1,4 @@
-package controllers
+package invitation
 
 import (
 	"fmt"
@@ -96,13 +96,6 @@ func setInvitationReady(inv *orgsv1alpha1.Invitation, note string) {
 func setInvitationObserved(inv *orgsv1alpha1.Invitation) {
 	inv.Status.ObservedGeneration = inv.Generation
 	inv.Status.InvitedBy = inv.Annotations[orgsv1alpha1.InvitedByAnnotation]
-}
-
-// SetAnsweredInvitationStatus recomputes the conditions of an Invitation
-// whose invitee just answered (the accept server changed its phase to
-// Accepted, Declined or Failed); note explains AlreadyMember or Failed.
-func SetAnsweredInvitationStatus(inv *orgsv1alpha1.Invitation, note string) {
-	setInvitationReady(inv, note)
 }
 
 func at(t *metav1.Time) string {

@@ -1,4 +1,4 @@
-package invite
+package index
 
 import (
 	"context"
@@ -16,8 +16,8 @@ const (
 	MemberByAcceptedToken = "roster.member.acceptedToken"
 )
 
-// RegisterIndexes adds the invitation indexes to the manager's cache.
-func RegisterIndexes(ctx context.Context, indexer client.FieldIndexer) error {
+// RegisterInvitationIndexes adds the invitation indexes to the manager's cache.
+func RegisterInvitationIndexes(ctx context.Context, indexer client.FieldIndexer) error {
 	if err := indexer.IndexField(ctx, &orgsv1alpha1.Invitation{}, InvitationByTokenHash, invitationHashes); err != nil {
 		return fmt.Errorf("indexing invitations by token hash: %w", err)
 	}

@@ -1,4 +1,4 @@
-package invite
+package invitation
 
 import (
 	"context"
@@ -84,11 +84,6 @@ type Result struct {
 	User   string
 }
 
-// StatusFunc recomputes an Invitation's conditions after the acceptor
-// changed its phase; message explains a failure. The controllers package
-// owns the setters (controllers.SetAnsweredInvitationStatus).
-type StatusFunc func(inv *orgsv1alpha1.Invitation, message string)
-
 // Acceptor answers acceptance links: it finds the invitation a token
 // belongs to, checks it in constant time against the live object, and
 // accepts or declines it.
@@ -100,7 +95,6 @@ type Acceptor struct {
 	// UserPrefix is put before the e-mail in the Member's spec.user.
 	UserPrefix string
 	Recorder   recorder.EventRecorder
-	SetStatus  StatusFunc
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
 
@@ -130,7 +124,7 @@ func (a *Acceptor) InvitationKey(ctx context.Context, token string) string {
 	}
 	hash := HashToken(token)
 	var list orgsv1alpha1.InvitationList
-	if err := a.Client.List(ctx, &list, client.MatchingFields{InvitationByTokenHash: hash}); err == nil && len(list.Items) > 0 {
+	if err := a.Client.List(ctx, &list, client.MatchingFields{index.InvitationByTokenHash: hash}); err == nil && len(list.Items) > 0 {
 		return string(list.Items[0].UID)
 	}
 	return hash
@@ -150,7 +144,7 @@ func (a *Acceptor) lookup(ctx context.Context, token string) (Result, *orgsv1alp
 	}
 	hash := HashToken(token)
 	var list orgsv1alpha1.InvitationList
-	if err := a.Client.List(ctx, &list, client.MatchingFields{InvitationByTokenHash: hash}); err != nil {
+	if err := a.Client.List(ctx, &list, client.MatchingFields{index.InvitationByTokenHash: hash}); err != nil {
 		return Result{Outcome: OutcomeUnavailable}, nil, fmt.Errorf("looking up the invitation of a token: %w", err)
 	}
 	for i := range list.Items {
@@ -174,7 +168,7 @@ func (a *Acceptor) lookup(ctx context.Context, token string) (Result, *orgsv1alp
 // it), revoked (this replica saw the Invitation deleted) or unknown.
 func (a *Acceptor) gone(ctx context.Context, hash string) (Result, *orgsv1alpha1.Invitation, error) {
 	var members orgsv1alpha1.MemberList
-	if err := a.Client.List(ctx, &members, client.MatchingFields{MemberByAcceptedToken: hash}); err != nil {
+	if err := a.Client.List(ctx, &members, client.MatchingFields{index.MemberByAcceptedToken: hash}); err != nil {
 		return Result{Outcome: OutcomeUnavailable}, nil, fmt.Errorf("looking up the member of a used token: %w", err)
 	}
 	if len(members.Items) > 0 {
@@ -311,7 +305,7 @@ func (a *Acceptor) Respond(ctx context.Context, token, decision string) (Result,
 
 func (a *Acceptor) decline(ctx context.Context, inv *orgsv1alpha1.Invitation, res Result) (Result, error) {
 	inv.Status.Phase = orgsv1alpha1.InvitationDeclined
-	a.SetStatus(inv, "")
+	setInvitationReady(inv, "")
 	if err := a.Client.Status().Update(ctx, inv); err != nil {
 		return Result{Outcome: OutcomeUnavailable}, err
 	}
@@ -348,7 +342,7 @@ func (a *Acceptor) accept(ctx context.Context, inv *orgsv1alpha1.Invitation, res
 	switch d.Outcome {
 	case policy.AcceptanceAlreadyMember:
 		inv.Status.Phase = orgsv1alpha1.InvitationAccepted
-		a.SetStatus(inv, d.Message)
+		setInvitationReady(inv, d.Message)
 		if err := a.Client.Status().Update(ctx, inv); err != nil {
 			return Result{Outcome: OutcomeUnavailable}, err
 		}
@@ -357,7 +351,7 @@ func (a *Acceptor) accept(ctx context.Context, inv *orgsv1alpha1.Invitation, res
 		return res, nil
 	case policy.AcceptanceInviterLostAuthority:
 		inv.Status.Phase = orgsv1alpha1.InvitationFailed
-		a.SetStatus(inv, d.Message)
+		setInvitationReady(inv, d.Message)
 		if err := a.Client.Status().Update(ctx, inv); err != nil {
 			return Result{Outcome: OutcomeUnavailable}, err
 		}
@@ -375,7 +369,7 @@ func (a *Acceptor) accept(ctx context.Context, inv *orgsv1alpha1.Invitation, res
 	now := metav1.NewTime(a.now())
 	inv.Status.Phase = orgsv1alpha1.InvitationAccepted
 	inv.Status.AcceptedAt = &now
-	a.SetStatus(inv, "")
+	setInvitationReady(inv, "")
 	if err := a.Client.Status().Update(ctx, inv); err != nil {
 		if apierrors.IsConflict(err) {
 			return res, err

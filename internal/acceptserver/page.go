@@ -1,10 +1,13 @@
-package invite
+package acceptserver
 
 import (
 	"crypto/sha256"
 	"encoding/base64"
 	"html/template"
 	"net/http"
+
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/notify"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -78,7 +81,7 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 type pageData struct {
 	CSS     template.CSS
 	Title   string
-	Outcome Outcome
+	Outcome invitation.Outcome
 	// Action is the URL the form posts to, without the token, and Token
 	// the form field that carries it: the token stays out of the URLs that
 	// proxies and ingresses log.
@@ -94,7 +97,7 @@ type pageData struct {
 }
 
 // pageFor renders res: its title, sentence and HTTP status.
-func pageFor(res Result) (pageData, int) {
+func pageFor(res invitation.Result) (pageData, int) {
 	org := res.OrganizationDisplayName
 	if org == "" {
 		org = "the organization"
@@ -105,65 +108,65 @@ func pageFor(res Result) (pageData, int) {
 		InvitedBy: res.InvitedBy, Email: res.Email, Detail: res.Message,
 	}
 	if !res.ExpiresAt.IsZero() {
-		d.Expires = formatTime(res.ExpiresAt)
+		d.Expires = notify.FormatTime(res.ExpiresAt)
 	}
 	status := http.StatusOK
 	switch res.Outcome {
-	case OutcomeValid:
+	case invitation.OutcomeValid:
 		d.Title = "Join " + org
 		d.Detail = ""
-	case OutcomeAccepted:
+	case invitation.OutcomeAccepted:
 		d.Title = "Welcome to " + org
 		d.Text = "You joined " + org + " with the role " + string(res.Role) + "."
 		d.Detail = "Your access is set up within a few seconds. Use the cluster as " + res.User + "."
-	case OutcomeDeclined:
+	case invitation.OutcomeDeclined:
 		d.Title = "Invitation declined"
 		d.Text = "You declined the invitation to join " + org + ". Nothing else changes; you can close this page."
-	case OutcomeAlreadyMember:
+	case invitation.OutcomeAlreadyMember:
 		d.Title = "You are already a member"
 		d.Text = "You are already a member of " + org + roleSuffix(res.Role) + ". Nothing changed."
 		d.Detail = ""
-	case OutcomeInviterLostAuthority:
+	case invitation.OutcomeInviterLostAuthority:
 		d.Title = "This invitation can no longer be accepted"
 		d.Text = "Whoever invited you may no longer grant this role in " + org + ". Ask an Admin or Owner of the organization for a new invitation."
 		status = http.StatusForbidden
-	case OutcomeRefused:
+	case invitation.OutcomeRefused:
 		d.Title = "This invitation cannot be accepted"
 		d.Text = "Roster refused to add you to " + org + ". Ask an Admin or Owner of the organization for help."
 		status = http.StatusForbidden
-	case OutcomeExpired:
+	case invitation.OutcomeExpired:
 		d.Title = "This invitation has expired"
 		d.Text = "The link expired. Ask whoever invited you to resend the invitation."
 		if d.Expires != "" {
 			d.Text = "The link expired on " + d.Expires + ". Ask whoever invited you to resend the invitation."
 		}
 		status = http.StatusGone
-	case OutcomeUsed:
+	case invitation.OutcomeUsed:
 		d.Title = "This link has already been used"
 		d.Text = "The invitation was accepted already: a link works once. If it was you, you are a member" + roleSuffix(res.Role) + " and nothing more is needed."
 		d.Detail = ""
 		status = http.StatusGone
-	case OutcomeAlreadyDeclined:
+	case invitation.OutcomeAlreadyDeclined:
 		d.Title = "This invitation was declined"
 		d.Text = "The invitation was declined already. Ask an Admin or Owner of the organization for a new invitation if you changed your mind."
 		status = http.StatusGone
-	case OutcomeRevoked:
+	case invitation.OutcomeRevoked:
 		d.Title = "This invitation was revoked"
 		d.Text = "An Admin or Owner of the organization withdrew this invitation. Ask them for a new one if you still need access."
 		status = http.StatusGone
-	case OutcomeReplaced:
+	case invitation.OutcomeReplaced:
 		d.Title = "This link was replaced"
 		d.Text = "A newer invitation e-mail was sent after this one: use the link in the most recent e-mail."
 		status = http.StatusGone
-	case OutcomeUnknown:
+	case invitation.OutcomeUnknown:
 		d.Title = "Unknown invitation link"
 		d.Text = "This link does not belong to any invitation. Check that you opened the whole link from the e-mail, or ask for a new invitation."
 		status = http.StatusNotFound
-	case OutcomeRateLimited:
+	case invitation.OutcomeRateLimited:
 		d.Title = "Too many attempts"
 		d.Text = "Too many requests came from you or for this invitation. Wait a minute and try again."
 		status = http.StatusTooManyRequests
-	case OutcomeBadRequest:
+	case invitation.OutcomeBadRequest:
 		d.Title = "Bad request"
 		d.Text = "The request was not understood. Open the link from the e-mail and use its buttons."
 		status = http.StatusBadRequest

@@ -1,4 +1,4 @@
-package invite
+package notify
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package invite
+package metrics
 
 import (
 	"context"
@@ -9,12 +9,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
-	"sigs.k8s.io/controller-runtime/pkg/metrics"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
-// Metrics, in controller-runtime's registry (served on the manager's
+// Invitation metrics, in controller-runtime's registry (served on the manager's
 // metrics endpoint).
 var (
 	deliveries = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -34,7 +34,13 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(deliveries, acceptRequests)
+	ctrlmetrics.Registry.MustRegister(deliveries, acceptRequests)
+}
+
+// RecordAcceptRequest counts one request to the accept page or API by its
+// outcome.
+func RecordAcceptRequest(outcome string) {
+	acceptRequests.WithLabelValues(outcome).Inc()
 }
 
 // RecordDelivery counts one delivery attempt.
@@ -50,7 +56,7 @@ func RecordDelivery(notifier string, err error) {
 // reader (the manager's cache) holds, at every scrape.
 func RegisterPhaseMetrics(reader client.Reader) {
 	phases.reader.Store(&reader)
-	registerPhases.Do(func() { metrics.Registry.MustRegister(phases) })
+	registerPhases.Do(func() { ctrlmetrics.Registry.MustRegister(phases) })
 }
 
 type phaseCollector struct {

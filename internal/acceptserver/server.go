@@ -1,4 +1,4 @@
-package invite
+package acceptserver
 
 import (
 	"context"
@@ -13,19 +13,22 @@ import (
 	"strings"
 	"time"
 
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/metrics"
+
 	"github.com/go-logr/logr"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 )
 
-// Answerer answers acceptance links; *Acceptor is the real one.
+// Answerer answers acceptance links; *invitation.Acceptor is the real one.
 type Answerer interface {
 	// InvitationKey names the invitation a token belongs to, cheaply, for
 	// per-invitation rate limits.
 	InvitationKey(ctx context.Context, token string) string
 	// Lookup says what a token is a link to and changes nothing.
-	Lookup(ctx context.Context, token string) (Result, error)
+	Lookup(ctx context.Context, token string) (invitation.Result, error)
 	// Respond accepts or declines.
-	Respond(ctx context.Context, token, decision string) (Result, error)
+	Respond(ctx context.Context, token, decision string) (invitation.Result, error)
 }
 
 // ServerOptions configures the accept server.
@@ -163,7 +166,7 @@ func (s *Server) Close() {
 // NeedLeaderElection is false: every replica serves links.
 func (*Server) NeedLeaderElection() bool { return false }
 
-// deletionTracker is implemented by *Acceptor.
+// deletionTracker is implemented by *invitation.Acceptor.
 type deletionTracker interface {
 	TrackDeletions(ctx context.Context, informers cache.Informers) error
 }
@@ -208,9 +211,9 @@ func (s *Server) Start(ctx context.Context) error {
 // base URL's path.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET "+s.prefix+AcceptPath, s.servePage)
-	mux.HandleFunc("POST "+s.prefix+AcceptPath, s.servePage)
-	mux.HandleFunc("POST "+s.prefix+APIPath, s.serveAPI)
+	mux.HandleFunc("GET "+s.prefix+invitation.AcceptPath, s.servePage)
+	mux.HandleFunc("POST "+s.prefix+invitation.AcceptPath, s.servePage)
+	mux.HandleFunc("POST "+s.prefix+invitation.APIPath, s.serveAPI)
 	mux.HandleFunc("GET "+s.prefix+"/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok\n"))
 	})
@@ -249,12 +252,12 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.URL.RawQuery != "" {
-		s.renderPage(w, Result{Outcome: OutcomeBadRequest, Message: queryRefused}, 0, "")
+		s.renderPage(w, invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: queryRefused}, 0, "")
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 	if err := r.ParseForm(); err != nil {
-		s.renderPage(w, Result{Outcome: OutcomeBadRequest}, 0, "")
+		s.renderPage(w, invitation.Result{Outcome: invitation.OutcomeBadRequest}, 0, "")
 		return
 	}
 	token := r.PostForm.Get("token")
@@ -264,10 +267,10 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) {
 
 // renderPage writes the page for res; token goes into the form of a valid
 // link, and nowhere else.
-func (s *Server) renderPage(w http.ResponseWriter, res Result, wait time.Duration, token string) {
+func (s *Server) renderPage(w http.ResponseWriter, res invitation.Result, wait time.Duration, token string) {
 	d, status := pageFor(res)
-	if res.Outcome == OutcomeValid {
-		d.Action, d.Token = s.prefix+AcceptPath, token
+	if res.Outcome == invitation.OutcomeValid {
+		d.Action, d.Token = s.prefix+invitation.AcceptPath, token
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Round(time.Second)/time.Second)+1))
@@ -288,32 +291,32 @@ type APIRequest struct {
 
 // APIResponse is the JSON API's answer.
 type APIResponse struct {
-	Outcome                 Outcome `json:"outcome"`
-	Message                 string  `json:"message"`
-	Email                   string  `json:"email,omitempty"`
-	Organization            string  `json:"organization,omitempty"`
-	OrganizationDisplayName string  `json:"organizationDisplayName,omitempty"`
-	Role                    string  `json:"role,omitempty"`
-	InvitedBy               string  `json:"invitedBy,omitempty"`
-	ExpiresAt               string  `json:"expiresAt,omitempty"`
-	Member                  string  `json:"member,omitempty"`
-	User                    string  `json:"user,omitempty"`
+	Outcome                 invitation.Outcome `json:"outcome"`
+	Message                 string             `json:"message"`
+	Email                   string             `json:"email,omitempty"`
+	Organization            string             `json:"organization,omitempty"`
+	OrganizationDisplayName string             `json:"organizationDisplayName,omitempty"`
+	Role                    string             `json:"role,omitempty"`
+	InvitedBy               string             `json:"invitedBy,omitempty"`
+	ExpiresAt               string             `json:"expiresAt,omitempty"`
+	Member                  string             `json:"member,omitempty"`
+	User                    string             `json:"user,omitempty"`
 }
 
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	var req APIRequest
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	var res Result
+	var res invitation.Result
 	var wait time.Duration
 	switch {
 	case r.URL.RawQuery != "":
-		res = Result{Outcome: OutcomeBadRequest, Message: queryRefused}
+		res = invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: queryRefused}
 	case mediaType != "application/json":
-		res = Result{Outcome: OutcomeBadRequest, Message: "send the request as application/json"}
+		res = invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: "send the request as application/json"}
 	case json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody)).Decode(&req) != nil:
-		res = Result{Outcome: OutcomeBadRequest, Message: `the body must be JSON: {"token": "...", "decision": "accept" or "decline"}`}
-	case req.Decision != "" && req.Decision != DecisionAccept && req.Decision != DecisionDecline:
-		res = Result{Outcome: OutcomeBadRequest, Message: `decision must be "accept", "decline" or empty (look up only)`}
+		res = invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: `the body must be JSON: {"token": "...", "decision": "accept" or "decline"}`}
+	case req.Decision != "" && req.Decision != invitation.DecisionAccept && req.Decision != invitation.DecisionDecline:
+		res = invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: `decision must be "accept", "decline" or empty (look up only)`}
 	default:
 		res, wait = s.answer(r.Context(), r, req.Token, req.Decision, req.Decision != "")
 	}
@@ -323,7 +326,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		Email: res.Email, Organization: res.Organization, OrganizationDisplayName: res.OrganizationDisplayName,
 		Role: string(res.Role), InvitedBy: res.InvitedBy, Member: res.Member, User: res.User,
 	}
-	if res.Outcome == OutcomeValid {
+	if res.Outcome == invitation.OutcomeValid {
 		out.Message = "The invitation can be accepted or declined."
 	}
 	if !res.ExpiresAt.IsZero() {
@@ -338,27 +341,27 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 // answer rate-limits, then looks up or responds. It never logs the token.
-func (s *Server) answer(ctx context.Context, r *http.Request, token, decision string, act bool) (Result, time.Duration) {
+func (s *Server) answer(ctx context.Context, r *http.Request, token, decision string, act bool) (invitation.Result, time.Duration) {
 	now := s.opts.Now()
 	client := s.clientAddress(r)
 	res, wait := s.limitedAnswer(ctx, client, token, decision, act, now)
-	acceptRequests.WithLabelValues(string(res.Outcome)).Inc()
+	metrics.RecordAcceptRequest(string(res.Outcome))
 	s.opts.Log.V(1).Info("invitation link answered", "outcome", res.Outcome, "client", client, "act", act)
 	return res, wait
 }
 
-func (s *Server) limitedAnswer(ctx context.Context, client, token, decision string, act bool, now time.Time) (Result, time.Duration) {
+func (s *Server) limitedAnswer(ctx context.Context, client, token, decision string, act bool, now time.Time) (invitation.Result, time.Duration) {
 	if ok, wait := s.clients.Allow(client, now); !ok {
-		return Result{Outcome: OutcomeRateLimited}, wait
+		return invitation.Result{Outcome: invitation.OutcomeRateLimited}, wait
 	}
 	if token == "" {
-		return Result{Outcome: OutcomeBadRequest, Message: "the link has no token"}, 0
+		return invitation.Result{Outcome: invitation.OutcomeBadRequest, Message: "the link has no token"}, 0
 	}
 	if ok, wait := s.invitations.Allow(s.answerer.InvitationKey(ctx, token), now); !ok {
-		return Result{Outcome: OutcomeRateLimited}, wait
+		return invitation.Result{Outcome: invitation.OutcomeRateLimited}, wait
 	}
 	var (
-		res Result
+		res invitation.Result
 		err error
 	)
 	if act {
@@ -368,8 +371,8 @@ func (s *Server) limitedAnswer(ctx context.Context, client, token, decision stri
 	}
 	if err != nil {
 		s.opts.Log.Error(err, "answering an invitation link", "outcome", res.Outcome)
-		if res.Outcome == "" || res.Outcome == OutcomeValid {
-			res.Outcome = OutcomeUnavailable
+		if res.Outcome == "" || res.Outcome == invitation.OutcomeValid {
+			res.Outcome = invitation.OutcomeUnavailable
 		}
 	}
 	return res, 0

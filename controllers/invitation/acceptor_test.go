@@ -1,4 +1,4 @@
-package invite_test
+package invitation_test
 
 import (
 	"context"
@@ -18,8 +18,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	invite "github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/index"
-	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -77,11 +77,11 @@ func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alph
 		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
 			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
 		}).
-		WithIndex(&orgsv1alpha1.Invitation{}, invite.InvitationByTokenHash, func(o client.Object) []string {
+		WithIndex(&orgsv1alpha1.Invitation{}, index.InvitationByTokenHash, func(o client.Object) []string {
 			st := o.(*orgsv1alpha1.Invitation).Status
 			return append([]string{st.TokenHash}, st.PreviousTokenHashes...)
 		}).
-		WithIndex(&orgsv1alpha1.Member{}, invite.MemberByAcceptedToken, func(o client.Object) []string {
+		WithIndex(&orgsv1alpha1.Member{}, index.MemberByAcceptedToken, func(o client.Object) []string {
 			return []string{o.GetAnnotations()[orgsv1alpha1.AcceptedTokenAnnotation]}
 		}).
 		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
@@ -107,9 +107,6 @@ func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alph
 		client: c, events: rec, token: token,
 		acceptor: &invite.Acceptor{
 			Client: c, Live: c, UserPrefix: "oidc:", Recorder: rec,
-			SetStatus: func(inv *orgsv1alpha1.Invitation, note string) {
-				inv.Status.Conditions = []metav1.Condition{{Type: orgsv1alpha1.ReadyCondition, Status: metav1.ConditionFalse, Reason: "Test", Message: note, LastTransitionTime: metav1.Now()}}
-			},
 			Now: func() time.Time { return now },
 		},
 	}

@@ -1,4 +1,4 @@
-package invite
+package notify
 
 import (
 	"bytes"
@@ -46,7 +46,7 @@ func renderMail(m Message) (subject, text, html string, err error) {
 	d := mailData{
 		Message: m,
 		Subject: "Invitation to join " + m.OrganizationDisplayName + " as " + string(m.Role),
-		Expires: formatTime(m.ExpiresAt),
+		Expires: FormatTime(m.ExpiresAt),
 	}
 	var tb, hb bytes.Buffer
 	if err := mailText.Execute(&tb, d); err != nil {
@@ -60,6 +60,8 @@ func renderMail(m Message) (subject, text, html string, err error) {
 	return subject, tb.String(), hb.String(), nil
 }
 
-func formatTime(t time.Time) string {
+// FormatTime is how Roster writes a time for people (e-mails, the accept
+// page).
+func FormatTime(t time.Time) string {
 	return t.UTC().Format("Monday 2 January 2006, 15:04 MST")
 }

@@ -1,4 +1,4 @@
-package invite_test
+package acceptserver_test
 
 import (
 	"context"
@@ -16,15 +16,16 @@ import (
 	. "github.com/onsi/gomega"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 )
 
 // fakeAnswerer answers from a table of tokens and records what was asked.
 type fakeAnswerer struct {
 	mu        sync.Mutex
-	results   map[string]invite.Result // by token
-	keys      map[string]string        // token -> invitation key
-	responses []string                 // "token decision"
+	results   map[string]invitation.Result // by token
+	keys      map[string]string            // token -> invitation key
+	responses []string                     // "token decision"
 }
 
 func (f *fakeAnswerer) InvitationKey(_ context.Context, token string) string {
@@ -34,43 +35,43 @@ func (f *fakeAnswerer) InvitationKey(_ context.Context, token string) string {
 	return "hash-of-" + token
 }
 
-func (f *fakeAnswerer) Lookup(_ context.Context, token string) (invite.Result, error) {
+func (f *fakeAnswerer) Lookup(_ context.Context, token string) (invitation.Result, error) {
 	if r, ok := f.results[token]; ok {
 		return r, nil
 	}
-	return invite.Result{Outcome: invite.OutcomeUnknown}, nil
+	return invitation.Result{Outcome: invitation.OutcomeUnknown}, nil
 }
 
-func (f *fakeAnswerer) Respond(ctx context.Context, token, decision string) (invite.Result, error) {
+func (f *fakeAnswerer) Respond(ctx context.Context, token, decision string) (invitation.Result, error) {
 	f.mu.Lock()
 	f.responses = append(f.responses, token+" "+decision)
 	f.mu.Unlock()
 	r, _ := f.Lookup(ctx, token)
-	if r.Outcome != invite.OutcomeValid {
+	if r.Outcome != invitation.OutcomeValid {
 		return r, nil
 	}
-	if decision == invite.DecisionAccept {
-		r.Outcome, r.Member, r.User = invite.OutcomeAccepted, "erin-at-example-com", "erin@example.com"
+	if decision == invitation.DecisionAccept {
+		r.Outcome, r.Member, r.User = invitation.OutcomeAccepted, "erin-at-example-com", "erin@example.com"
 	} else {
-		r.Outcome = invite.OutcomeDeclined
+		r.Outcome = invitation.OutcomeDeclined
 	}
 	return r, nil
 }
 
-func valid() invite.Result {
-	return invite.Result{
-		Outcome: invite.OutcomeValid, Email: "erin@example.com", Organization: "acme", OrganizationDisplayName: "Acme <Corp>",
+func valid() invitation.Result {
+	return invitation.Result{
+		Outcome: invitation.OutcomeValid, Email: "erin@example.com", Organization: "acme", OrganizationDisplayName: "Acme <Corp>",
 		Role: orgsv1alpha1.RoleViewer, InvitedBy: "alice@example.com", ExpiresAt: time.Date(2026, 3, 8, 9, 30, 0, 0, time.UTC),
 	}
 }
 
-func newTestServer(t *testing.T, f *fakeAnswerer, opts invite.ServerOptions) http.Handler {
+func newTestServer(t *testing.T, f *fakeAnswerer, opts acceptserver.ServerOptions) http.Handler {
 	t.Helper()
 	if opts.BaseURL == "" {
 		opts.BaseURL = "https://roster.example.com/team"
 	}
 	opts.Log = logr.Discard()
-	s, err := invite.NewServer(opts, f)
+	s, err := acceptserver.NewServer(opts, f)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,15 +92,15 @@ func do(h http.Handler, method, target, contentType, body, remote string) *httpt
 }
 
 func TestAcceptPage(t *testing.T) {
-	f := &fakeAnswerer{results: map[string]invite.Result{
+	f := &fakeAnswerer{results: map[string]invitation.Result{
 		"good":    valid(),
-		"expired": {Outcome: invite.OutcomeExpired, ExpiresAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
-		"used":    {Outcome: invite.OutcomeUsed, Role: orgsv1alpha1.RoleViewer},
-		"revoked": {Outcome: invite.OutcomeRevoked},
-		"old":     {Outcome: invite.OutcomeReplaced},
-		"lost":    {Outcome: invite.OutcomeInviterLostAuthority, OrganizationDisplayName: "Acme"},
+		"expired": {Outcome: invitation.OutcomeExpired, ExpiresAt: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)},
+		"used":    {Outcome: invitation.OutcomeUsed, Role: orgsv1alpha1.RoleViewer},
+		"revoked": {Outcome: invitation.OutcomeRevoked},
+		"old":     {Outcome: invitation.OutcomeReplaced},
+		"lost":    {Outcome: invitation.OutcomeInviterLostAuthority, OrganizationDisplayName: "Acme"},
 	}}
-	h := newTestServer(t, f, invite.ServerOptions{})
+	h := newTestServer(t, f, acceptserver.ServerOptions{})
 	const base = "/team/invitations/accept?token="
 	const post = "/team/invitations/accept"
 	cases := []struct {
@@ -158,27 +159,27 @@ func TestAcceptPage(t *testing.T) {
 }
 
 func TestAcceptAPI(t *testing.T) {
-	f := &fakeAnswerer{results: map[string]invite.Result{"good": valid(), "used": {Outcome: invite.OutcomeUsed}}}
-	h := newTestServer(t, f, invite.ServerOptions{})
+	f := &fakeAnswerer{results: map[string]invitation.Result{"good": valid(), "used": {Outcome: invitation.OutcomeUsed}}}
+	h := newTestServer(t, f, acceptserver.ServerOptions{})
 	const path = "/team/api/v1/invitations/accept"
 	cases := []struct {
 		name        string
 		contentType string
 		body        string
 		status      int
-		outcome     invite.Outcome
+		outcome     invitation.Outcome
 	}{
-		{"look up", "application/json", `{"token":"good"}`, 200, invite.OutcomeValid},
-		{"accept", "application/json", `{"token":"good","decision":"accept"}`, 200, invite.OutcomeAccepted},
-		{"decline", "application/json; charset=utf-8", `{"token":"good","decision":"decline"}`, 200, invite.OutcomeDeclined},
-		{"used", "application/json", `{"token":"used","decision":"accept"}`, 410, invite.OutcomeUsed},
-		{"unknown", "application/json", `{"token":"x","decision":"accept"}`, 404, invite.OutcomeUnknown},
-		{"bad decision", "application/json", `{"token":"good","decision":"maybe"}`, 400, invite.OutcomeBadRequest},
-		{"no token", "application/json", `{"decision":"accept"}`, 400, invite.OutcomeBadRequest},
-		{"not JSON", "application/json", `token=good`, 400, invite.OutcomeBadRequest},
-		{"form content type", "application/x-www-form-urlencoded", `{"token":"good"}`, 400, invite.OutcomeBadRequest},
-		{"too large", "application/json", `{"token":"` + strings.Repeat("a", 10<<10) + `"}`, 400, invite.OutcomeBadRequest},
-		{"the token in the URL", "application/json", `{"token":"good","decision":"accept"}`, 400, invite.OutcomeBadRequest},
+		{"look up", "application/json", `{"token":"good"}`, 200, invitation.OutcomeValid},
+		{"accept", "application/json", `{"token":"good","decision":"accept"}`, 200, invitation.OutcomeAccepted},
+		{"decline", "application/json; charset=utf-8", `{"token":"good","decision":"decline"}`, 200, invitation.OutcomeDeclined},
+		{"used", "application/json", `{"token":"used","decision":"accept"}`, 410, invitation.OutcomeUsed},
+		{"unknown", "application/json", `{"token":"x","decision":"accept"}`, 404, invitation.OutcomeUnknown},
+		{"bad decision", "application/json", `{"token":"good","decision":"maybe"}`, 400, invitation.OutcomeBadRequest},
+		{"no token", "application/json", `{"decision":"accept"}`, 400, invitation.OutcomeBadRequest},
+		{"not JSON", "application/json", `token=good`, 400, invitation.OutcomeBadRequest},
+		{"form content type", "application/x-www-form-urlencoded", `{"token":"good"}`, 400, invitation.OutcomeBadRequest},
+		{"too large", "application/json", `{"token":"` + strings.Repeat("a", 10<<10) + `"}`, 400, invitation.OutcomeBadRequest},
+		{"the token in the URL", "application/json", `{"token":"good","decision":"accept"}`, 400, invitation.OutcomeBadRequest},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,11 +191,11 @@ func TestAcceptAPI(t *testing.T) {
 			rec := do(h, "POST", target, tc.contentType, tc.body, "")
 			g.Expect(rec.Code).To(Equal(tc.status), rec.Body.String())
 			g.Expect(rec.Header().Get("Content-Type")).To(Equal("application/json"))
-			var resp invite.APIResponse
+			var resp acceptserver.APIResponse
 			g.Expect(json.Unmarshal(rec.Body.Bytes(), &resp)).To(Succeed())
 			g.Expect(resp.Outcome).To(Equal(tc.outcome))
 			g.Expect(resp.Message).NotTo(BeEmpty())
-			if tc.outcome == invite.OutcomeAccepted {
+			if tc.outcome == invitation.OutcomeAccepted {
 				g.Expect(resp.Member).To(Equal("erin-at-example-com"))
 				g.Expect(resp.Role).To(Equal("Viewer"))
 				g.Expect(resp.Organization).To(Equal("acme"))
@@ -210,13 +211,13 @@ func TestAcceptRateLimits(t *testing.T) {
 	g := NewWithT(t)
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := &fakeAnswerer{
-		results: map[string]invite.Result{"a1": valid(), "a2": valid(), "b": valid()},
+		results: map[string]invitation.Result{"a1": valid(), "a2": valid(), "b": valid()},
 		// a1 and a2 are two links (a resend) of one invitation.
 		keys: map[string]string{"a1": "uid-a", "a2": "uid-a", "b": "uid-b"},
 	}
-	h := newTestServer(t, f, invite.ServerOptions{
-		ClientLimit:     invite.Limit{Every: time.Minute, Burst: 5},
-		InvitationLimit: invite.Limit{Every: time.Minute, Burst: 3},
+	h := newTestServer(t, f, acceptserver.ServerOptions{
+		ClientLimit:     acceptserver.Limit{Every: time.Minute, Burst: 5},
+		InvitationLimit: acceptserver.Limit{Every: time.Minute, Burst: 3},
 		Now:             func() time.Time { return now },
 	})
 	get := func(token, remote string) *httptest.ResponseRecorder {
@@ -249,10 +250,10 @@ func TestAcceptRateLimits(t *testing.T) {
 
 func TestAcceptRateLimitBehindProxy(t *testing.T) {
 	g := NewWithT(t)
-	f := &fakeAnswerer{results: map[string]invite.Result{"x": valid()}}
+	f := &fakeAnswerer{results: map[string]invitation.Result{"x": valid()}}
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	h := newTestServer(t, f, invite.ServerOptions{
-		ClientLimit: invite.Limit{Every: time.Hour, Burst: 1}, TrustForwardedFor: true,
+	h := newTestServer(t, f, acceptserver.ServerOptions{
+		ClientLimit: acceptserver.Limit{Every: time.Hour, Burst: 1}, TrustForwardedFor: true,
 		Now: func() time.Time { return now },
 	})
 	req := func(xff string) int {
@@ -274,22 +275,22 @@ func TestAcceptRateLimitBehindProxy(t *testing.T) {
 func TestServerBaseURL(t *testing.T) {
 	cases := []struct {
 		name    string
-		opts    invite.ServerOptions
+		opts    acceptserver.ServerOptions
 		want    string
 		wantErr string
 	}{
-		{"given", invite.ServerOptions{BaseURL: "https://roster.example.com/"}, "https://roster.example.com", ""},
-		{"with a path", invite.ServerOptions{BaseURL: "https://example.com/roster"}, "https://example.com/roster", ""},
-		{"derived from a loopback listener", invite.ServerOptions{BindAddress: "127.0.0.1:0"}, "http://127.0.0.1:", ""},
-		{"every interface becomes loopback", invite.ServerOptions{BindAddress: ":0"}, "http://127.0.0.1:", ""},
-		{"not a URL", invite.ServerOptions{BaseURL: "roster.example.com"}, "", "absolute http or https URL"},
-		{"with a query", invite.ServerOptions{BaseURL: "https://x.io/?a=b"}, "", "without query"},
-		{"nothing", invite.ServerOptions{}, "", "bind address or a base URL"},
+		{"given", acceptserver.ServerOptions{BaseURL: "https://roster.example.com/"}, "https://roster.example.com", ""},
+		{"with a path", acceptserver.ServerOptions{BaseURL: "https://example.com/roster"}, "https://example.com/roster", ""},
+		{"derived from a loopback listener", acceptserver.ServerOptions{BindAddress: "127.0.0.1:0"}, "http://127.0.0.1:", ""},
+		{"every interface becomes loopback", acceptserver.ServerOptions{BindAddress: ":0"}, "http://127.0.0.1:", ""},
+		{"not a URL", acceptserver.ServerOptions{BaseURL: "roster.example.com"}, "", "absolute http or https URL"},
+		{"with a query", acceptserver.ServerOptions{BaseURL: "https://x.io/?a=b"}, "", "without query"},
+		{"nothing", acceptserver.ServerOptions{}, "", "bind address or a base URL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			s, err := invite.NewServer(tc.opts, &fakeAnswerer{})
+			s, err := acceptserver.NewServer(tc.opts, &fakeAnswerer{})
 			if tc.wantErr != "" {
 				g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
 				return
@@ -303,12 +304,12 @@ func TestServerBaseURL(t *testing.T) {
 
 func TestServerFallsBackToAFreePort(t *testing.T) {
 	g := NewWithT(t)
-	taken, err := invite.NewServer(invite.ServerOptions{BindAddress: "127.0.0.1:0"}, &fakeAnswerer{})
+	taken, err := acceptserver.NewServer(acceptserver.ServerOptions{BindAddress: "127.0.0.1:0"}, &fakeAnswerer{})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer taken.Close()
-	_, err = invite.NewServer(invite.ServerOptions{BindAddress: taken.Addr()}, &fakeAnswerer{})
+	_, err = acceptserver.NewServer(acceptserver.ServerOptions{BindAddress: taken.Addr()}, &fakeAnswerer{})
 	g.Expect(err).To(MatchError(ContainSubstring("cannot listen")))
-	s, err := invite.NewServer(invite.ServerOptions{BindAddress: taken.Addr(), FallbackToEphemeral: true}, &fakeAnswerer{})
+	s, err := acceptserver.NewServer(acceptserver.ServerOptions{BindAddress: taken.Addr(), FallbackToEphemeral: true}, &fakeAnswerer{})
 	g.Expect(err).NotTo(HaveOccurred())
 	defer s.Close()
 	g.Expect(s.Addr()).NotTo(Equal(taken.Addr()))
@@ -317,14 +318,14 @@ func TestServerFallsBackToAFreePort(t *testing.T) {
 
 func TestServerServes(t *testing.T) {
 	g := NewWithT(t)
-	f := &fakeAnswerer{results: map[string]invite.Result{"good": valid()}}
-	s, err := invite.NewServer(invite.ServerOptions{BindAddress: "127.0.0.1:0", Log: logr.Discard()}, f)
+	f := &fakeAnswerer{results: map[string]invitation.Result{"good": valid()}}
+	s, err := acceptserver.NewServer(acceptserver.ServerOptions{BindAddress: "127.0.0.1:0", Log: logr.Discard()}, f)
 	g.Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.Start(ctx) }()
 	g.Expect(s.NeedLeaderElection()).To(BeFalse())
-	resp, err := http.Get(invite.Link(s.BaseURL(), "good"))
+	resp, err := http.Get(invitation.Link(s.BaseURL(), "good"))
 	g.Expect(err).NotTo(HaveOccurred())
 	body, _ := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()

@@ -1,10 +1,12 @@
-package invite_test
+package invitation_test
 
 import (
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/roster-dev/roster/internal/notify/notifytest"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -15,7 +17,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/notify"
 )
 
 var _ = Describe("Invitations", func() {
@@ -45,7 +48,7 @@ var _ = Describe("Invitations", func() {
 		st := inv.Status
 		Expect(st.InvitedBy).To(Equal(alice))
 		Expect(st.SendCount).To(BeEquivalentTo(1))
-		Expect(st.Notifier).To(Equal(invite.NotifierSMTP))
+		Expect(st.Notifier).To(Equal(notify.NotifierSMTP))
 		Expect(st.TokenHash).To(Equal(invite.HashToken(token)))
 		Expect(st.SentAt).NotTo(BeNil())
 		Expect(st.ExpiresAt.Sub(st.SentAt.Time)).To(BeNumerically("~", 168*time.Hour, 5*time.Second))
@@ -373,7 +376,7 @@ var _ = Describe("Invitations", func() {
 			i.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation] = "again"
 			return env.Admin.Patch(ctx, i, patch)
 		}).Should(Succeed())
-		Consistently(func() []receivedMail { return smtpSrv.MailsTo(lee) }, 3*time.Second).Should(BeEmpty())
+		Consistently(func() []notifytest.Mail { return smtpSrv.MailsTo(lee) }, 3*time.Second).Should(BeEmpty())
 		Expect(smtpSrv.Refused(lee)).To(Equal(refused), "no delivery was even attempted")
 		Expect(invitation(f, "lee")(Default).Status.Phase).To(Equal(orgsv1alpha1.InvitationAccepted))
 		Expect(membersFor(f, lee)).To(HaveLen(1))

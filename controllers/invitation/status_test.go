@@ -1,4 +1,4 @@
-package controllers
+package invitation
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package invite
+package invitation
 
 import (
 	"crypto/rand"

@@ -1,4 +1,4 @@
-package invite
+package notify
 
 import (
 	"bytes"
@@ -99,7 +99,7 @@ func (n *webhookNotifier) Notify(ctx context.Context, m Message) error {
 	body, err := json.Marshal(WebhookPayload{
 		Type: WebhookPayloadType,
 		Text: fmt.Sprintf("%s invited %s to join %s as %s. Accept or decline before %s: %s",
-			m.InvitedBy, m.Email, m.OrganizationDisplayName, m.Role, formatTime(m.ExpiresAt), m.Link),
+			m.InvitedBy, m.Email, m.OrganizationDisplayName, m.Role, FormatTime(m.ExpiresAt), m.Link),
 		Email: m.Email, URL: m.Link,
 		Organization: m.Organization, OrganizationDisplayName: m.OrganizationDisplayName,
 		Role: string(m.Role), InvitedBy: m.InvitedBy, ExpiresAt: m.ExpiresAt.UTC().Format(time.RFC3339),

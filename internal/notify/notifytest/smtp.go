@@ -1,4 +1,6 @@
-package invite_test
+// Package notifytest is a real SMTP server for tests of the SMTP notifier
+// and of the invitation flow that delivers through it.
+package notifytest
 
 import (
 	"bytes"
@@ -24,10 +26,10 @@ import (
 	"github.com/emersion/go-smtp"
 )
 
-// testSMTP is a real SMTP server in the test process (emersion/go-smtp):
+// SMTP is a real SMTP server in the test process (emersion/go-smtp):
 // STARTTLS with its own certificate, AUTH PLAIN required, and a way to
 // refuse the next deliveries to an address with a temporary error.
-type testSMTP struct {
+type SMTP struct {
 	Addr     string
 	Host     string
 	Port     int
@@ -38,13 +40,13 @@ type testSMTP struct {
 	password string
 
 	mu      sync.Mutex
-	mails   []receivedMail
+	mails   []Mail
 	refuse  map[string]int
 	refused map[string]int
 }
 
-// receivedMail is one delivered e-mail, decoded.
-type receivedMail struct {
+// Mail is one delivered e-mail, decoded.
+type Mail struct {
 	From     string
 	To       []string
 	Subject  string
@@ -57,9 +59,11 @@ type receivedMail struct {
 var linkPattern = regexp.MustCompile(`https?://[^\s"<>]+/invitations/accept\?token=[A-Za-z0-9_-]+`)
 
 // Link is the acceptance link in the plain-text part.
-func (m receivedMail) Link() string { return linkPattern.FindString(m.Text) }
+func (m Mail) Link() string { return linkPattern.FindString(m.Text) }
 
-func startTestSMTP(username, password string) (*testSMTP, error) {
+// StartSMTP starts a server on a loopback port that accepts username and
+// password.
+func StartSMTP(username, password string) (*SMTP, error) {
 	cert, pool, err := selfSignedCert()
 	if err != nil {
 		return nil, err
@@ -68,7 +72,7 @@ func startTestSMTP(username, password string) (*testSMTP, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &testSMTP{
+	t := &SMTP{
 		Addr: l.Addr().String(), Host: "127.0.0.1", Port: l.Addr().(*net.TCPAddr).Port, CertPool: pool,
 		username: username, password: password, refuse: map[string]int{}, refused: map[string]int{},
 	}
@@ -83,27 +87,27 @@ func startTestSMTP(username, password string) (*testSMTP, error) {
 	return t, nil
 }
 
-func (t *testSMTP) Close() { _ = t.server.Close() }
+func (t *SMTP) Close() { _ = t.server.Close() }
 
 // RefuseNext makes the next n deliveries to rcpt fail with 451.
-func (t *testSMTP) RefuseNext(rcpt string, n int) {
+func (t *SMTP) RefuseNext(rcpt string, n int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.refuse[strings.ToLower(rcpt)] = n
 }
 
 // Refused is how many deliveries to rcpt were refused.
-func (t *testSMTP) Refused(rcpt string) int {
+func (t *SMTP) Refused(rcpt string) int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.refused[strings.ToLower(rcpt)]
 }
 
 // MailsTo returns the e-mails delivered to rcpt, oldest first.
-func (t *testSMTP) MailsTo(rcpt string) []receivedMail {
+func (t *SMTP) MailsTo(rcpt string) []Mail {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	var out []receivedMail
+	var out []Mail
 	for _, m := range t.mails {
 		for _, to := range m.To {
 			if strings.EqualFold(to, rcpt) {
@@ -115,14 +119,14 @@ func (t *testSMTP) MailsTo(rcpt string) []receivedMail {
 }
 
 // All returns every delivered e-mail.
-func (t *testSMTP) All() []receivedMail {
+func (t *SMTP) All() []Mail {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]receivedMail(nil), t.mails...)
+	return append([]Mail(nil), t.mails...)
 }
 
 type testSession struct {
-	srv      *testSMTP
+	srv      *SMTP
 	conn     *smtp.Conn
 	authUser string
 	from     string
@@ -185,22 +189,22 @@ func (s *testSession) Reset()        { s.from, s.to = "", nil }
 func (s *testSession) Logout() error { return nil }
 
 // decodeMail extracts the subject and the text and HTML parts.
-func decodeMail(raw []byte) (receivedMail, error) {
+func decodeMail(raw []byte) (Mail, error) {
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
-		return receivedMail{}, err
+		return Mail{}, err
 	}
 	dec := new(mime.WordDecoder)
 	subject, err := dec.DecodeHeader(msg.Header.Get("Subject"))
 	if err != nil {
-		return receivedMail{}, err
+		return Mail{}, err
 	}
-	out := receivedMail{Subject: subject}
+	out := Mail{Subject: subject}
 	err = walkParts(msg.Header.Get("Content-Type"), msg.Body, &out)
 	return out, err
 }
 
-func walkParts(contentType string, body io.Reader, out *receivedMail) error {
+func walkParts(contentType string, body io.Reader, out *Mail) error {
 	mediaType, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
 		return err

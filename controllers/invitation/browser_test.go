@@ -1,4 +1,4 @@
-package invite_test
+package invitation_test
 
 import (
 	"context"

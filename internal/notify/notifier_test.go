@@ -1,4 +1,4 @@
-package invite_test
+package notify_test
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/notify/notifytest"
+
 	"github.com/go-logr/logr"
 	"github.com/go-logr/logr/funcr"
 	. "github.com/onsi/gomega"
@@ -25,13 +27,13 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/notify"
 )
 
 const testLink = "http://127.0.0.1:8082/invitations/accept?token=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
 
-func testMessage() invite.Message {
-	return invite.Message{
+func testMessage() notify.Message {
+	return notify.Message{
 		Email: "erin@example.com", Link: testLink,
 		Organization: "acme", OrganizationDisplayName: "Acme <Corp> & Co",
 		Role: orgsv1alpha1.RoleViewer, InvitedBy: "alice@example.com",
@@ -57,29 +59,29 @@ func secretReader(data map[string]string) client.Reader {
 type hookReceiver struct {
 	key      []byte
 	mu       sync.Mutex
-	payloads []invite.WebhookPayload
+	payloads []notify.WebhookPayload
 	refusals []string
 }
 
 func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
-	ts := r.Header.Get(invite.TimestampHeader)
+	ts := r.Header.Get(notify.TimestampHeader)
 	mac := hmac.New(sha256.New, h.key)
 	mac.Write([]byte(ts + "."))
 	mac.Write(body)
 	want := "sha256=" + hex.EncodeToString(mac.Sum(nil))
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if !hmac.Equal([]byte(want), []byte(r.Header.Get(invite.SignatureHeader))) || r.Header.Get("Content-Type") != "application/json" {
-		h.refusals = append(h.refusals, r.Header.Get(invite.SignatureHeader))
+	if !hmac.Equal([]byte(want), []byte(r.Header.Get(notify.SignatureHeader))) || r.Header.Get("Content-Type") != "application/json" {
+		h.refusals = append(h.refusals, r.Header.Get(notify.SignatureHeader))
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	if err := invite.VerifySignature(h.key, ts, body, r.Header.Get(invite.SignatureHeader), time.Now(), time.Minute); err != nil {
+	if err := notify.VerifySignature(h.key, ts, body, r.Header.Get(notify.SignatureHeader), time.Now(), time.Minute); err != nil {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
-	var p invite.WebhookPayload
+	var p notify.WebhookPayload
 	if err := json.Unmarshal(body, &p); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
@@ -94,15 +96,15 @@ func TestWebhookNotifierSignature(t *testing.T) {
 	srv := httptest.NewServer(recv)
 	defer srv.Close()
 
-	cfg := invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
-		Webhook: invite.WebhookConfig{URL: srv.URL + "/hooks/T000/B000/XXXXXXXX"}}
-	n, err := invite.NewNotifier(cfg, secretReader(map[string]string{invite.SecretHMACKey: "s3cret-key"}), logr.Discard())
+	cfg := notify.NotifierConfig{Kind: notify.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+		Webhook: notify.WebhookConfig{URL: srv.URL + "/hooks/T000/B000/XXXXXXXX"}}
+	n, err := notify.NewNotifier(cfg, secretReader(map[string]string{notify.SecretHMACKey: "s3cret-key"}), logr.Discard())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(n.Name()).To(Equal("webhook"))
 	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
 	g.Expect(recv.payloads).To(HaveLen(1))
 	p := recv.payloads[0]
-	g.Expect(p.Type).To(Equal(invite.WebhookPayloadType))
+	g.Expect(p.Type).To(Equal(notify.WebhookPayloadType))
 	g.Expect(p.Email).To(Equal("erin@example.com"))
 	g.Expect(p.URL).To(Equal(testLink))
 	g.Expect(p.Role).To(Equal("Viewer"))
@@ -114,7 +116,7 @@ func TestWebhookNotifierSignature(t *testing.T) {
 
 	// Signed with another key: the receiver refuses it and the error says
 	// what the receiver answered, without the (secret) URL.
-	wrong, err := invite.NewNotifier(cfg, secretReader(map[string]string{invite.SecretHMACKey: "another-key"}), logr.Discard())
+	wrong, err := notify.NewNotifier(cfg, secretReader(map[string]string{notify.SecretHMACKey: "another-key"}), logr.Discard())
 	g.Expect(err).NotTo(HaveOccurred())
 	err = wrong.Notify(context.Background(), testMessage())
 	g.Expect(err).To(MatchError(ContainSubstring("401 Unauthorized")))
@@ -135,18 +137,18 @@ func TestWebhookNotifierConfiguration(t *testing.T) {
 		secret  map[string]string
 		wantErr string
 	}{
-		{"url from the Secret wins", "https://wrong.invalid/x", map[string]string{invite.SecretHMACKey: "k", invite.SecretURLKey: srv.URL + "/from-secret"}, ""},
+		{"url from the Secret wins", "https://wrong.invalid/x", map[string]string{notify.SecretHMACKey: "k", notify.SecretURLKey: srv.URL + "/from-secret"}, ""},
 		{"no Secret", srv.URL, nil, `has no key "hmac-key"`},
 		{"no hmac-key", srv.URL, map[string]string{"other": "x"}, `has no key "hmac-key"`},
-		{"no url anywhere", "", map[string]string{invite.SecretHMACKey: "k"}, "no webhook URL"},
-		{"bad url in Secret", "", map[string]string{invite.SecretHMACKey: "k", invite.SecretURLKey: "ftp://x"}, "absolute http or https URL"},
-		{"receiver down: no URL in the error", closedURL, map[string]string{invite.SecretHMACKey: "k"}, "POST to the webhook receiver failed"},
+		{"no url anywhere", "", map[string]string{notify.SecretHMACKey: "k"}, "no webhook URL"},
+		{"bad url in Secret", "", map[string]string{notify.SecretHMACKey: "k", notify.SecretURLKey: "ftp://x"}, "absolute http or https URL"},
+		{"receiver down: no URL in the error", closedURL, map[string]string{notify.SecretHMACKey: "k"}, "POST to the webhook receiver failed"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
-				Webhook: invite.WebhookConfig{URL: tc.flagURL}}, secretReader(tc.secret), logr.Discard())
+			n, err := notify.NewNotifier(notify.NotifierConfig{Kind: notify.NotifierWebhook, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+				Webhook: notify.WebhookConfig{URL: tc.flagURL}}, secretReader(tc.secret), logr.Discard())
 			g.Expect(err).NotTo(HaveOccurred())
 			err = n.Notify(context.Background(), testMessage())
 			if tc.wantErr == "" {
@@ -158,7 +160,7 @@ func TestWebhookNotifierConfiguration(t *testing.T) {
 			g.Expect(err.Error()).NotTo(ContainSubstring("token="))
 		})
 	}
-	_, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierWebhook, Webhook: invite.WebhookConfig{URL: srv.URL}}, secretReader(nil), logr.Discard())
+	_, err := notify.NewNotifier(notify.NotifierConfig{Kind: notify.NotifierWebhook, Webhook: notify.WebhookConfig{URL: srv.URL}}, secretReader(nil), logr.Discard())
 	NewWithT(t).Expect(err).To(MatchError(ContainSubstring("--notifier-secret")))
 }
 
@@ -166,7 +168,7 @@ func TestVerifySignature(t *testing.T) {
 	key, body := []byte("k"), []byte(`{"a":1}`)
 	now := time.Unix(1_700_000_000, 0)
 	ts := "1700000000"
-	good := invite.Sign(key, ts, body)
+	good := notify.Sign(key, ts, body)
 	cases := []struct {
 		name      string
 		key       []byte
@@ -188,7 +190,7 @@ func TestVerifySignature(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := invite.VerifySignature(tc.key, tc.timestamp, tc.body, tc.signature, tc.now, 5*time.Minute)
+			err := notify.VerifySignature(tc.key, tc.timestamp, tc.body, tc.signature, tc.now, 5*time.Minute)
 			if tc.wantErr == "" {
 				NewWithT(t).Expect(err).NotTo(HaveOccurred())
 			} else {
@@ -202,7 +204,7 @@ func TestLogNotifier(t *testing.T) {
 	g := NewWithT(t)
 	var lines []string
 	log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{})
-	n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog}, nil, log)
+	n, err := notify.NewNotifier(notify.NotifierConfig{Kind: notify.NotifierLog}, nil, log)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(n.Name()).To(Equal("log"))
 	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
@@ -221,7 +223,7 @@ func TestLogNotifierTerminal(t *testing.T) {
 		var lines []string
 		log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{Verbosity: verbosity})
 		var terminal strings.Builder
-		n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog, Terminal: &terminal}, nil, log)
+		n, err := notify.NewNotifier(notify.NotifierConfig{Kind: notify.NotifierLog, Terminal: &terminal}, nil, log)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
 		g.Expect(terminal.String()).To(Equal("invitation for erin@example.com (Viewer in acme): " + testLink + "\n"))
@@ -236,7 +238,7 @@ func TestLogNotifierTerminal(t *testing.T) {
 	g := NewWithT(t)
 	var lines []string
 	log := funcr.New(func(prefix, args string) { lines = append(lines, prefix+" "+args) }, funcr.Options{})
-	n, err := invite.NewNotifier(invite.NotifierConfig{Kind: invite.NotifierLog, Terminal: failingWriter{}}, nil, log)
+	n, err := notify.NewNotifier(notify.NotifierConfig{Kind: notify.NotifierLog, Terminal: failingWriter{}}, nil, log)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
 	g.Expect(lines).To(ConsistOf(ContainSubstring(testLink)))
@@ -249,19 +251,19 @@ func (failingWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
 func TestNewNotifierRefusesBadConfiguration(t *testing.T) {
 	cases := []struct {
 		name    string
-		cfg     invite.NotifierConfig
+		cfg     notify.NotifierConfig
 		wantErr string
 	}{
-		{"unknown kind", invite.NotifierConfig{Kind: "pigeon"}, "unknown notifier"},
-		{"smtp without host", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{From: "r@example.com"}}, "--smtp-host"},
-		{"smtp without sender", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail"}}, "--smtp-from"},
-		{"smtp bad sender", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail", From: "not an address"}}, "not an e-mail address"},
-		{"smtp bad tls", invite.NotifierConfig{Kind: invite.NotifierSMTP, SMTP: invite.SMTPConfig{Host: "mail", From: "r@example.com", TLS: "maybe"}}, "starttls, tls or none"},
-		{"webhook bad url", invite.NotifierConfig{Kind: invite.NotifierWebhook, SecretName: "s", Webhook: invite.WebhookConfig{URL: "mailto:x"}}, "absolute http or https"},
+		{"unknown kind", notify.NotifierConfig{Kind: "pigeon"}, "unknown notifier"},
+		{"smtp without host", notify.NotifierConfig{Kind: notify.NotifierSMTP, SMTP: notify.SMTPConfig{From: "r@example.com"}}, "--smtp-host"},
+		{"smtp without sender", notify.NotifierConfig{Kind: notify.NotifierSMTP, SMTP: notify.SMTPConfig{Host: "mail"}}, "--smtp-from"},
+		{"smtp bad sender", notify.NotifierConfig{Kind: notify.NotifierSMTP, SMTP: notify.SMTPConfig{Host: "mail", From: "not an address"}}, "not an e-mail address"},
+		{"smtp bad tls", notify.NotifierConfig{Kind: notify.NotifierSMTP, SMTP: notify.SMTPConfig{Host: "mail", From: "r@example.com", TLS: "maybe"}}, "starttls, tls or none"},
+		{"webhook bad url", notify.NotifierConfig{Kind: notify.NotifierWebhook, SecretName: "s", Webhook: notify.WebhookConfig{URL: "mailto:x"}}, "absolute http or https"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := invite.NewNotifier(tc.cfg, secretReader(nil), logr.Discard())
+			_, err := notify.NewNotifier(tc.cfg, secretReader(nil), logr.Discard())
 			NewWithT(t).Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
 		})
 	}
@@ -269,17 +271,17 @@ func TestNewNotifierRefusesBadConfiguration(t *testing.T) {
 
 func TestSMTPNotifier(t *testing.T) {
 	g := NewWithT(t)
-	srv, err := startTestSMTP("roster", "mail-password")
+	srv, err := notifytest.StartSMTP("roster", "mail-password")
 	g.Expect(err).NotTo(HaveOccurred())
 	defer srv.Close()
-	cfg := func(tlsMode string) invite.NotifierConfig {
-		return invite.NotifierConfig{Kind: invite.NotifierSMTP, SecretNamespace: "roster-system", SecretName: "roster-notifier",
-			SMTP: invite.SMTPConfig{Host: srv.Host, Port: srv.Port, From: "Roster <roster@example.com>", TLS: tlsMode,
+	cfg := func(tlsMode string) notify.NotifierConfig {
+		return notify.NotifierConfig{Kind: notify.NotifierSMTP, SecretNamespace: "roster-system", SecretName: "roster-notifier",
+			SMTP: notify.SMTPConfig{Host: srv.Host, Port: srv.Port, From: "Roster <roster@example.com>", TLS: tlsMode,
 				TLSConfig: &tls.Config{RootCAs: srv.CertPool, MinVersion: tls.VersionTLS12}, Timeout: 10 * time.Second}}
 	}
-	creds := secretReader(map[string]string{invite.SecretUsernameKey: "roster", invite.SecretPasswordKey: "mail-password"})
+	creds := secretReader(map[string]string{notify.SecretUsernameKey: "roster", notify.SecretPasswordKey: "mail-password"})
 
-	n, err := invite.NewNotifier(cfg(invite.SMTPStartTLS), creds, logr.Discard())
+	n, err := notify.NewNotifier(cfg(notify.SMTPStartTLS), creds, logr.Discard())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(n.Name()).To(Equal("smtp"))
 	g.Expect(n.Notify(context.Background(), testMessage())).To(Succeed())
@@ -296,7 +298,7 @@ func TestSMTPNotifier(t *testing.T) {
 	g.Expect(m.HTML).To(ContainSubstring("Acme &lt;Corp&gt; &amp; Co"), "the HTML part escapes the display name")
 
 	// Credentials are read at every delivery: a wrong password fails.
-	bad, err := invite.NewNotifier(cfg(invite.SMTPStartTLS), secretReader(map[string]string{invite.SecretUsernameKey: "roster", invite.SecretPasswordKey: "nope"}), logr.Discard())
+	bad, err := notify.NewNotifier(cfg(notify.SMTPStartTLS), secretReader(map[string]string{notify.SecretUsernameKey: "roster", notify.SecretPasswordKey: "nope"}), logr.Discard())
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(bad.Notify(context.Background(), testMessage())).To(MatchError(ContainSubstring("sending through 127.0.0.1")))
 

@@ -1,4 +1,4 @@
-package invite_test
+package invitation_test
 
 import (
 	"bufio"
@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roster-dev/roster/internal/notify/notifytest"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -25,8 +27,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/yaml"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -45,7 +48,7 @@ const (
 var (
 	env        *testenv.Env
 	ctx        context.Context
-	smtpSrv    *testSMTP
+	smtpSrv    *notifytest.SMTP
 	stopInvite context.CancelFunc
 	inviteDone chan error
 	// logs holds everything the managers logged, to prove no token leaks.
@@ -86,7 +89,7 @@ var _ = BeforeSuite(func() {
 	}
 	Expect(err).NotTo(HaveOccurred())
 
-	smtpSrv, err = startTestSMTP(smtpUser, smtpPassword)
+	smtpSrv, err = notifytest.StartSMTP(smtpUser, smtpPassword)
 	Expect(err).NotTo(HaveOccurred())
 	installNotifierSecret()
 
@@ -100,18 +103,18 @@ var _ = BeforeSuite(func() {
 		Webhook:          webhook.Options{Port: -1},
 		ManagerNamespace: testenv.ManagerNamespace,
 		Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{
-				Kind: invite.NotifierSMTP, SecretNamespace: testenv.ManagerNamespace, SecretName: "roster-notifier",
-				SMTP: invite.SMTPConfig{
-					Host: smtpSrv.Host, Port: smtpSrv.Port, From: "Roster <roster@example.com>", TLS: invite.SMTPStartTLS,
+			Notifier: notify.NotifierConfig{
+				Kind: notify.NotifierSMTP, SecretNamespace: testenv.ManagerNamespace, SecretName: "roster-notifier",
+				SMTP: notify.SMTPConfig{
+					Host: smtpSrv.Host, Port: smtpSrv.Port, From: "Roster <roster@example.com>", TLS: notify.SMTPStartTLS,
 					TLSConfig: &tls.Config{RootCAs: smtpSrv.CertPool, MinVersion: tls.VersionTLS12}, Timeout: 10 * time.Second,
 				},
 			},
-			Accept: invite.ServerOptions{
+			Accept: acceptserver.ServerOptions{
 				BindAddress: "127.0.0.1:0",
 				// Every request of the suite comes from 127.0.0.1.
-				ClientLimit:     invite.Limit{Every: time.Millisecond, Burst: 10000},
-				InvitationLimit: invite.DefaultInvitationLimit,
+				ClientLimit:     acceptserver.Limit{Every: time.Millisecond, Burst: 10000},
+				InvitationLimit: acceptserver.DefaultInvitationLimit,
 			},
 			RetryBase: 300 * time.Millisecond,
 			RetryMax:  2 * time.Second,
@@ -154,7 +157,7 @@ func installNotifierSecret() {
 	}
 	Expect(env.Admin.Create(ctx, &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Namespace: testenv.ManagerNamespace, Name: "roster-notifier"},
-		Data:       map[string][]byte{invite.SecretUsernameKey: []byte(smtpUser), invite.SecretPasswordKey: []byte(smtpPassword)},
+		Data:       map[string][]byte{notify.SecretUsernameKey: []byte(smtpUser), notify.SecretPasswordKey: []byte(smtpPassword)},
 	})).To(Succeed())
 	data, err := os.ReadFile("../../config/rbac/notifier_secret_role.yaml")
 	Expect(err).NotTo(HaveOccurred())

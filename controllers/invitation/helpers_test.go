@@ -1,4 +1,4 @@
-package invite_test
+package invitation_test
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/roster-dev/roster/internal/notify/notifytest"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -21,7 +23,8 @@ import (
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 )
 
 var seq atomic.Int32
@@ -132,9 +135,9 @@ func invitationGone(f orgFixture, name string) {
 }
 
 // waitMails waits for n e-mails to rcpt and returns them.
-func waitMails(rcpt string, n int) []receivedMail {
+func waitMails(rcpt string, n int) []notifytest.Mail {
 	GinkgoHelper()
-	Eventually(func() []receivedMail { return smtpSrv.MailsTo(rcpt) }).Should(HaveLen(n))
+	Eventually(func() []notifytest.Mail { return smtpSrv.MailsTo(rcpt) }).Should(HaveLen(n))
 	return smtpSrv.MailsTo(rcpt)
 }
 
@@ -186,15 +189,15 @@ func postPage(link, decision string) (int, string) {
 }
 
 // postAPI calls the JSON API next to the link's accept page.
-func postAPI(link, decision string) (int, invite.APIResponse) {
+func postAPI(link, decision string) (int, acceptserver.APIResponse) {
 	GinkgoHelper()
 	base, _, ok := strings.Cut(link, invite.AcceptPath)
 	Expect(ok).To(BeTrue())
-	body, _ := json.Marshal(invite.APIRequest{Token: tokenOf(link), Decision: decision})
+	body, _ := json.Marshal(acceptserver.APIRequest{Token: tokenOf(link), Decision: decision})
 	resp, err := httpClient.Post(base+invite.APIPath, "application/json", strings.NewReader(string(body)))
 	Expect(err).NotTo(HaveOccurred())
 	defer func() { _ = resp.Body.Close() }()
-	var out invite.APIResponse
+	var out acceptserver.APIResponse
 	Expect(json.NewDecoder(resp.Body).Decode(&out)).To(Succeed())
 	return resp.StatusCode, out
 }
