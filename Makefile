@@ -2,8 +2,9 @@
 # `make help` lists the targets.
 
 IMG ?= ghcr.io/roster-dev/roster:latest
-# The Kubernetes version of the envtest and local-mode control plane.
-K8S_VERSION ?= 1.37.2
+# The Kubernetes version of the envtest and local-mode control plane: read
+# from its one home, the Go constant localcluster.KubernetesVersion.
+K8S_VERSION ?= $(shell hack/k8s-version.sh)
 # The release the binaries report (kubectl roster version, manager --version).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 VERSION_LDFLAGS := -X github.com/roster-dev/roster/internal/version.Version=$(VERSION)
