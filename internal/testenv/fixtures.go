@@ -79,11 +79,19 @@ func (e *Env) As(user string, groups ...string) client.Client {
 	return c
 }
 
-// NewMember is the Member name in namespace for p.
-func NewMember(namespace string, p Person) *orgsv1alpha1.Member {
+// NewMember is the Member namespace/name for user with role.
+func NewMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
 	return &orgsv1alpha1.Member{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: p.Member},
-		Spec:       orgsv1alpha1.MemberSpec{User: p.User, Role: p.Role},
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
+	}
+}
+
+// NewInvitation is the Invitation namespace/name for email with role.
+func NewInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
+	return &orgsv1alpha1.Invitation{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
+		Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
 	}
 }
 
@@ -107,7 +115,7 @@ func (e *Env) NewOrg(ctx context.Context, org *orgsv1alpha1.Organization, people
 	GinkgoHelper()
 	o := e.CreateOrg(ctx, org)
 	for _, p := range people {
-		Expect(e.Admin.Create(ctx, NewMember(o.Home, p))).To(Succeed())
+		Expect(e.Admin.Create(ctx, NewMember(o.Home, p.Member, p.User, p.Role))).To(Succeed())
 	}
 	e.WaitReady(ctx, o.Name, len(people))
 	e.WaitRoles(ctx, o, people)

@@ -31,45 +31,34 @@ type SuiteOptions struct {
 	// EventuallyTimeout and EventuallyPolling are gomega's defaults for
 	// Eventually; zero is 30s and 50ms.
 	EventuallyTimeout, EventuallyPolling time.Duration
-	// Setup runs at the end of BeforeSuite, once the Env serves (the
-	// suite's world, its files, its extra servers).
-	Setup func()
 }
 
-// Suite registers a Ginkgo suite's BeforeSuite and returns the Env it
-// starts there, filled in before any spec runs, so a suite's set-up is
+// Suite is a Ginkgo suite's BeforeSuite: it sets the controller-runtime
+// logger (development zap into GinkgoWriter and Log) and the Eventually
+// defaults, starts the Env (Start), skipping the suite when ErrNoAssets
+// says to (ROSTER_SKIP_ENVTEST=1, what `make test-unit` sets), and has
+// Ginkgo stop it after the suite's AfterSuite, if it has one
+// (DeferCleanup), so that AfterSuite still reaches it. A suite's set-up
+// is (as HNC's `var _ = BeforeSuite(HNCBeforeSuite)`)
 //
-//	var env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Webhooks: true, Controllers: true}})
+//	var _ = BeforeSuite(func() {
+//		env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Webhooks: true, Controllers: true}})
+//	})
 //
-// (as HNC's `var _ = BeforeSuite(HNCBeforeSuite)`). BeforeSuite sets the
-// controller-runtime logger (development zap into GinkgoWriter and Log)
-// and the Eventually defaults, starts the Env (Start), skipping the suite
-// when ErrNoAssets says to (ROSTER_SKIP_ENVTEST=1, what `make test-unit`
-// sets), and runs Setup. The Env stops after the suite's own AfterSuite,
-// if it has one (DeferCleanup), so that AfterSuite still reaches it.
-//
-// Ginkgo allows one BeforeSuite per suite: a suite that calls Suite puts
-// the rest of its set-up in Setup.
+// followed by whatever else that suite needs (its world, its files).
+// Call it only from BeforeSuite.
 func Suite(o SuiteOptions) *Env {
-	env := &Env{}
+	GinkgoHelper()
+	setUpSuite(o)
 	if o.NoControlPlane {
-		env = nil
+		return nil
 	}
-	BeforeSuite(func() {
-		setUpSuite(o)
-		if env != nil {
-			started, err := Start(context.Background(), o.Options)
-			if errors.Is(err, ErrNoAssets) {
-				Skip(err.Error())
-			}
-			Expect(err).NotTo(HaveOccurred())
-			*env = *started
-			DeferCleanup(func() { Expect(started.Stop()).To(Succeed()) })
-		}
-		if o.Setup != nil {
-			o.Setup()
-		}
-	})
+	env, err := Start(context.Background(), o.Options)
+	if errors.Is(err, ErrNoAssets) {
+		Skip(err.Error())
+	}
+	Expect(err).NotTo(HaveOccurred())
+	DeferCleanup(func() { Expect(env.Stop()).To(Succeed()) })
 	return env
 }
 

@@ -14,7 +14,7 @@ import (
 // Roster's webhooks and controllers running under the manager's own RBAC.
 
 var (
-	env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Webhooks: true, Controllers: true}})
+	env *testenv.Env
 	ctx = context.Background()
 )
 
@@ -22,3 +22,7 @@ func TestWebhooks(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Admission Suite")
 }
+
+var _ = BeforeSuite(func() {
+	env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Webhooks: true, Controllers: true}})
+})
