@@ -77,6 +77,22 @@ func (s *Server) Client(t testing.TB) client.WithWatch {
 	return c
 }
 
+// User is a direct client acting as user in groups, authenticated by a
+// client certificate, with Scheme.
+func (s *Server) User(t testing.TB, user string, groups ...string) client.WithWatch {
+	t.Helper()
+	s.Config(t)
+	u, err := s.env.AddUser(envtest.User{Name: user, Groups: groups}, nil)
+	if err != nil {
+		t.Fatalf("adding user %q: %v", user, err)
+	}
+	c, err := client.NewWithWatch(u.Config(), client.Options{Scheme: Scheme})
+	if err != nil {
+		t.Fatalf("creating a client: %v", err)
+	}
+	return c
+}
+
 func (s *Server) start() {
 	dir, err := localcluster.TestAssetsDir()
 	if errors.Is(err, localcluster.ErrSkipEnvtest) {
