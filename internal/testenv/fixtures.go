@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -243,4 +244,16 @@ func FreeAddress() (string, error) {
 	}
 	defer func() { _ = l.Close() }()
 	return l.Addr().String(), nil
+}
+
+// FreePort is FreeAddress's port, for a Ginkgo spec.
+func FreePort() int {
+	GinkgoHelper()
+	addr, err := FreeAddress()
+	Expect(err).NotTo(HaveOccurred())
+	_, port, err := net.SplitHostPort(addr)
+	Expect(err).NotTo(HaveOccurred())
+	n, err := strconv.Atoi(port)
+	Expect(err).NotTo(HaveOccurred())
+	return n
 }
