@@ -39,7 +39,6 @@ import (
 // Organization's spec.invitationTTL is not set.
 const DefaultInvitationTTL = 7 * 24 * time.Hour
 
-
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
 
