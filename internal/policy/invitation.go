@@ -72,7 +72,7 @@ func DecideInvitation(r InvitationRequest) Decision {
 	// An update that changes the e-mail is a new invitation in disguise,
 	// so it meets the same invariants as a create.
 	if r.Op == Create || (r.Op == Update && (r.Old == nil || !SameUser(r.Old.Spec.Email, r.New.Spec.Email))) {
-		if d := newInvitee(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
+		if d := newInvitee(r.Requester, r.Authority, r.New, r.Snapshot, org); !d.Allowed() {
 			return d
 		}
 	}
@@ -153,16 +153,28 @@ func forgedInviter(who Requester, inv *orgsv1alpha1.Invitation, org, key, want s
 	return d
 }
 
-// newInvitee: nobody is invited twice, nobody who is already a Member,
-// and nobody whose e-mail resembles a Member's user or a pending
-// invitation's e-mail without being it.
-func newInvitee(who Requester, inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
+// InvitesExistingMembers reports whether a requester may file an Invitation
+// for someone who is already a Member: only a holder of manage-owners (the
+// GitOps identity, the cluster's admins). A repository that keeps an
+// Invitation after it was accepted re-creates it on every sync; admitting it
+// keeps the sync from failing, and the Invitation controller answers it
+// Accepted (AlreadyMember) without sending anything. Anyone else meant to
+// change the member's role and is told how.
+func InvitesExistingMembers(a Authority) bool { return a.ManageOwners }
+
+// newInvitee: nobody is invited twice, nobody who is already a Member
+// (unless InvitesExistingMembers), and nobody whose e-mail resembles a
+// Member's user or a pending invitation's e-mail without being it.
+func newInvitee(who Requester, a Authority, inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
 	look := newResemblance(inv.Spec.Email)
 	prefixed := newResemblance(s.UserPrefix + inv.Spec.Email)
 	subject := "an invitation for " + inv.Spec.Email
 	for i := range s.Members {
 		m := &s.Members[i]
 		if MemberMatchesEmail(m, inv.Spec.Email, s.UserPrefix) {
+			if InvitesExistingMembers(a) {
+				continue
+			}
 			return forbid(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
 				inv.Spec.Email, org, m.Spec.Role)
 		}

@@ -187,6 +187,37 @@ func TestDecideInvitationInvariants(t *testing.T) {
 		g.Expect(d.Code).To(Equal(Allowed), d.Message)
 	})
 
+	t.Run("a holder of manage-owners may file an invitation for an existing member, never for a look-alike", func(t *testing.T) {
+		// A GitOps sync re-creating an Invitation that was accepted.
+		cases := []struct {
+			name, email string
+			want        string // "" when allowed
+		}{
+			{"the member's exact e-mail", "bob@example.com", ""},
+			{"the member under the user prefix", "carol@example.com", ""},
+			{"a Member's look-alike, other case", "Bob@Example.com", `it looks the same as bob@example.com, Member "bob", but is a different identity`},
+			{"a Member's look-alike, fullwidth letters", "\uff42ob@example.com", `it looks the same as bob@example.com`},
+			{"a pending invitation is still one too many", "dave@example.com", `already has a pending invitation`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				g := NewWithT(t)
+				s := snapshot(members, invites...)
+				s.UserPrefix = "oidc:"
+				d := DecideInvitation(InvitationRequest{Op: Create, New: invitedBy(invitation("", c.email, viewer, ""), aliceAsker), Requester: aliceAsker, Authority: bothVerbs, Snapshot: s})
+				if c.want == "" {
+					g.Expect(d.Code).To(Equal(Allowed), d.Message)
+					return
+				}
+				g.Expect(d.Code).To(Equal(Forbidden))
+				g.Expect(d.Message).To(ContainSubstring(c.want))
+			})
+		}
+		g := NewWithT(t)
+		g.Expect(InvitesExistingMembers(bothVerbs)).To(BeTrue())
+		g.Expect(InvitesExistingMembers(membersVerb)).To(BeFalse(), "an Admin is told to change the role instead")
+	})
+
 	t.Run("authority comes before the invariants", func(t *testing.T) {
 		g := NewWithT(t)
 		d := DecideInvitation(InvitationRequest{Op: Create, New: invitedBy(invitation("", "bob@example.com", viewer, ""), outsider), Requester: outsider, Authority: noVerbs,
