@@ -72,9 +72,7 @@ func DecideInvitation(r InvitationRequest) Decision {
 	// An update that changes the e-mail is a new invitation in disguise,
 	// so it meets the same invariants as a create.
 	if r.Op == Create || (r.Op == Update && (r.Old == nil || !SameUser(r.Old.Spec.Email, r.New.Spec.Email))) {
-		if d := newInvitee(r.Requester, r.Authority, r.New, r.Snapshot, org); !d.Allowed() {
-			return d
-		}
+		return newInvitee(r.Requester, r.Authority, r.New, r.Snapshot, org)
 	}
 	return allow()
 }
@@ -169,14 +167,16 @@ func newInvitee(who Requester, a Authority, inv *orgsv1alpha1.Invitation, s Snap
 	look := newResemblance(inv.Spec.Email)
 	prefixed := newResemblance(s.UserPrefix + inv.Spec.Email)
 	subject := "an invitation for " + inv.Spec.Email
+	var warnings []string
 	for i := range s.Members {
 		m := &s.Members[i]
 		if MemberMatchesEmail(m, inv.Spec.Email, s.UserPrefix) {
-			if InvitesExistingMembers(a) {
-				continue
+			if !InvitesExistingMembers(a) {
+				return forbid("%s", AlreadyMemberMessage(inv.Spec.Email, org, m))
 			}
-			return forbid(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
-				inv.Spec.Email, org, m.Spec.Role)
+			warnings = append(warnings, fmt.Sprintf(`%s is already a member of organization %q (Member %q, role %s): this Invitation sends nothing and is reported Accepted (AlreadyMember); change their role with "kubectl roster set-role"`,
+				inv.Spec.Email, org, m.Name, m.Spec.Role))
+			continue
 		}
 		if m.Spec.User != "" && (look.of(m.Spec.User) || (s.UserPrefix != "" && prefixed.of(m.Spec.User))) {
 			return refuseLookalike(who, subject, org, Lookalike{Name: m.Spec.User, Object: fmt.Sprintf("Member %q", m.Name)})
@@ -196,5 +196,13 @@ func newInvitee(who Requester, a Authority, inv *orgsv1alpha1.Invitation, s Snap
 	if l := invitationResembling(look, s, inv.Name); l.Found() {
 		return refuseLookalike(who, subject, org, l)
 	}
-	return allow()
+	return allow(warnings...)
+}
+
+// AlreadyMemberMessage is the refusal of an invitation for m, who is
+// already a member: what to do instead. The plugin words its own check
+// with it, so both say the same.
+func AlreadyMemberMessage(email, org string, m *orgsv1alpha1.Member) string {
+	return fmt.Sprintf(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
+		email, org, m.Spec.Role)
 }

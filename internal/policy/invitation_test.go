@@ -207,6 +207,8 @@ func TestDecideInvitationInvariants(t *testing.T) {
 				d := DecideInvitation(InvitationRequest{Op: Create, New: invitedBy(invitation("", c.email, viewer, ""), aliceAsker), Requester: aliceAsker, Authority: bothVerbs, Snapshot: s})
 				if c.want == "" {
 					g.Expect(d.Code).To(Equal(Allowed), d.Message)
+					g.Expect(d.Warnings).To(ConsistOf(ContainSubstring("is already a member of organization \"acme\"")), "the requester is told it sends nothing")
+					g.Expect(d.Warnings[0]).To(ContainSubstring("this Invitation sends nothing and is reported Accepted (AlreadyMember)"))
 					return
 				}
 				g.Expect(d.Code).To(Equal(Forbidden))
