@@ -160,6 +160,26 @@ func forgedInviter(who Requester, inv *orgsv1alpha1.Invitation, org, key, want s
 // change the member's role and is told how.
 func InvitesExistingMembers(a Authority) bool { return a.ManageOwners }
 
+// InvitationVerbs is what the webhook asks about for an Invitation request,
+// given the snapshot: the verb the operation needs (InvitationVerb), and
+// for a creation for someone who is already a Member, manage-owners too,
+// which InvitesExistingMembers decides with. Asking the second only then
+// keeps other requests at one SubjectAccessReview.
+func InvitationVerbs(op Operation, old, new *orgsv1alpha1.Invitation) func(Snapshot) []string {
+	return func(s Snapshot) []string {
+		verbs := []string{InvitationVerb(op, old, new)}
+		if op != Create || new == nil {
+			return verbs
+		}
+		for i := range s.Members {
+			if MemberMatchesEmail(&s.Members[i], new.Spec.Email, s.UserPrefix) {
+				return append(verbs, orgsv1alpha1.VerbManageOwners)
+			}
+		}
+		return verbs
+	}
+}
+
 // newInvitee: nobody is invited twice, nobody who is already a Member
 // (unless InvitesExistingMembers), and nobody whose e-mail resembles a
 // Member's user or a pending invitation's e-mail without being it.

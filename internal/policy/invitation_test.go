@@ -55,6 +55,39 @@ func TestInvitationVerb(t *testing.T) {
 	}
 }
 
+// A GitOps identity holds manage-members and manage-owners through
+// SubjectAccessReviews, one verb each: the webhook must ask about
+// manage-owners too for an invitation of an existing member, or the
+// re-applied Invitation is refused like an Admin's.
+func TestInvitationVerbs(t *testing.T) {
+	s := snapshot([]orgsv1alpha1.Member{alice, bob, userMember("oidc-carol", "oidc:carol@example.com", contributor)})
+	s.UserPrefix = "oidc:"
+	viewerInv := func(email string) *orgsv1alpha1.Invitation {
+		inv := invitation("inv", email, viewer, orgsv1alpha1.InvitationSent)
+		return &inv
+	}
+	cases := []struct {
+		name     string
+		op       Operation
+		old, new *orgsv1alpha1.Invitation
+		want     []string
+	}{
+		{"a newcomer: the operation's verb only", Create, nil, viewerInv("erin@example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"an existing member: manage-owners too", Create, nil, viewerInv("bob@example.com"),
+			[]string{orgsv1alpha1.VerbManageMembers, orgsv1alpha1.VerbManageOwners}},
+		{"a member under the user prefix: manage-owners too", Create, nil, viewerInv("carol@example.com"),
+			[]string{orgsv1alpha1.VerbManageMembers, orgsv1alpha1.VerbManageOwners}},
+		{"a member's look-alike is no member", Create, nil, viewerInv("Bob@Example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"a resend never asks more", Update, viewerInv("bob@example.com"), viewerInv("bob@example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"a revocation never asks more", Delete, viewerInv("bob@example.com"), nil, []string{orgsv1alpha1.VerbManageMembers}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			NewWithT(t).Expect(InvitationVerbs(c.op, c.old, c.new)(s)).To(Equal(c.want))
+		})
+	}
+}
+
 func TestDecideInvitationOutsideHomeNamespace(t *testing.T) {
 	g := NewWithT(t)
 	inv := invitedBy(invitation("inv", "erin@example.com", admin, ""), clusterAdmin)

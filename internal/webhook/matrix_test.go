@@ -192,9 +192,9 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 			`carol@example.com is already a member of organization "`+o.name+`" with role Contributor; change their role with "kubectl roster set-role"`)
 	})
 
-	It("admits an invitation for a member from a holder of manage-owners (a GitOps sync re-creating an accepted one), warning that it sends nothing", func() {
+	It("admits an invitation for a member from a holder of manage-owners (an Owner, a GitOps sync re-creating an accepted one), warning that it sends nothing", func() {
 		warnings := &warningRecorder{}
-		cfg, err := env.UserConfig(gitops, "system:serviceaccounts", "system:serviceaccounts:argocd")
+		cfg, err := env.UserConfig(owner)
 		Expect(err).NotTo(HaveOccurred())
 		cfg.WarningHandlerWithContext = warnings
 		c, err := client.New(cfg, client.Options{Scheme: env.Admin.Scheme()})
@@ -206,6 +206,12 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 		// Its look-alike is still somebody else.
 		lookalike := newInvitation(o.home, "again-lookalike", "Carol@example.com", orgsv1alpha1.RoleViewer)
 		refusedUnchanged(lookalike, func() error { return c.Create(ctx, lookalike.DeepCopy()) }, "looks the same as carol@example.com", "different identity")
+	})
+
+	It("admits the GitOps identity's invitation for a member: it holds manage-owners only through a SubjectAccessReview", func() {
+		bindGitOps()
+		Expect(as(gitops).Create(ctx,
+			newInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 	})
 
 	It("refuses an invitation for a case variant of a member, naming the member it resembles", func() {
