@@ -382,6 +382,45 @@ var _ = Describe("Invitations", func() {
 		Expect(membersFor(f, lee)).To(HaveLen(1))
 	})
 
+	It("admits an Owner's invitation for an existing member (a GitOps repository re-applying an accepted one) and resolves it without sending; it stays answered when the Member goes", func() {
+		f := newOrg(nil)
+		max := "max." + f.name + "@example.com"
+		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
+			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "max"},
+			Spec:       orgsv1alpha1.MemberSpec{User: max, Role: orgsv1alpha1.RoleViewer},
+		})).To(Succeed())
+		Eventually(func() error { return env.RoleInEffect(ctx, max, f.name, f.home, orgsv1alpha1.RoleViewer) }).Should(Succeed())
+
+		By("refusing a plain Admin, who is told to change the role instead")
+		bobClient, err := env.User(bob)
+		Expect(err).NotTo(HaveOccurred())
+		err = bobClient.Create(ctx, &orgsv1alpha1.Invitation{
+			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "max-by-bob"},
+			Spec:       orgsv1alpha1.InvitationSpec{Email: max, Role: orgsv1alpha1.RoleViewer},
+		})
+		Expect(err).To(MatchError(ContainSubstring(max + ` is already a member of organization "` + f.name + `" with role Viewer; change their role with "kubectl roster set-role"`)))
+
+		By("admitting the Owner's, with a warning that it sends nothing")
+		inviteAs(alice, f, "max", max, orgsv1alpha1.RoleContributor)
+		inv := waitInvitation(f, "max", hasPhase(orgsv1alpha1.InvitationAccepted))
+		ready := condition(inv, orgsv1alpha1.ReadyCondition)
+		Expect(ready.Status).To(Equal(metav1.ConditionTrue))
+		Expect(ready.Reason).To(Equal(orgsv1alpha1.AlreadyMemberReason))
+		Expect(ready.Message).To(ContainSubstring("Member max, role Viewer"))
+		Expect(condition(inv, orgsv1alpha1.DeliveredCondition).Reason).To(Equal(orgsv1alpha1.AlreadyMemberReason))
+		Expect(inv.Status.SendCount).To(BeZero())
+		Expect(inv.Status.TokenHash).To(BeEmpty(), "no link was made")
+
+		By("sending nothing, and leaving the Member's role alone, even after the Member is removed")
+		Expect(env.Admin.Delete(ctx, &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "max"}})).To(Succeed())
+		Eventually(func() []orgsv1alpha1.Member { return membersFor(f, max) }).Should(BeEmpty())
+		Consistently(func(g Gomega) {
+			g.Expect(smtpSrv.MailsTo(max)).To(BeEmpty())
+			g.Expect(invitation(f, "max")(g).Status.Phase).To(Equal(orgsv1alpha1.InvitationAccepted))
+		}, 3*time.Second).Should(Succeed())
+		Expect(membersFor(f, max)).To(BeEmpty(), "an answered Invitation makes no Member")
+	})
+
 	It("reconciles an invitation when a Member's or the Organization's spec changes, not when only their metadata or status does", func() {
 		f := newOrg(nil)
 		ivy := "ivy." + f.name + "@example.com"

@@ -167,7 +167,7 @@ var _ = Describe("kubectl roster", func() {
 			r := run(admin2, "", "invite", "ivan@example.com=Viewer,judy@example.com=Owner,carol@example.com=Viewer,kate@example.com=Admin", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitPartial), "%s", r)
 			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+judy@example.com\s+Owner\s+Error from server \(Forbidden\): admission webhook "vinvitation.roster.dev" denied the request: .*user "bob@example.com" may not invite judy@example.com with role Owner`))
-			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+carol@example.com\s+Viewer\s+Error from server \(Forbidden\): .*carol@example.com is already a member of organization "%s" with role Contributor`, o.name))
+			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+carol@example.com\s+Viewer\s+error: carol@example.com is already a member of organization "%s" with role Contributor; change their role with "kubectl roster set-role"`, o.name))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+ivan@example.com\s+Viewer\s+invitation/ivan-at-example-com$`))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+kate@example.com\s+Admin\s+`))
 			Expect(r.out).To(ContainSubstring("2 of 4 invited to %s, 2 failed.", o.name))

@@ -187,9 +187,32 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 	var o testOrg
 	BeforeEach(func() { o = newOrg() })
 
-	It("refuses an invitation for someone who is already a member, naming their role", func() {
+	It("refuses an Admin's invitation for someone who is already a member, naming their role and set-role", func() {
 		inv := testenv.NewInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer)
-		refusedUnchanged(inv, func() error { return env.As(owner).Create(ctx, inv.DeepCopy()) }, "already a member", "Contributor")
+		refusedUnchanged(inv, func() error { return env.As(admin).Create(ctx, inv.DeepCopy()) },
+			`carol@example.com is already a member of organization "`+o.name+`" with role Contributor; change their role with "kubectl roster set-role"`)
+	})
+
+	It("admits an invitation for a member from a holder of manage-owners (an Owner, a GitOps sync re-creating an accepted one), warning that it sends nothing", func() {
+		warnings := &warningRecorder{}
+		cfg, err := env.UserConfig(owner)
+		Expect(err).NotTo(HaveOccurred())
+		cfg.WarningHandlerWithContext = warnings
+		c, err := client.New(cfg, client.Options{Scheme: env.Admin.Scheme()})
+		Expect(err).NotTo(HaveOccurred())
+		Expect(c.Create(ctx, testenv.NewInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(warnings.all()).To(ContainElement(And(
+			ContainSubstring(`carol@example.com is already a member of organization "%s" (Member "carol", role Contributor)`, o.name),
+			ContainSubstring("this Invitation sends nothing and is reported Accepted (AlreadyMember)"))))
+		// Its look-alike is still somebody else.
+		lookalike := testenv.NewInvitation(o.home, "again-lookalike", "Carol@example.com", orgsv1alpha1.RoleViewer)
+		refusedUnchanged(lookalike, func() error { return c.Create(ctx, lookalike.DeepCopy()) }, "looks the same as carol@example.com", "different identity")
+	})
+
+	It("admits the GitOps identity's invitation for a member: it holds manage-owners only through a SubjectAccessReview", func() {
+		bindGitOps()
+		Expect(env.As(gitops).Create(ctx,
+			testenv.NewInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 	})
 
 	It("refuses an invitation for a case variant of a member, naming the member it resembles", func() {

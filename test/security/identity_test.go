@@ -2,11 +2,13 @@ package security_test
 
 import (
 	"net/http"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -96,6 +98,42 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 		refused(byInvitationWebhook, func() error {
 			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "nina-fullwidth", "\uff4eina@example.com", orgsv1alpha1.RoleOwner))
 		}, `it looks the same as nina@example.com, Invitation "nina"`)
+	})
+
+	It("lets only a holder of manage-owners file an invitation for an existing member, resolves it without a link or a promotion, and refuses its look-alikes", func() {
+		// An Admin (through the admins group) re-inviting a member: told to
+		// use set-role, as before.
+		admin, err := env.User("anyone@example.com", admins)
+		Expect(err).NotTo(HaveOccurred())
+		refused(byInvitationWebhook, func() error {
+			return admin.Create(ctx, newInvitation(lookalike.home, "ivan-again", "ivan@example.com", orgsv1alpha1.RoleViewer))
+		}, `ivan@example.com is already a member of organization "lookalike" with role Viewer; change their role with "kubectl roster set-role" instead of inviting them`)
+		// An Owner's invitation for a case variant of the member is for
+		// somebody else, who looks the same: refused, not resolved.
+		olivia := as("olivia@example.com")
+		refused(byInvitationWebhook, func() error {
+			return olivia.Create(ctx, newInvitation(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleOwner))
+		}, `it looks the same as ivan@example.com, Member "ivan"`)
+		// The Owner's invitation for the member, with the Owner role (a
+		// GitOps repository re-applying an accepted one): admitted, answered
+		// AlreadyMember, no link made, and the member stays a Viewer.
+		Expect(olivia.Create(ctx, newInvitation(lookalike.home, "ivan-owner", "ivan@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+		Eventually(func(g Gomega) {
+			inv := &orgsv1alpha1.Invitation{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: lookalike.home, Name: "ivan-owner"}, inv)).To(Succeed())
+			g.Expect(inv.Status.Phase).To(Equal(orgsv1alpha1.InvitationAccepted))
+			g.Expect(inv.Status.TokenHash).To(BeEmpty())
+			ready := meta.FindStatusCondition(inv.Status.Conditions, orgsv1alpha1.ReadyCondition)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Reason).To(Equal(orgsv1alpha1.AlreadyMemberReason))
+		}).Should(Succeed())
+		Consistently(func(g Gomega) {
+			for _, m := range linkLine.FindAllStringSubmatch(logs.String(), -1) {
+				g.Expect(m[2]).NotTo(Equal(lookalike.home+"/ivan-owner"), "a link was delivered for an invitation of an existing member")
+			}
+			g.Expect(member(lookalike, "ivan").Spec.Role).To(Equal(orgsv1alpha1.RoleViewer))
+		}, 2*time.Second).Should(Succeed())
+		Expect(env.RoleInEffect(ctx, "ivan@example.com", lookalike.name, lookalike.home, orgsv1alpha1.RoleViewer)).To(Succeed())
 	})
 
 	It("refuses accepting an invitation for a look-alike of a Member made meanwhile, and merges nothing", func() {
