@@ -126,3 +126,19 @@ const (
 	// adopt it, and the token stays Pending until it is gone.
 	TokenServiceAccountConflictReason = "ServiceAccountConflict"
 )
+
+// Reasons of a Project's Ready condition.
+const (
+	// NamespaceConflictReason: a namespace the Project needs exists and
+	// Roster did not create it for this Project; Roster never adopts it.
+	NamespaceConflictReason = "NamespaceConflict"
+	// DeletionNeedsConfirmationReason: a namespace Roster is to delete
+	// holds workloads, Secrets or ConfigMaps; it stays until
+	// ConfirmDeleteNamespacesAnnotation names it.
+	DeletionNeedsConfirmationReason = "DeletionNeedsConfirmation"
+	// ProjectLimitExceededReason: the Project is past its organization's
+	// spec.projects bounds; Roster creates no namespace for it.
+	ProjectLimitExceededReason = "ProjectLimitExceeded"
+	// OrganizationMissingReason: no Organization has the Project's namespace as its home.
+	OrganizationMissingReason = "OrganizationMissing"
+)

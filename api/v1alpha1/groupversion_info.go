@@ -29,6 +29,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Member{}, &MemberList{},
 		&Invitation{}, &InvitationList{},
 		&AccessToken{}, &AccessTokenList{},
+		&Project{}, &ProjectList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

@@ -31,6 +31,12 @@ type OrganizationSpec struct {
 	// TokenPolicy bounds the organization's personal access tokens (AccessTokens).
 	// +optional
 	TokenPolicy *TokenPolicy `json:"tokenPolicy,omitempty"`
+
+	// Projects bounds the organization's Projects (how many, how many
+	// environments each) and sets the labels and annotations of every
+	// project namespace.
+	// +optional
+	Projects *ProjectPolicy `json:"projects,omitempty"`
 }
 
 // RoleCounts counts an organization's Members by effective role.

@@ -68,3 +68,25 @@ const TokenFinalizer = "orgs.roster.dev/access-token" //nolint:gosec // a finali
 // TokenRevokedByAnnotation records, at admission, who set an AccessToken's
 // spec.revoked. It cannot be forged.
 const TokenRevokedByAnnotation = "orgs.roster.dev/revoked-by" //nolint:gosec // an annotation name, not a credential
+
+// Project namespaces: labels and annotations Roster puts on the namespaces
+// it creates for a Project, and the finalizer that deletes them.
+const (
+	// ProjectLabel names the Project (in the organization's home
+	// namespace) a namespace was created for. A namespace carrying it
+	// cannot lose or change its OrganizationLabel or this label.
+	ProjectLabel = "orgs.roster.dev/project"
+	// EnvironmentLabel names the environment of the Project a namespace is for.
+	EnvironmentLabel = "orgs.roster.dev/environment"
+	// ProjectUIDAnnotation records the UID of the Project a namespace was
+	// created for.
+	ProjectUIDAnnotation = "orgs.roster.dev/project-uid"
+	// ProjectFinalizer lets Roster delete a deleted Project's namespaces.
+	ProjectFinalizer = "orgs.roster.dev/project"
+	// ConfirmDeleteNamespacesAnnotation, on a Project, lists (comma
+	// separated) the project namespaces that Roster may delete although
+	// they hold workloads, Secrets or ConfigMaps beyond what Kubernetes
+	// creates: without it, deleting the Project or removing an environment
+	// leaves such a namespace in place and says so in the Ready condition.
+	ConfirmDeleteNamespacesAnnotation = "orgs.roster.dev/confirm-delete-namespaces"
+)

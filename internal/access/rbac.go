@@ -30,12 +30,12 @@ package access
 // holds, and the manager holds all of them cluster-wide: the custom verbs
 // manage-owners and manage-members, get, list, watch, update, patch and
 // delete on organizations, and full access to members, invitations and
-// accesstokens.
+// accesstokens and projects.
 // It needs those for its own work as well (the finalizer, status, the
 // invitation acceptance that creates Members).
 //
 // +kubebuilder:rbac:groups=orgs.roster.dev,resources=organizations,verbs=get;list;watch;update;patch;delete;manage-owners;manage-members
-// +kubebuilder:rbac:groups=orgs.roster.dev,resources=members;invitations;accesstokens,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=orgs.roster.dev,resources=members;invitations;accesstokens;projects,verbs=get;list;watch;create;update;patch;delete
 //
 // Rendered objects carry a controller ownerReference to their Organization
 // with blockOwnerDeletion; clusters that enable the

@@ -73,6 +73,7 @@ const (
 	resourceMembers       = "members"
 	resourceInvitations   = "invitations"
 	resourceAccessTokens  = "accesstokens"
+	resourceProjects      = "projects"
 )
 
 // Subject is one member: a user or a group with its effective role.
@@ -223,16 +224,18 @@ func Render(s Snapshot) []client.Object {
 	homeRule := func(verbs ...string) rbacv1.PolicyRule {
 		return rbacv1.PolicyRule{
 			APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
-			Resources: []string{resourceMembers, resourceInvitations, resourceAccessTokens},
+			Resources: []string{resourceMembers, resourceInvitations, resourceAccessTokens, resourceProjects},
 			Verbs:     verbs,
 		}
 	}
 	// Every member may ask to create or revoke a token: the webhook decides
 	// whose and by which role (policy.DecideToken), and its refusal names
 	// the matrix row, which RBAC's could not.
+	// The same for Projects (policy.DecideProject: Owners, Admins and
+	// Contributors, refusals naming the matrix row).
 	tokenRule := rbacv1.PolicyRule{
 		APIGroups: []string{orgsv1alpha1.GroupVersion.Group},
-		Resources: []string{resourceAccessTokens},
+		Resources: []string{resourceAccessTokens, resourceProjects},
 		Verbs:     []string{"create", "update", "patch", "delete"},
 	}
 

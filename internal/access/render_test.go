@@ -157,15 +157,15 @@ func TestOrganizationClusterRoles(t *testing.T) {
 	g.Expect(r.clusterRole("roster:org:acme:admin").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("manage-members", "get")}))
 	g.Expect(r.clusterRole("roster:org:acme:member").Rules).To(Equal([]rbacv1.PolicyRule{orgRule("get")}))
 	g.Expect(r.clusterRole("roster:org:acme:home-manage").Rules).To(Equal([]rbacv1.PolicyRule{{
-		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens"},
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens", "projects"},
 		Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"},
 	}}))
 	g.Expect(r.clusterRole("roster:org:acme:home-read").Rules).To(Equal([]rbacv1.PolicyRule{{
-		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens"},
+		APIGroups: []string{testGroup}, Resources: []string{"members", "invitations", "accesstokens", "projects"},
 		Verbs: []string{"get", "list", "watch"},
 	}, {
-		// Every member may ask; the webhook decides (policy.DecideToken).
-		APIGroups: []string{testGroup}, Resources: []string{"accesstokens"},
+		// Every member may ask; the webhook decides (policy.DecideToken, policy.DecideProject).
+		APIGroups: []string{testGroup}, Resources: []string{"accesstokens", "projects"},
 		Verbs: []string{"create", "update", "patch", "delete"},
 	}}))
 }

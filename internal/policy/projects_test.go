@@ -1,0 +1,223 @@
+package policy
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+func project(name string, envs ...string) *orgsv1alpha1.Project {
+	return &orgsv1alpha1.Project{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: home},
+		Spec:       orgsv1alpha1.ProjectSpec{Environments: envs},
+	}
+}
+
+func projectMembers() []orgsv1alpha1.Member {
+	return []orgsv1alpha1.Member{
+		userMember("alice", "alice@example.com", owner),
+		userMember("adam", "adam@example.com", admin),
+		userMember("carol", "carol@example.com", contributor),
+		userMember("vera", "vera@example.com", viewer),
+		userMember("nina", "nina@example.com", viewerNoSecrets),
+		groupMember("devs", "devs", contributor),
+	}
+}
+
+func TestDecideProjectWhoMay(t *testing.T) {
+	users := []struct {
+		who     Requester
+		allowed bool
+		says    string
+	}{
+		{Requester{User: "alice@example.com"}, true, ""},
+		{Requester{User: "adam@example.com"}, true, ""},
+		{Requester{User: "carol@example.com"}, true, ""},
+		{Requester{User: "dan@example.com", Groups: []string{"devs"}}, true, ""},
+		{Requester{User: "vera@example.com"}, false, "is Viewer there"},
+		{Requester{User: "nina@example.com"}, false, "is ViewerNoSecrets there"},
+		{outsider, false, "is not a member of it"},
+		{Requester{User: "Carol@example.com"}, false, "is not a member"},
+	}
+	for _, op := range []Operation{Create, Update, Delete} {
+		for _, u := range users {
+			t.Run(string(op)+" "+u.who.User, func(t *testing.T) {
+				g := NewWithT(t)
+				r := ProjectRequest{Op: op, Who: u.who, Snapshot: snapshot(projectMembers())}
+				switch op {
+				case Create:
+					r.New = project("web", "dev")
+				case Update:
+					r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
+				case Delete:
+					r.Old = project("web", "dev")
+				}
+				d := DecideProject(r)
+				g.Expect(d.Allowed()).To(Equal(u.allowed), d.Message)
+				if !u.allowed {
+					g.Expect(d.Code).To(Equal(Forbidden))
+					g.Expect(d.Message).To(ContainSubstring(u.says))
+					g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
+				}
+			})
+		}
+	}
+	t.Run("holders of manage-members (cluster admins, GitOps) may", func(t *testing.T) {
+		g := NewWithT(t)
+		s := snapshot(projectMembers())
+		g.Expect(ProjectVerb(clusterAdmin, s)).To(Equal(orgsv1alpha1.VerbManageMembers))
+		g.Expect(ProjectVerb(Requester{User: "carol@example.com"}, s)).To(BeEmpty())
+		g.Expect(DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Snapshot: s, Authority: membersVerb}).Allowed()).To(BeTrue())
+		g.Expect(DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Snapshot: s}).Allowed()).To(BeFalse())
+	})
+	t.Run("outside a home namespace", func(t *testing.T) {
+		g := NewWithT(t)
+		d := DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Authority: membersVerb})
+		g.Expect(d.Message).To(ContainSubstring("not the home namespace"))
+	})
+}
+
+func TestDecideProjectBounds(t *testing.T) {
+	carol := Requester{User: "carol@example.com"}
+	org := acme()
+	org.Spec.Projects = &orgsv1alpha1.ProjectPolicy{MaxProjects: ptr[int32](2), MaxEnvironmentsPerProject: ptr[int32](2)}
+	s := Snapshot{Organization: org, Members: projectMembers()}
+	existing := []orgsv1alpha1.Project{*project("a"), *project("b")}
+	g := NewWithT(t)
+
+	d := DecideProject(ProjectRequest{Op: Create, Who: carol, New: project("web"), Snapshot: s, Projects: existing})
+	g.Expect(d.Code).To(Equal(Forbidden))
+	g.Expect(d.Message).To(And(ContainSubstring("spec.projects.maxProjects"), ContainSubstring(`Organization "acme"`), ContainSubstring("bound is 2")))
+
+	d = DecideProject(ProjectRequest{Op: Create, Who: carol, New: project("web"), Snapshot: s, Projects: existing[:1]})
+	g.Expect(d.Allowed()).To(BeTrue(), d.Message)
+
+	d = DecideProject(ProjectRequest{Op: Create, Who: carol, New: project("web", "a", "b", "c"), Snapshot: s})
+	g.Expect(d.Code).To(Equal(Invalid))
+	g.Expect(d.Field).To(Equal("spec.environments"))
+	g.Expect(d.Message).To(ContainSubstring("spec.projects.maxEnvironmentsPerProject"))
+
+	// A project past a lowered bound may still drop environments, not add.
+	d = DecideProject(ProjectRequest{Op: Update, Who: carol, Old: project("web", "a", "b", "c", "d"), New: project("web", "a", "b", "c"), Snapshot: s})
+	g.Expect(d.Allowed()).To(BeTrue(), d.Message)
+	d = DecideProject(ProjectRequest{Op: Update, Who: carol, Old: project("web", "a", "b", "c"), New: project("web", "a", "b", "c", "d"), Snapshot: s})
+	g.Expect(d.Field).To(Equal("spec.environments"))
+
+	// Defaults.
+	g.Expect(MaxProjects(acme())).To(Equal(DefaultMaxProjects))
+	g.Expect(MaxEnvironmentsPerProject(nil)).To(Equal(DefaultMaxEnvironmentsPerProject))
+	many := make([]orgsv1alpha1.Project, DefaultMaxProjects)
+	d = DecideProject(ProjectRequest{Op: Create, Who: carol, New: project("web"), Snapshot: snapshot(projectMembers()), Projects: many})
+	g.Expect(d.Message).To(ContainSubstring("maxProjects"))
+}
+
+func TestDecideProjectNames(t *testing.T) {
+	carol := Requester{User: "carol@example.com"}
+	s := snapshot(projectMembers())
+	long := strings.Repeat("x", 55)
+	tests := []struct {
+		name    string
+		r       ProjectRequest
+		allowed bool
+		code    Code
+		field   string
+		says    string
+	}{
+		{name: "two environments", r: ProjectRequest{New: project("web", "dev", "prod")}, allowed: true},
+		{name: "no environments", r: ProjectRequest{New: project("web")}, allowed: true},
+		{name: "over 63 characters", r: ProjectRequest{New: project(long, "dev")}, code: Invalid, field: "spec.environments[0]", says: "Kubernetes allows 63"},
+		{name: "over 63 without environments", r: ProjectRequest{New: project(long + "abcdefgh")}, code: Invalid, field: "metadata.name", says: "Kubernetes allows 63"},
+		{name: "a name with a dot", r: ProjectRequest{New: project("web.dev")}, code: Invalid, field: "metadata.name", says: "DNS label"},
+		{name: "an upper-case environment", r: ProjectRequest{New: project("web", "Dev")}, code: Invalid, field: "spec.environments[0]", says: "DNS label"},
+		{name: "an environment twice", r: ProjectRequest{New: project("web", "dev", "dev")}, code: Invalid, field: "spec.environments[1]", says: "twice"},
+		{name: "another project derives the name", r: ProjectRequest{New: project("web", "dev"), Claimed: map[string]string{"acme-web-dev": "org-acme/web-dev"}},
+			code: Forbidden, field: "spec.environments[0]", says: "Project org-acme/web-dev already derives"},
+		{name: "another organization's project derives the name", r: ProjectRequest{New: project("dev"), Claimed: map[string]string{"acme-dev": "org-acme-dev/x"}},
+			code: Forbidden, field: "metadata.name", says: "org-acme-dev/x"},
+		{name: "its own claim is not a collision", r: ProjectRequest{New: project("web", "dev"), Claimed: map[string]string{"acme-web-dev": "org-acme/web"}}, allowed: true},
+		{name: "a foreign namespace of that name", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {}}},
+			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
+		{name: "a forged project-uid on a create", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {ProjectUID: ""}}},
+			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
+		{name: "a home namespace", r: ProjectRequest{New: project("web"), Namespaces: map[string]NamespaceFacts{"acme-web": {HomeOf: "acme-web"}}},
+			code: Forbidden, field: "metadata.name", says: "home namespace of organization"},
+		{name: "Roster's own namespace", r: ProjectRequest{New: project("system"), ManagerNamespace: "acme-system"}, code: Invalid, field: "metadata.name", says: "manager namespace"},
+		{name: "adding an environment checks only the new name", r: ProjectRequest{Op: Update, Old: project("web", "dev"), New: project("web", "dev", "prod"),
+			Namespaces: map[string]NamespaceFacts{"acme-web-dev": {}}}, allowed: true},
+		{name: "an added environment that collides", r: ProjectRequest{Op: Update, Old: project("web", "dev"), New: project("web", "dev", "prod"),
+			Namespaces: map[string]NamespaceFacts{"acme-web-prod": {}}}, code: Forbidden, field: "spec.environments[1]", says: "never adopts"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			r := tt.r
+			if r.Op == "" {
+				r.Op = Create
+			}
+			r.Who, r.Snapshot = carol, s
+			d := DecideProject(r)
+			g.Expect(d.Allowed()).To(Equal(tt.allowed), d.Message)
+			if !tt.allowed {
+				g.Expect(d.Code).To(Equal(tt.code))
+				g.Expect(d.Field).To(Equal(tt.field))
+				g.Expect(d.Message).To(ContainSubstring(tt.says))
+			}
+		})
+	}
+}
+
+func TestProjectNamespaceMetadata(t *testing.T) {
+	g := NewWithT(t)
+	org := acme()
+	org.UID = "org-uid"
+	org.Spec.Projects = &orgsv1alpha1.ProjectPolicy{
+		NamespaceLabels:      map[string]string{"pod-security.kubernetes.io/enforce": "restricted", orgsv1alpha1.OrganizationLabel: "other"},
+		NamespaceAnnotations: map[string]string{"team": "web", orgsv1alpha1.OrganizationUIDAnnotation: "forged"},
+	}
+	p := project("web", "dev")
+	p.UID = "p-uid"
+	p.Labels = map[string]string{"pod-security.kubernetes.io/enforce": "privileged"}
+	labels, annotations := ProjectNamespaceMetadata(org, p, "dev")
+	g.Expect(labels).To(Equal(map[string]string{
+		"pod-security.kubernetes.io/enforce": "restricted",
+		orgsv1alpha1.OrganizationLabel:       "acme",
+		orgsv1alpha1.ProjectLabel:            "web",
+		orgsv1alpha1.EnvironmentLabel:        "dev",
+		orgsv1alpha1.ManagedByLabel:          orgsv1alpha1.ManagedByValue,
+	}))
+	g.Expect(annotations).To(Equal(map[string]string{"team": "web", orgsv1alpha1.OrganizationUIDAnnotation: "org-uid", orgsv1alpha1.ProjectUIDAnnotation: "p-uid"}))
+
+	g.Expect(ProjectNamespaces("acme", project("web", "dev", "prod"))).To(Equal([]ProjectNamespaceName{{"acme-web-dev", "dev"}, {"acme-web-prod", "prod"}}))
+	g.Expect(ProjectNamespaces("acme", project("web"))).To(Equal([]ProjectNamespaceName{{Name: "acme-web"}}))
+
+	claims := ProjectNamespaceClaims([]orgsv1alpha1.Project{*project("web", "dev"), {ObjectMeta: metav1.ObjectMeta{Name: "x", Namespace: "nowhere"}}},
+		func(ns string) string { return map[string]string{home: "acme"}[ns] })
+	g.Expect(claims).To(Equal(map[string]string{"acme-web-dev": "org-acme/web"}))
+}
+
+func TestRequesterRole(t *testing.T) {
+	g := NewWithT(t)
+	s := snapshot(projectMembers())
+	g.Expect(RequesterRole(Requester{User: "vera@example.com", Groups: []string{"devs"}}, s)).To(Equal(contributor))
+	g.Expect(RequesterRole(Requester{User: "alice@example.com"}, s)).To(Equal(owner))
+	g.Expect(RequesterRole(outsider, s)).To(BeEmpty())
+	s.HomeTerminating = true
+	g.Expect(RequesterRole(Requester{User: "alice@example.com"}, s)).To(BeEmpty())
+}
+
+func TestDeletionNeedsConfirmation(t *testing.T) {
+	g := NewWithT(t)
+	p := project("web", "dev", "prod")
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{})).To(BeEmpty())
+	msg := DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{Workloads: 1, Secrets: 2})
+	g.Expect(msg).To(ContainSubstring("kubectl annotate project web -n org-acme orgs.roster.dev/confirm-delete-namespaces=acme-web-dev --overwrite"))
+	p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "acme-web-prod"}
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1})).To(ContainSubstring("=acme-web-prod,acme-web-dev "))
+	p.Annotations[orgsv1alpha1.ConfirmDeleteNamespacesAnnotation] = "acme-web-prod, acme-web-dev"
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1})).To(BeEmpty())
+	g.Expect(KubernetesConfigMap("kube-root-ca.crt")).To(BeTrue())
+}
