@@ -386,3 +386,24 @@ func DeletionNeedsConfirmation(p *orgsv1alpha1.Project, namespace string, c Name
 	return fmt.Sprintf("Namespace %s holds %d workloads, %d Secrets and %d ConfigMaps, so Roster does not delete it on its own; to delete it with its contents: kubectl annotate project %s -n %s %s=%s --overwrite",
 		namespace, c.Workloads, c.Secrets, c.ConfigMaps, p.Name, p.Namespace, orgsv1alpha1.ConfirmDeleteNamespacesAnnotation, list)
 }
+
+// DecideProjectNamespaceLabels refuses, to everyone, a change that detaches
+// a Project's namespace (one Roster created, labelled ProjectLabel): its
+// OrganizationLabel and ProjectLabel cannot be removed or changed, or the
+// members' access there would go while the Project still names it (and
+// the controller would restore them). old is nil on create.
+func DecideProjectNamespaceLabels(namespace string, old, labels map[string]string) Decision {
+	project := old[orgsv1alpha1.ProjectLabel]
+	if old == nil || project == "" {
+		return allow()
+	}
+	for _, key := range []string{orgsv1alpha1.OrganizationLabel, orgsv1alpha1.ProjectLabel} {
+		if labels[key] != old[key] {
+			d := forbid("namespace %q is a namespace of Project %q of organization %q, so label %s cannot be removed or changed; to remove the namespace, remove its environment from the Project or delete the Project",
+				namespace, project, old[orgsv1alpha1.OrganizationLabel], key)
+			d.Field = fmt.Sprintf("metadata.labels[%s]", key)
+			return d
+		}
+	}
+	return allow()
+}

@@ -221,3 +221,41 @@ func TestDeletionNeedsConfirmation(t *testing.T) {
 	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1})).To(BeEmpty())
 	g.Expect(KubernetesConfigMap("kube-root-ca.crt")).To(BeTrue())
 }
+
+func TestDecideProjectNamespaceLabels(t *testing.T) {
+	made := map[string]string{orgsv1alpha1.OrganizationLabel: "acme", orgsv1alpha1.ProjectLabel: "web", "team": "a"}
+	without := func(key string) map[string]string {
+		m := map[string]string{}
+		for k, v := range made {
+			if k != key {
+				m[k] = v
+			}
+		}
+		return m
+	}
+	tests := []struct {
+		name     string
+		old, new map[string]string
+		field    string
+	}{
+		{"create", nil, made, ""},
+		{"another label changes", made, without("team"), ""},
+		{"an attached namespace that is no Project's detaches", without(orgsv1alpha1.ProjectLabel), map[string]string{}, ""},
+		{"removing the organization label", made, without(orgsv1alpha1.OrganizationLabel), "metadata.labels[orgs.roster.dev/organization]"},
+		{"moving it to another organization", made, map[string]string{orgsv1alpha1.OrganizationLabel: "globex", orgsv1alpha1.ProjectLabel: "web"}, "metadata.labels[orgs.roster.dev/organization]"},
+		{"removing the project label", made, without(orgsv1alpha1.ProjectLabel), "metadata.labels[orgs.roster.dev/project]"},
+		{"removing both", made, map[string]string{}, "metadata.labels[orgs.roster.dev/organization]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d := DecideProjectNamespaceLabels("acme-web", tt.old, tt.new)
+			g.Expect(d.Allowed()).To(Equal(tt.field == ""), d.Message)
+			g.Expect(d.Field).To(Equal(tt.field))
+			if tt.field != "" {
+				g.Expect(d.Code).To(Equal(Forbidden))
+				g.Expect(d.Message).To(ContainSubstring(`namespace of Project "web" of organization "acme"`))
+			}
+		})
+	}
+}

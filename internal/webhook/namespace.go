@@ -16,12 +16,13 @@ import (
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-// The guard sees only namespaces whose project label or recorded
-// Organization UID is added, changed or removed (matchConditions), so other
+// The guard sees only namespaces whose project label, recorded
+// Organization UID or Project label (orgs.roster.dev/project) is added,
+// changed or removed (matchConditions), so other
 // namespace writes never wait on Roster.
 // It also sees the status and finalize subresources: an update through
 // either takes a whole Namespace and keeps the labels it carries.
-// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces;namespaces/status;namespaces/finalize,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-attachment-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '') || (has(object.metadata.annotations) && 'orgs.roster.dev/organization-uid' in object.metadata.annotations ? object.metadata.annotations['orgs.roster.dev/organization-uid'] : '') != (oldObject != null && has(oldObject.metadata.annotations) && 'orgs.roster.dev/organization-uid' in oldObject.metadata.annotations ? oldObject.metadata.annotations['orgs.roster.dev/organization-uid'] : '')"}]}`
+// +kubebuilder:webhook:path=/validate--v1-namespace,mutating=false,failurePolicy=fail,sideEffects=None,groups="",resources=namespaces;namespaces/status;namespaces/finalize,verbs=create;update,versions=v1,name=vnamespace.roster.dev,admissionReviewVersions=v1,timeoutSeconds=10,patch=`{"matchConditions":[{"name":"project-attachment-changes","expression":"(has(object.metadata.labels) && 'orgs.roster.dev/organization' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/organization'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/organization' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/organization'] : '') || (has(object.metadata.annotations) && 'orgs.roster.dev/organization-uid' in object.metadata.annotations ? object.metadata.annotations['orgs.roster.dev/organization-uid'] : '') != (oldObject != null && has(oldObject.metadata.annotations) && 'orgs.roster.dev/organization-uid' in oldObject.metadata.annotations ? oldObject.metadata.annotations['orgs.roster.dev/organization-uid'] : '')|| (has(object.metadata.labels) && 'orgs.roster.dev/project' in object.metadata.labels ? object.metadata.labels['orgs.roster.dev/project'] : '') != (oldObject != null && has(oldObject.metadata.labels) && 'orgs.roster.dev/project' in oldObject.metadata.labels ? oldObject.metadata.labels['orgs.roster.dev/project'] : '')"}]}`
 
 // NamespaceGuard refuses attaching a namespace to an organization (the
 // orgs.roster.dev/organization label, with the Organization's UID in
@@ -54,6 +55,13 @@ func (v *NamespaceGuard) decide(ctx context.Context, old, ns *corev1.Namespace) 
 	user, who, err := requester(ctx)
 	if err != nil {
 		return nil, err
+	}
+	var oldLabels map[string]string
+	if old != nil {
+		oldLabels = old.Labels
+	}
+	if d := policy.DecideProjectNamespaceLabels(ns.Name, oldLabels, ns.Labels); !d.Allowed() {
+		return respondFor(corev1.GroupName, "Namespace", "namespaces", ns.Name, d)
 	}
 	r := attachRequest(old, ns)
 	r.Requester, r.ManagerNamespace, r.ClusterRoles = who, v.managerNamespace, projectClusterRoles()

@@ -75,6 +75,11 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Complete(); err != nil {
 		return fmt.Errorf("registering the AccessToken webhooks: %w", err)
 	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.Project{}).
+		WithValidator(&ProjectValidator{facts: f, managerNamespace: opts.ManagerNamespace}).
+		Complete(); err != nil {
+		return fmt.Errorf("registering the Project webhook: %w", err)
+	}
 	mgr.GetWebhookServer().Register(TokenRequestPath, &crwebhook.Admission{Handler: &TokenRequestLimiter{facts: f, clock: clock.RealClock{}}})
 	return nil
 }
