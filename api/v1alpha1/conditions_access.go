@@ -28,3 +28,9 @@ func (i *Invitation) GetConditions() []metav1.Condition { return i.Status.Condit
 
 // SetConditions replaces the Invitation's conditions.
 func (i *Invitation) SetConditions(c []metav1.Condition) { i.Status.Conditions = c }
+
+// GetConditions returns the Project's conditions.
+func (p *Project) GetConditions() []metav1.Condition { return p.Status.Conditions }
+
+// SetConditions replaces the Project's conditions.
+func (p *Project) SetConditions(c []metav1.Condition) { p.Status.Conditions = c }

@@ -29,6 +29,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/controllers/accesstoken"
 	"github.com/roster-dev/roster/controllers/organization"
+	"github.com/roster-dev/roster/controllers/project"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/index"
@@ -212,6 +213,9 @@ func setupControllers(mgr ctrl.Manager, o Options) error {
 	}
 	if err := (&accesstoken.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the AccessToken controller: %w", err)
+	}
+	if err := (&project.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
+		return fmt.Errorf("setting up the Project controller: %w", err)
 	}
 	return nil
 }

@@ -366,7 +366,9 @@ type NamespaceContents struct {
 }
 
 // Empty reports whether deleting the namespace loses nothing anyone made.
-func (c NamespaceContents) Empty() bool { return c.Workloads == 0 && c.Secrets == 0 && c.ConfigMaps == 0 }
+func (c NamespaceContents) Empty() bool {
+	return c.Workloads == 0 && c.Secrets == 0 && c.ConfigMaps == 0
+}
 
 // KubernetesConfigMap reports whether a ConfigMap of that name is one
 // Kubernetes creates in every namespace.

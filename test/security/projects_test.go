@@ -1,0 +1,128 @@
+package security_test
+
+import (
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
+
+// byProjectWebhookInvalid: the Project webhook refused a field's value.
+var byProjectWebhookInvalid = refusal{layer: "webhook vproject.roster.dev", is: apierrors.IsInvalid,
+	shows: `admission webhook "vproject.roster.dev" denied the request`}
+
+// Projects: only Owners, Admins and Contributors of the organization whose
+// home holds the Project create, change or delete it; names cannot
+// collide across organizations or with namespaces Roster did not make;
+// status is Roster's; a Project's namespace cannot be detached.
+var _ = Describe("Projects", Ordered, func() {
+	proj := org{name: "proj", home: "org-proj", members: []person{
+		{"pia", "pia@example.com", orgsv1alpha1.RoleOwner},
+		{"cody", "cody@example.com", orgsv1alpha1.RoleContributor},
+		{"vic", "vic@example.com", orgsv1alpha1.RoleViewer},
+		{"nico", "nico@example.com", orgsv1alpha1.RoleViewerNoSecrets},
+	}}
+	// projShop's name makes its namespaces collide with proj's project shop:
+	// proj-shop-dev is proj's shop/dev and proj-shop's dev.
+	projShop := org{name: "proj-shop", home: "org-proj-shop", members: []person{
+		{"sam", "sam@example.com", orgsv1alpha1.RoleOwner},
+	}}
+	const cody, vic, nico, sam = "cody@example.com", "vic@example.com", "nico@example.com", "sam@example.com"
+	byProjectWebhook := byWebhook("vproject.roster.dev")
+	newProject := func(namespace, name string, envs ...string) *orgsv1alpha1.Project {
+		return &orgsv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name}, Spec: orgsv1alpha1.ProjectSpec{Environments: envs}}
+	}
+	var shop *orgsv1alpha1.Project
+
+	BeforeAll(func() {
+		createOrg(proj)
+		createOrg(projShop)
+		shop = newProject(proj.home, "shop", "dev")
+		Expect(env.As(cody).Create(ctx, shop)).To(Succeed())
+	})
+
+	It("a Viewer creates a Project", func() {
+		p := newProject(proj.home, "web", "dev")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(vic).Create(ctx, p) },
+			`user "vic@example.com" may not create Project "web" in organization "proj": is Viewer there`,
+			`row "Create - Update - Delete projects"`)
+	})
+	It("a Viewer creates a Project in a dry run", func() {
+		p := newProject(proj.home, "web", "dev")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(vic).Create(ctx, p, client.DryRunAll) },
+			"is Viewer there", "Create - Update - Delete projects")
+	})
+	It("a ViewerNoSecrets deletes a Project", func() {
+		refusedKeeping([]client.Object{shop}, byProjectWebhook, func() error { return env.As(nico).Delete(ctx, shop.DeepCopy()) },
+			`may not delete Project "shop"`, "is ViewerNoSecrets there")
+	})
+	It("a Viewer adds an environment", func() {
+		refusedKeeping([]client.Object{shop}, byProjectWebhook, func() error {
+			return mergePatch(env.As(vic), shop.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Spec.Environments = append(p.Spec.Environments, "prod") })
+		}, `may not update Project "shop"`, "Create - Update - Delete projects")
+	})
+	It("a Contributor creates a Project in another organization", func() {
+		p := newProject(globex.home, "web")
+		refusedKeeping([]client.Object{p}, byRBAC, func() error { return env.As(cody).Create(ctx, p) },
+			rbacMessage(cody, "create", "projects"))
+	})
+	It("an Owner of one organization, Viewer of another, creates a Project in the other", func() {
+		p := newProject(globex.home, "web")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(alice).Create(ctx, p) },
+			`organization "globex": is Viewer there`)
+	})
+	It("a Contributor forges a Project's status", func() {
+		refusedKeeping([]client.Object{shop}, byRBAC, func() error {
+			p := shop.DeepCopy()
+			Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+			p.Status.Namespaces = []orgsv1alpha1.ProjectNamespaceStatus{{Name: acme.project, UID: "forged", Phase: "Active"}}
+			return env.As(cody).Status().Update(ctx, p)
+		}, "projects/status")
+	})
+	It("a Contributor creates a case variant of a Project's name", func() {
+		p := newProject(proj.home, "Shop", "dev")
+		refusedKeeping([]client.Object{p}, bySchema, func() error { return env.As(cody).Create(ctx, p) }, "RFC 1123")
+	})
+	It("a Contributor creates a Unicode variant of a Project's name", func() {
+		p := newProject(proj.home, "sh\u043ep", "dev") // Cyrillic o
+		refusedKeeping([]client.Object{p}, bySchema, func() error { return env.As(cody).Create(ctx, p) }, "RFC 1123")
+	})
+	It("a Contributor creates a Project whose name is no DNS label", func() {
+		p := newProject(proj.home, "shop.dev")
+		refusedKeeping([]client.Object{p}, bySchema, func() error { return env.As(cody).Create(ctx, p) }, "must be a DNS label")
+	})
+	It("an Owner of another organization takes a Project's namespace name", func() {
+		p := newProject(projShop.home, "dev")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(sam).Create(ctx, p) },
+			`would need namespace "proj-shop-dev", which Project org-proj/shop already derives`)
+	})
+	It("a Contributor names a Project after a namespace Roster did not make", func() {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "proj-legacy"}}
+		Expect(env.Admin.Create(ctx, ns)).To(Succeed())
+		p := newProject(proj.home, "legacy")
+		refusedKeeping([]client.Object{p, ns}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, p) },
+			`namespace "proj-legacy", which exists and was not created by Roster for this Project (Roster never adopts a namespace)`)
+	})
+	It("a Contributor asks for a namespace name over 63 characters", func() {
+		p := newProject(proj.home, "a-very-long-project-name-for-the-namespace", "a-long-environment")
+		refusedKeeping([]client.Object{p}, byProjectWebhookInvalid, func() error { return env.As(cody).Create(ctx, p) },
+			"Kubernetes allows 63")
+	})
+	It("a cluster admin detaches a Project's namespace", func() {
+		// A namespace labelled as a Project's, of an organization that does
+		// not exist, so that nothing reconciles it during the attempt.
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "nobody-web", Labels: map[string]string{
+			orgsv1alpha1.OrganizationLabel: "nobody", orgsv1alpha1.ProjectLabel: "web"}}}
+		Expect(env.Admin.Create(ctx, ns)).To(Succeed())
+		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
+			return mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { delete(n.Labels, orgsv1alpha1.OrganizationLabel) })
+		}, `namespace "nobody-web" is a namespace of Project "web" of organization "nobody"`, "cannot be removed or changed")
+		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
+			return mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { delete(n.Labels, orgsv1alpha1.ProjectLabel) })
+		}, "label orgs.roster.dev/project cannot be removed")
+	})
+})
