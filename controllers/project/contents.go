@@ -4,58 +4,104 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
-// The deletion guard lists, metadata only and never cached, what a project
-// namespace holds: the manager sees names, not the values of Secrets or
-// ConfigMaps.
-// +kubebuilder:rbac:groups="",resources=pods;secrets;configmaps,verbs=list
-// +kubebuilder:rbac:groups=apps,resources=deployments;statefulsets;daemonsets;replicasets,verbs=list
-// +kubebuilder:rbac:groups=batch,resources=jobs;cronjobs,verbs=list
+// What a project namespace holds is counted by Kubernetes, not read by
+// Roster: the manager holds nothing on workloads, Secrets or ConfigMaps
+// (docs/security.md). Each project namespace gets a ResourceQuota that
+// only counts (its hard limits are far beyond any use), and the quota
+// controller writes the counts into its status. Members cannot change it:
+// admin and edit only read ResourceQuotas.
+// +kubebuilder:rbac:groups="",resources=resourcequotas,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups="",resources=configmaps,verbs=get,resourceNames=kube-root-ca.crt
 
-var workloadKinds = []schema.GroupVersionKind{
-	{Version: "v1", Kind: "PodList"},
-	{Group: "apps", Version: "v1", Kind: "DeploymentList"},
-	{Group: "apps", Version: "v1", Kind: "StatefulSetList"},
-	{Group: "apps", Version: "v1", Kind: "DaemonSetList"},
-	{Group: "apps", Version: "v1", Kind: "ReplicaSetList"},
-	{Group: "batch", Version: "v1", Kind: "JobList"},
-	{Group: "batch", Version: "v1", Kind: "CronJobList"},
+// ContentsQuotaName is the ResourceQuota that counts a project namespace's contents.
+const ContentsQuotaName = "roster-contents"
+
+// countLimit is the hard limit of every count: a count, not a bound.
+var countLimit = resource.MustParse("1000000")
+
+var (
+	workloadCounts = []corev1.ResourceName{"pods", "count/deployments.apps", "count/statefulsets.apps", "count/daemonsets.apps",
+		"count/replicasets.apps", "count/jobs.batch", "count/cronjobs.batch"}
+	secretCount    corev1.ResourceName = "count/secrets"
+	configMapCount corev1.ResourceName = "count/configmaps"
+)
+
+// contentsQuota is the counting ResourceQuota of namespace.
+func contentsQuota(namespace, org string) *corev1.ResourceQuota {
+	hard := corev1.ResourceList{secretCount: countLimit, configMapCount: countLimit}
+	for _, r := range workloadCounts {
+		hard[r] = countLimit
+	}
+	return &corev1.ResourceQuota{
+		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: ContentsQuotaName, Labels: map[string]string{
+			orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue, orgsv1alpha1.OrganizationLabel: org,
+		}},
+		Spec: corev1.ResourceQuotaSpec{Hard: hard},
+	}
 }
 
-// contents counts what namespace holds beyond what Kubernetes creates.
-func contents(ctx context.Context, reader client.Reader, namespace string) (policy.NamespaceContents, error) {
-	var c policy.NamespaceContents
-	count := func(gvk schema.GroupVersionKind, skip func(string) bool) (int, error) {
-		list := &metav1.PartialObjectMetadataList{}
-		list.SetGroupVersionKind(gvk)
-		if err := reader.List(ctx, list, client.InNamespace(namespace)); err != nil {
-			return 0, fmt.Errorf("listing %s in namespace %s: %w", gvk.Kind, namespace, err)
+// ensureContentsQuota creates the counting quota of namespace when absent.
+func (r *Reconciler) ensureContentsQuota(ctx context.Context, namespace, org string) error {
+	q := &corev1.ResourceQuota{}
+	err := r.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: ContentsQuotaName}, q)
+	if apierrors.IsNotFound(err) {
+		err = r.Client.Create(ctx, contentsQuota(namespace, org))
+		if apierrors.IsAlreadyExists(err) {
+			return nil
 		}
-		n := 0
-		for i := range list.Items {
-			if skip == nil || !skip(list.Items[i].Name) {
-				n++
-			}
-		}
-		return n, nil
 	}
-	for _, gvk := range workloadKinds {
-		n, err := count(gvk, nil)
-		if err != nil {
-			return c, err
+	if err != nil {
+		return fmt.Errorf("ensuring ResourceQuota %s in namespace %s: %w", ContentsQuotaName, namespace, err)
+	}
+	return nil
+}
+
+// contents is what namespace holds beyond what Kubernetes creates, from
+// its counting quota. known is false while the quota controller has not
+// counted yet (or the quota is gone): then Roster cannot tell, and a
+// deletion waits for the confirmation as for a namespace that holds something.
+func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.NamespaceContents, known bool, err error) {
+	q := &corev1.ResourceQuota{}
+	if err := r.apiReader().Get(ctx, client.ObjectKey{Namespace: namespace, Name: ContentsQuotaName}, q); err != nil {
+		if apierrors.IsNotFound(err) {
+			return c, false, nil
 		}
+		return c, false, fmt.Errorf("reading ResourceQuota %s in namespace %s: %w", ContentsQuotaName, namespace, err)
+	}
+	used := q.Status.Used
+	count := func(name corev1.ResourceName) (int, bool) {
+		v, ok := used[name]
+		return int(v.Value()), ok
+	}
+	for _, name := range append(append([]corev1.ResourceName{}, workloadCounts...), secretCount, configMapCount) {
+		if _, ok := used[name]; !ok {
+			return c, false, nil
+		}
+	}
+	for _, name := range workloadCounts {
+		n, _ := count(name)
 		c.Workloads += n
 	}
-	var err error
-	if c.Secrets, err = count(schema.GroupVersionKind{Version: "v1", Kind: "SecretList"}, nil); err != nil {
-		return c, err
+	c.Secrets, _ = count(secretCount)
+	c.ConfigMaps, _ = count(configMapCount)
+	// Kubernetes publishes its root CA into every namespace.
+	rootCA := &metav1.PartialObjectMetadata{}
+	rootCA.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
+	switch err := r.apiReader().Get(ctx, client.ObjectKey{Namespace: namespace, Name: "kube-root-ca.crt"}, rootCA); {
+	case err == nil:
+		c.ConfigMaps = max(0, c.ConfigMaps-1)
+	case !apierrors.IsNotFound(err):
+		return c, false, fmt.Errorf("reading ConfigMap kube-root-ca.crt in namespace %s: %w", namespace, err)
 	}
-	c.ConfigMaps, err = count(schema.GroupVersionKind{Version: "v1", Kind: "ConfigMapList"}, policy.KubernetesConfigMap)
-	return c, err
+	return c, true, nil
 }

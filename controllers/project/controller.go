@@ -203,6 +203,9 @@ func (r *Reconciler) ensure(ctx context.Context, p *orgsv1alpha1.Project, org *o
 	if !ns.DeletionTimestamp.IsZero() {
 		return nil
 	}
+	if err := r.ensureContentsQuota(ctx, n.Name, org.Name); err != nil {
+		return err
+	}
 	// Restore what was changed: the organization's labels and annotations
 	// and Roster's own (the webhook refuses detaching; this holds when it was away).
 	patch := client.MergeFrom(ns.DeepCopy())
@@ -279,11 +282,11 @@ func (r *Reconciler) retire(ctx context.Context, p *orgsv1alpha1.Project, st org
 		statusOf(p, st.Name).Phase = string(corev1.NamespaceTerminating)
 		return nil
 	}
-	c, err := contents(ctx, r.apiReader(), st.Name)
+	c, known, err := r.contents(ctx, st.Name)
 	if err != nil {
 		return err
 	}
-	if msg := policy.DeletionNeedsConfirmation(p, st.Name, c); msg != "" {
+	if msg := policy.DeletionNeedsConfirmation(p, st.Name, c, known); msg != "" {
 		o.held = append(o.held, msg)
 		return nil
 	}

@@ -258,7 +258,7 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		path:    filepath.Join(assets, "kube-controller-manager"),
 		args: []string{
 			"--kubeconfig=" + kcmKubeconfigPath,
-			"--controllers=clusterrole-aggregation,garbage-collector-controller,namespace-controller",
+			"--controllers=clusterrole-aggregation,garbage-collector-controller,namespace-controller,resourcequota-controller",
 			"--leader-elect=false",
 			"--secure-port=0",
 			"--use-service-account-credentials=false",

@@ -232,6 +232,7 @@ func cacheOptions() cache.Options {
 			&rbacv1.RoleBinding{}:        ours,
 			&rbacv1.Role{}:               ours,
 			&corev1.ServiceAccount{}:     ours,
+			&corev1.ResourceQuota{}:      ours,
 			&rbacv1.ClusterRole{}:        ours,
 			&rbacv1.ClusterRoleBinding{}: ours,
 		},

@@ -50,7 +50,7 @@ func MaxEnvironmentsPerProject(org *orgsv1alpha1.Organization) int {
 	return DefaultMaxEnvironmentsPerProject
 }
 
-// ProjectNamespace names one namespace of a Project.
+// ProjectNamespaceName names one namespace of a Project.
 type ProjectNamespaceName struct {
 	// Name is the namespace's name.
 	Name string
@@ -370,23 +370,24 @@ func (c NamespaceContents) Empty() bool {
 	return c.Workloads == 0 && c.Secrets == 0 && c.ConfigMaps == 0
 }
 
-// KubernetesConfigMap reports whether a ConfigMap of that name is one
-// Kubernetes creates in every namespace.
-func KubernetesConfigMap(name string) bool { return name == "kube-root-ca.crt" }
-
 // DeletionNeedsConfirmation is the refusal to delete a project namespace
-// that holds something, saying how to confirm; "" when it may be deleted:
-// it is empty, or p's ConfirmDeleteNamespacesAnnotation names it.
-func DeletionNeedsConfirmation(p *orgsv1alpha1.Project, namespace string, c NamespaceContents) string {
-	if c.Empty() || ConfirmedNamespaces(p)[namespace] {
+// that holds something, or whose contents are not known (known false),
+// saying how to confirm; "" when it may be deleted: it is known to be
+// empty, or p's ConfirmDeleteNamespacesAnnotation names it.
+func DeletionNeedsConfirmation(p *orgsv1alpha1.Project, namespace string, c NamespaceContents, known bool) string {
+	if (known && c.Empty()) || ConfirmedNamespaces(p)[namespace] {
 		return ""
 	}
 	list := namespace
 	if prior := p.Annotations[orgsv1alpha1.ConfirmDeleteNamespacesAnnotation]; strings.TrimSpace(prior) != "" {
 		list = strings.TrimSpace(prior) + "," + namespace
 	}
-	return fmt.Sprintf("Namespace %s holds %d workloads, %d Secrets and %d ConfigMaps, so Roster does not delete it on its own; to delete it with its contents: kubectl annotate project %s -n %s %s=%s --overwrite",
-		namespace, c.Workloads, c.Secrets, c.ConfigMaps, p.Name, p.Namespace, orgsv1alpha1.ConfirmDeleteNamespacesAnnotation, list)
+	holds := fmt.Sprintf("holds %d workloads, %d Secrets and %d ConfigMaps", c.Workloads, c.Secrets, c.ConfigMaps)
+	if !known {
+		holds = "may hold workloads, Secrets or ConfigMaps (Kubernetes has not counted them yet)"
+	}
+	return fmt.Sprintf("Namespace %s %s, so Roster does not delete it on its own; to delete it with its contents: kubectl annotate project %s -n %s %s=%s --overwrite",
+		namespace, holds, p.Name, p.Namespace, orgsv1alpha1.ConfirmDeleteNamespacesAnnotation, list)
 }
 
 // DecideProjectNamespaceLabels refuses, to everyone, a change that detaches

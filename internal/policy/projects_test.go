@@ -212,14 +212,14 @@ func TestRequesterRole(t *testing.T) {
 func TestDeletionNeedsConfirmation(t *testing.T) {
 	g := NewWithT(t)
 	p := project("web", "dev", "prod")
-	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{})).To(BeEmpty())
-	msg := DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{Workloads: 1, Secrets: 2})
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{}, true)).To(BeEmpty())
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{}, false)).To(ContainSubstring("has not counted them yet"))
+	msg := DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{Workloads: 1, Secrets: 2}, true)
 	g.Expect(msg).To(ContainSubstring("kubectl annotate project web -n org-acme orgs.roster.dev/confirm-delete-namespaces=acme-web-dev --overwrite"))
 	p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "acme-web-prod"}
-	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1})).To(ContainSubstring("=acme-web-prod,acme-web-dev "))
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1}, true)).To(ContainSubstring("=acme-web-prod,acme-web-dev "))
 	p.Annotations[orgsv1alpha1.ConfirmDeleteNamespacesAnnotation] = "acme-web-prod, acme-web-dev"
-	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1})).To(BeEmpty())
-	g.Expect(KubernetesConfigMap("kube-root-ca.crt")).To(BeTrue())
+	g.Expect(DeletionNeedsConfirmation(p, "acme-web-dev", NamespaceContents{ConfigMaps: 1}, true)).To(BeEmpty())
 }
 
 func TestDecideProjectNamespaceLabels(t *testing.T) {
