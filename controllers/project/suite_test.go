@@ -2,14 +2,10 @@ package project_test
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/roster-dev/roster/internal/testenv"
 )
@@ -17,11 +13,11 @@ import (
 // The Project suite runs the manager in-process under its own generated
 // ClusterRole, with the webhooks, against the local control plane (with
 // kube-controller-manager: the built-in admin, edit and view roles are
-// aggregated, and deleted namespaces go).
+// aggregated, quotas are counted and deleted namespaces go).
 
 var (
 	env *testenv.Env
-	ctx context.Context
+	ctx = context.Background()
 )
 
 func TestProjectController(t *testing.T) {
@@ -30,18 +26,5 @@ func TestProjectController(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	ctx = context.Background()
-	SetDefaultEventuallyTimeout(30 * time.Second)
-	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{Webhooks: true, Controllers: true})
-	if errors.Is(err, testenv.ErrNoAssets) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
-})
-
-var _ = AfterSuite(func() {
-	Expect(env.Stop()).To(Succeed())
+	env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Webhooks: true, Controllers: true}})
 })
