@@ -79,9 +79,9 @@ func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.N
 		return c, false, fmt.Errorf("reading ResourceQuota %s in namespace %s: %w", ContentsQuotaName, namespace, err)
 	}
 	used := q.Status.Used
-	count := func(name corev1.ResourceName) (int, bool) {
-		v, ok := used[name]
-		return int(v.Value()), ok
+	count := func(name corev1.ResourceName) int {
+		v := used[name]
+		return int(v.Value())
 	}
 	for _, name := range append(append([]corev1.ResourceName{}, workloadCounts...), secretCount, configMapCount) {
 		if _, ok := used[name]; !ok {
@@ -89,11 +89,10 @@ func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.N
 		}
 	}
 	for _, name := range workloadCounts {
-		n, _ := count(name)
-		c.Workloads += n
+		c.Workloads += count(name)
 	}
-	c.Secrets, _ = count(secretCount)
-	c.ConfigMaps, _ = count(configMapCount)
+	c.Secrets = count(secretCount)
+	c.ConfigMaps = count(configMapCount)
 	// Kubernetes publishes its root CA into every namespace.
 	rootCA := &metav1.PartialObjectMetadata{}
 	rootCA.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("ConfigMap"))
