@@ -189,6 +189,13 @@ func DecideProject(r ProjectRequest) Decision {
 		return refuseRequest("Projects", r.Op)
 	}
 	s := r.Snapshot
+	if r.Op == Update && r.New.DeletionTimestamp != nil && slices.Equal(r.Old.Spec.Environments, r.New.Spec.Environments) &&
+		len(r.New.Finalizers) < len(r.Old.Finalizers) && (s.Organization == nil || s.HomeTerminating) {
+		// Releasing a finalizer of a Project whose organization or home is
+		// going: the controller must be able to finish, or the home stays
+		// Terminating.
+		return allow()
+	}
 	if s.Organization == nil {
 		return notHome(r.Op, "Projects", p.Namespace)
 	}

@@ -74,6 +74,19 @@ func TestDecideProjectWhoMay(t *testing.T) {
 		g.Expect(DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Snapshot: s, Authority: membersVerb}).Allowed()).To(BeTrue())
 		g.Expect(DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Snapshot: s}).Allowed()).To(BeFalse())
 	})
+	t.Run("releasing the finalizer of a Project whose organization is gone", func(t *testing.T) {
+		g := NewWithT(t)
+		old := project("web", "dev")
+		now := metav1.Now()
+		old.DeletionTimestamp, old.Finalizers = &now, []string{orgsv1alpha1.ProjectFinalizer}
+		released := old.DeepCopy()
+		released.Finalizers = nil
+		g.Expect(DecideProject(ProjectRequest{Op: Update, Who: outsider, Old: old, New: released}).Allowed()).To(BeTrue())
+		g.Expect(DecideProject(ProjectRequest{Op: Update, Who: outsider, Old: old, New: released, Snapshot: snapshot(projectMembers())}).Allowed()).To(BeFalse())
+		added := old.DeepCopy()
+		added.Finalizers = append(added.Finalizers, "x")
+		g.Expect(DecideProject(ProjectRequest{Op: Update, Who: outsider, Old: old, New: added}).Allowed()).To(BeFalse())
+	})
 	t.Run("outside a home namespace", func(t *testing.T) {
 		g := NewWithT(t)
 		d := DecideProject(ProjectRequest{Op: Create, Who: clusterAdmin, New: project("web"), Authority: membersVerb})
