@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -272,3 +273,44 @@ func TestDecideProjectNamespaceLabels(t *testing.T) {
 		})
 	}
 }
+
+// FuzzDecideProject: whatever the names and the requester, an admitted
+// Project comes from an Owner, Admin, Contributor or holder of
+// manage-members, and every namespace it derives is a valid name no other
+// Project derives; a refusal always says why.
+func FuzzDecideProject(f *testing.F) {
+	f.Add("web", "dev,prod", uint8(2), false)
+	f.Add("Web", "dev,dev", uint8(3), false)
+	f.Add(strings.Repeat("a", 60), "x", uint8(0), true)
+	f.Fuzz(func(t *testing.T, name, envs string, who uint8, verbs bool) {
+		members := projectMembers()
+		users := []string{"alice@example.com", "adam@example.com", "carol@example.com", "vera@example.com", "nina@example.com", "mallory@example.com"}
+		requester := Requester{User: users[int(who)%len(users)]}
+		var environments []string
+		if envs != "" {
+			environments = strings.Split(envs, ",")
+		}
+		r := ProjectRequest{Op: Create, Who: requester, New: project(name, environments...), Snapshot: snapshot(members),
+			Claimed: map[string]string{"acme-web-dev": "org-acme/other"}}
+		if verbs {
+			r.Authority = membersVerb
+		}
+		d := DecideProject(r)
+		if !d.Allowed() {
+			if d.Message == "" || (d.Code == Invalid && d.Field == "") {
+				t.Fatalf("a refusal must say why: %+v", d)
+			}
+			return
+		}
+		if RequesterRole(requester, r.Snapshot).Rank() < MinProjectRole.Rank() && !verbs {
+			t.Fatalf("%s may not create projects, admitted", requester.User)
+		}
+		for _, n := range ProjectNamespaces(orgName, r.New) {
+			if len(n.Name) > 63 || len(validationErrors(n.Name)) > 0 || n.Name == "acme-web-dev" {
+				t.Fatalf("admitted namespace %q", n.Name)
+			}
+		}
+	})
+}
+
+func validationErrors(name string) []string { return validation.IsDNS1123Label(name) }
