@@ -1,6 +1,8 @@
 package project_test
 
 import (
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -131,5 +133,36 @@ var _ = Describe("Projects", Ordered, func() {
 			err := env.Admin.Get(ctx, client.ObjectKey{Name: "acme-api"}, ns)
 			g.Expect(apierrors.IsNotFound(err) || ns.DeletionTimestamp != nil).To(BeTrue(), "%v", err)
 		}).Should(Succeed())
+	})
+})
+
+var _ = Describe("Deleting an Organization", func() {
+	It("deletes its projects' namespaces once the Organization's own guard is satisfied", func() {
+		o := env.NewOrg(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "gone"}}, testenv.Team[0], testenv.Team[2])
+		Expect(env.As(testenv.Carol).Create(ctx, &orgsv1alpha1.Project{
+			ObjectMeta: metav1.ObjectMeta{Namespace: o.Home, Name: "web"}, Spec: orgsv1alpha1.ProjectSpec{Environments: []string{"dev"}},
+		})).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: "gone-web-dev"}, &corev1.Namespace{})).To(Succeed())
+		}).Should(Succeed())
+
+		org := &orgsv1alpha1.Organization{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: "gone"}, org)).To(Succeed())
+		// The Organization's guard: it still has Members.
+		err := env.As(testenv.Alice).Delete(ctx, org)
+		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%v", err)
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: "gone-web-dev"}, &corev1.Namespace{})).To(Succeed())
+
+		patch := client.MergeFrom(org.DeepCopy())
+		org.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteAnnotation: "gone"}
+		Expect(env.As(testenv.Alice).Patch(ctx, org, patch)).To(Succeed())
+		Expect(env.As(testenv.Alice).Delete(ctx, org)).To(Succeed())
+		Eventually(func(g Gomega) {
+			for _, name := range []string{o.Home, "gone-web-dev"} {
+				ns := &corev1.Namespace{}
+				err := env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)
+				g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "namespace %s: %v %v", name, err, ns.Status)
+			}
+		}).WithTimeout(90 * time.Second).Should(Succeed())
 	})
 })
