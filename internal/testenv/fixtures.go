@@ -14,10 +14,12 @@ import (
 
 	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL, as in every suite
 	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL, as in every suite
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -256,4 +258,34 @@ func FreePort() int {
 	n, err := strconv.Atoi(port)
 	Expect(err).NotTo(HaveOccurred())
 	return n
+}
+
+// Can is AllowedInGroups for a Ginkgo spec: whether user, in groups and
+// system:authenticated, may do what attrs describe; the spec fails when
+// the review cannot be made.
+func (e *Env) Can(ctx context.Context, user string, groups []string, attrs authorizationv1.ResourceAttributes) bool {
+	GinkgoHelper()
+	allowed, err := e.AllowedInGroups(ctx, user, groups, attrs)
+	Expect(err).NotTo(HaveOccurred())
+	return allowed
+}
+
+// Versions is the resourceVersion of objects by "Kind namespace/name": a
+// snapshot of what an action could change, compared before and after it.
+type Versions map[string]string
+
+// Add records obj as kind.
+func (v Versions) Add(kind string, obj client.Object) {
+	v[kind+" "+client.ObjectKeyFromObject(obj).String()] = obj.GetResourceVersion()
+}
+
+// AddList lists list (a *MemberList, *rbacv1.RoleBindingList, …) with
+// opts as a cluster admin and records each item as kind.
+func (e *Env) AddList(ctx context.Context, v Versions, kind string, list client.ObjectList, opts ...client.ListOption) {
+	GinkgoHelper()
+	Expect(e.Admin.List(ctx, list, opts...)).To(Succeed())
+	Expect(meta.EachListItem(list, func(obj k8sruntime.Object) error {
+		v.Add(kind, obj.(client.Object))
+		return nil
+	})).To(Succeed())
 }
