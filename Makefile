@@ -2,8 +2,9 @@
 # `make help` lists the targets.
 
 IMG ?= ghcr.io/roster-dev/roster:latest
-# The Kubernetes version of the envtest and local-mode control plane.
-K8S_VERSION ?= 1.37.2
+# The Kubernetes version of the envtest and local-mode control plane: read
+# from its one home, the Go constant localcluster.KubernetesVersion.
+K8S_VERSION ?= $(shell hack/k8s-version.sh)
 # The release the binaries report (kubectl roster version, manager --version).
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 VERSION_LDFLAGS := -X github.com/roster-dev/roster/internal/version.Version=$(VERSION)
@@ -109,7 +110,7 @@ fuzz: ## Fuzz the policy engine for FUZZTIME (default 2m).
 fuzz-long: ## Fuzz every target for FUZZTIME each (default 10m): the policy engine, admission request decoding, the accept endpoint.
 	go test ./internal/policy/ -run=NONE -fuzz='^FuzzDecide$$' -fuzztime=$(or $(FUZZTIME),10m)
 	go test ./internal/webhook/ -run=NONE -fuzz='^FuzzAdmissionReview$$' -fuzztime=$(or $(FUZZTIME),10m)
-	go test ./internal/invite/ -run=NONE -fuzz='^FuzzAcceptEndpoint$$' -fuzztime=$(or $(FUZZTIME),10m)
+	go test ./internal/acceptserver/ -run=NONE -fuzz='^FuzzAcceptEndpoint$$' -fuzztime=$(or $(FUZZTIME),10m)
 
 # The large run of `make bench`; BENCH_ARGS comes last, so it overrides any
 # of these, e.g. make bench BENCH_ARGS="-orgs=25 -scaling=" (docs/benchmarks.md).

@@ -21,9 +21,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/cli"
-	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -55,8 +56,8 @@ var _ = BeforeSuite(func() {
 	inviteBase = "http://" + acceptAddr
 	env = testenv.Suite(testenv.SuiteOptions{
 		Options: testenv.Options{Webhooks: true, Controllers: true, Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{Kind: invite.NotifierLog},
-			Accept:   invite.ServerOptions{BindAddress: acceptAddr},
+			Notifier: notify.NotifierConfig{Kind: notify.NotifierLog},
+			Accept:   acceptserver.ServerOptions{BindAddress: acceptAddr},
 		}},
 		LogSink: func(sink logr.LogSink) logr.LogSink { return linkSink{LogSink: sink, links: links} },
 	})

@@ -89,14 +89,7 @@ func ClusterOptions(webhooks bool) (localcluster.Options, error) {
 	if err != nil {
 		return localcluster.Options{}, err
 	}
-	m, err := LoadManifests(webhooks)
-	if err != nil {
-		return localcluster.Options{}, err
-	}
-	return localcluster.Options{
-		AssetsDir: assets, CRDs: m.CRDs, Objects: m.Objects,
-		MutatingWebhooks: m.MutatingWebhooks, ValidatingWebhooks: m.ValidatingWebhooks,
-	}, nil
+	return localcluster.RosterOptions(rosterManifests(assets, webhooks))
 }
 
 func (e *Env) startManager(o Options) error {

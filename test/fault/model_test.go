@@ -18,8 +18,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/access"
-	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -271,7 +272,7 @@ func (w *world) nextAcceptance(fresh bool) *acceptance {
 				continue
 			}
 			for _, t := range tokens[o.home+"/"+invName] {
-				if invite.HashToken(t) == inv.Status.TokenHash {
+				if invitation.HashToken(t) == inv.Status.TokenHash {
 					a := &acceptance{org: o.name, home: o.home, invitation: invName, token: t, role: inv.Spec.Role}
 					w.accepting[o.home+"/"+invName] = a
 					return a
@@ -287,7 +288,7 @@ func (w *world) nextAcceptance(fresh bool) *acceptance {
 // and retires the Invitation; no answer, or Roster unable to answer,
 // leaves it owed; a link a restarted manager replaced gives way to the
 // newer one.
-func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
+func (w *world) answered(a *acceptance, res acceptserver.APIResponse, err error) {
 	GinkgoHelper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -304,7 +305,7 @@ func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
 	}
 	w.answers[string(res.Outcome)]++
 	switch res.Outcome {
-	case invite.OutcomeUsed:
+	case invitation.OutcomeUsed:
 		if res.Member == "" {
 			// Accepted (the Invitation says so), and the Member not made
 			// yet: the manager died in between, and its successor
@@ -312,13 +313,13 @@ func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
 			return
 		}
 		fallthrough
-	case invite.OutcomeAccepted:
+	case invitation.OutcomeAccepted:
 		Expect(res.Member).NotTo(BeEmpty(), "%s: %+v", key, res)
 		o.members[res.Member] = orgsv1alpha1.MemberSpec{User: res.User, Role: a.role}
 		delete(o.invitations, a.invitation)
 		delete(w.accepting, key)
-	case invite.OutcomeUnavailable, invite.OutcomeRateLimited:
-	case invite.OutcomeUnknown, invite.OutcomeReplaced:
+	case invitation.OutcomeUnavailable, invitation.OutcomeRateLimited:
+	case invitation.OutcomeUnknown, invitation.OutcomeReplaced:
 		delete(w.accepting, key)
 	default:
 		Fail(fmt.Sprintf("answering the link of %s came to %q: %s", key, res.Outcome, res.Message))
@@ -453,7 +454,7 @@ func (o *orgState) check(g Gomega) {
 		// invitee holds a working link, whatever the kills did.
 		var delivered []string
 		for _, t := range tokens[key] {
-			delivered = append(delivered, invite.HashToken(t))
+			delivered = append(delivered, invitation.HashToken(t))
 		}
 		g.Expect(delivered).To(ContainElement(inv.Status.TokenHash), "Invitation %s: no delivered link matches the stored token hash", key)
 	}

@@ -20,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/controllers"
+	rosterorg "github.com/roster-dev/roster/controllers/organization"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/testenv"
@@ -121,7 +121,7 @@ func setUpWorld() {
 		prev := last
 		last = now
 		g.Expect(now).To(Equal(prev))
-	}).WithPolling(controllers.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
+	}).WithPolling(rosterorg.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
 }
 
 // createOrg creates o (a home, no project) with its Members and waits
@@ -155,7 +155,7 @@ func waitConverged(o org) {
 		}
 		g.Expect(renderedRBAC(g, o.name)).To(Equal(expectedRBAC(g, organization, o.home)))
 		// Changes of Invitations reach the Organization's status batched
-		// (controllers.Batching): wait for them, or a later refused attempt
+		// (organization.Batching): wait for them, or a later refused attempt
 		// would see the status change under it.
 		var invitations orgsv1alpha1.InvitationList
 		g.Expect(env.Admin.List(ctx, &invitations, client.InNamespace(o.home))).To(Succeed())

@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 

@@ -15,8 +15,9 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -38,14 +39,14 @@ var _ = BeforeSuite(func() {
 	// log notifier.
 	env = testenv.Suite(testenv.SuiteOptions{
 		Options: testenv.Options{Webhooks: true, Controllers: true, Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{Kind: invite.NotifierLog},
-			Accept: invite.ServerOptions{
+			Notifier: notify.NotifierConfig{Kind: notify.NotifierLog},
+			Accept: acceptserver.ServerOptions{
 				BindAddress: "127.0.0.1:0",
 				// Every request of the suite comes from 127.0.0.1: a burst
 				// of 40 (one more every 200 ms) serves the attempts and is
 				// still met by a guesser.
-				ClientLimit:     invite.Limit{Every: 200 * time.Millisecond, Burst: 40},
-				InvitationLimit: invite.DefaultInvitationLimit,
+				ClientLimit:     acceptserver.Limit{Every: 200 * time.Millisecond, Burst: 40},
+				InvitationLimit: acceptserver.DefaultInvitationLimit,
 			},
 		}},
 		Log: logs,
