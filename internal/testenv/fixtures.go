@@ -111,6 +111,20 @@ func (e *Env) CreateOrg(ctx context.Context, org *orgsv1alpha1.Organization) Org
 	return Org{Name: org.Name, Home: org.HomeNamespaceName()}
 }
 
+// CreateHome creates the Organization name (no spec) as a cluster admin
+// and waits only until its home namespace exists, not for any condition
+// (for a suite that watches what comes next); it returns the home
+// namespace.
+func (e *Env) CreateHome(ctx context.Context, name string) string {
+	GinkgoHelper()
+	Expect(e.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	home := orgsv1alpha1.DefaultHomeNamespacePrefix + name
+	Eventually(func() error {
+		return e.Admin.Get(ctx, client.ObjectKey{Name: home}, &corev1.Namespace{})
+	}).Should(Succeed())
+	return home
+}
+
 // NewOrg creates org (CreateOrg) with people as its Members, and waits
 // until it is Ready with them counted and the API server's authorizer
 // gives each their role (WaitRoles): a test may act as any of them next.
@@ -129,13 +143,50 @@ func (e *Env) NewOrg(ctx context.Context, org *orgsv1alpha1.Organization, people
 // generation with members Members counted, so its RBAC is written.
 func (e *Env) WaitReady(ctx context.Context, name string, members int) {
 	GinkgoHelper()
+	e.waitReady(ctx, name, members, nil)
+}
+
+// WaitReadyProjects is WaitReady that also waits for projects project
+// namespaces counted in the same status: the RBAC of all of them is
+// written.
+func (e *Env) WaitReadyProjects(ctx context.Context, name string, members, projects int) {
+	GinkgoHelper()
+	e.waitReady(ctx, name, members, &projects)
+}
+
+func (e *Env) waitReady(ctx context.Context, name string, members int, projects *int) {
+	GinkgoHelper()
 	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(e.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+		org := e.GetOrg(ctx, g, name)
 		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
 		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
 		g.Expect(org.Status.Members).To(BeEquivalentTo(members))
+		if projects != nil {
+			g.Expect(org.Status.Projects).To(BeEquivalentTo(*projects))
+		}
 	}).Should(Succeed())
+}
+
+// GetOrg reads the Organization name as a cluster admin, inside an
+// Eventually (g) or a spec (Default).
+func (e *Env) GetOrg(ctx context.Context, g Gomega, name string) *orgsv1alpha1.Organization {
+	org := &orgsv1alpha1.Organization{}
+	g.Expect(e.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+	return org
+}
+
+// Attach labels ns as a project of org and records org's UID on it, as
+// Roster's webhooks would: for a suite that runs without them.
+func (e *Env) Attach(ctx context.Context, ns *corev1.Namespace, org string) {
+	GinkgoHelper()
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	if ns.Annotations == nil {
+		ns.Annotations = map[string]string{}
+	}
+	ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(e.GetOrg(ctx, Default, org).UID)
 }
 
 // WaitRoles waits until the API server's authorizer gives every person
