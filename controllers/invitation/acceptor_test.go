@@ -10,7 +10,6 @@ import (
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,13 +39,7 @@ type acceptFixture struct {
 // inviterAllowed answers the SubjectAccessReview.
 func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alpha1.Invitation), objs ...client.Object) *acceptFixture {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := authorizationv1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	token, hash, err := invite.NewToken()
 	if err != nil {
 		t.Fatal(err)

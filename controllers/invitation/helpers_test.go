@@ -17,7 +17,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	invite "github.com/roster-dev/roster/controllers/invitation"
@@ -228,32 +227,5 @@ func can(user, verb, group, resource, namespace, name string) bool {
 // metricValue sums the samples of a metric family whose labels include want.
 func metricValue(name string, want map[string]string) (float64, bool) {
 	GinkgoHelper()
-	families, err := ctrlmetrics.Registry.Gather()
-	Expect(err).NotTo(HaveOccurred())
-	sum, found := 0.0, false
-	for _, fam := range families {
-		if fam.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range fam.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			for k, v := range want {
-				if labels[k] != v {
-					continue metrics
-				}
-			}
-			found = true
-			if m.GetCounter() != nil {
-				sum += m.GetCounter().GetValue()
-			}
-			if m.GetGauge() != nil {
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum, found
+	return testenv.MetricValue(Default, name, want)
 }

@@ -25,19 +25,14 @@ func createOrg(name string) string {
 
 func createMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
 	GinkgoHelper()
-	m := testenv.NewMember(namespace, name, user, role)
-	Expect(env.Admin.Create(ctx, m)).To(Succeed())
-	return m
+	return env.CreateMember(ctx, namespace, name, user, role)
 }
 
 // createProject attaches a new namespace to org as Roster's webhooks would
 // (this suite runs without them): the label and the Organization's UID.
 func createProject(name, org string) {
 	GinkgoHelper()
-	ns := &corev1.Namespace{}
-	ns.Name = name
-	env.Attach(ctx, ns, org)
-	Expect(env.Admin.Create(ctx, ns)).To(Succeed())
+	env.CreateAttachedProject(ctx, name, org)
 }
 
 // attach labels ns for org with org's UID, as the webhooks would.
@@ -78,11 +73,7 @@ func can(user, verb, group, resource, namespace, name string) bool {
 }
 
 func memberOf(namespace, name string) func(g Gomega) *orgsv1alpha1.Member {
-	return func(g Gomega) *orgsv1alpha1.Member {
-		m := &orgsv1alpha1.Member{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, m)).To(Succeed())
-		return m
-	}
+	return func(g Gomega) *orgsv1alpha1.Member { return env.GetMember(ctx, g, namespace, name) }
 }
 
 type corev1Namespace = corev1.Namespace

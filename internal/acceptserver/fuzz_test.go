@@ -16,7 +16,6 @@ import (
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -155,13 +154,7 @@ func acceptRequest(mode uint8, token string, body []byte) *http.Request {
 // fuzzToken; rate limits out of the way.
 func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := authorizationv1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	inv := &orgsv1alpha1.Invitation{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin",

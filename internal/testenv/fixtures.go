@@ -90,6 +90,23 @@ func NewMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alph
 	}
 }
 
+// CreateMember creates the Member namespace/name for user with role as a
+// cluster admin and returns it.
+func (e *Env) CreateMember(ctx context.Context, namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
+	GinkgoHelper()
+	m := NewMember(namespace, name, user, role)
+	Expect(e.Admin.Create(ctx, m)).To(Succeed())
+	return m
+}
+
+// GetMember reads the Member namespace/name as a cluster admin, inside an
+// Eventually (g) or a spec (Default).
+func (e *Env) GetMember(ctx context.Context, g Gomega, namespace, name string) *orgsv1alpha1.Member {
+	m := &orgsv1alpha1.Member{}
+	g.Expect(e.Admin.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, m)).To(Succeed())
+	return m
+}
+
 // NewInvitation is the Invitation namespace/name for email with role.
 func NewInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
 	return &orgsv1alpha1.Invitation{
@@ -187,6 +204,15 @@ func (e *Env) Attach(ctx context.Context, ns *corev1.Namespace, org string) {
 	}
 	ns.Labels[orgsv1alpha1.OrganizationLabel] = org
 	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(e.GetOrg(ctx, Default, org).UID)
+}
+
+// CreateAttachedProject creates the namespace name as a project of org
+// the way Roster's webhooks leave it (Attach): for a suite without them.
+func (e *Env) CreateAttachedProject(ctx context.Context, name, org string) {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	e.Attach(ctx, ns, org)
+	Expect(e.Admin.Create(ctx, ns)).To(Succeed())
 }
 
 // WaitRoles waits until the API server's authorizer gives every person

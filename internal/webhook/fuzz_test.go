@@ -16,7 +16,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -107,13 +106,7 @@ type fuzzHandler struct {
 // to the fuzzer.
 func fuzzHandlers(tb testing.TB) []fuzzHandler {
 	tb.Helper()
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		tb.Fatal(err)
-	}
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		tb.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	org := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "acme-uid"}}
 	objs := []client.Object{
 		org,
