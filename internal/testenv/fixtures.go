@@ -12,8 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL, as in every suite
-	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL, as in every suite
+	. "github.com/onsi/ginkgo/v2" //nolint:revive,staticcheck // the Ginkgo DSL, as in every suite
+	. "github.com/onsi/gomega"    //nolint:revive,staticcheck // the Gomega DSL, as in every suite
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"

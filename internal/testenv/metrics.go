@@ -1,7 +1,7 @@
 package testenv
 
 import (
-	. "github.com/onsi/gomega" //nolint:revive // the Gomega DSL, as in every suite
+	. "github.com/onsi/gomega" //nolint:revive,staticcheck // the Gomega DSL, as in every suite
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 )
 

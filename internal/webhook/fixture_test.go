@@ -48,12 +48,6 @@ func newOrg() testOrg {
 	return testOrg{name: o.Name, home: o.Home}
 }
 
-// waitReady waits until the organization is Ready with n Members counted.
-func (o testOrg) waitReady(n int) {
-	GinkgoHelper()
-	env.WaitReady(ctx, o.name, n)
-}
-
 // bindGitOps binds the shipped roster-gitops ClusterRole to the GitOps
 // service account, as docs/gitops.md tells users to.
 func bindGitOps() {
