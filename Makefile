@@ -94,7 +94,7 @@ INTEGRATION_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}}
 	awk '/roster\/internal\/(testenv|localcluster)|controller-runtime\/pkg\/envtest|roster\/pkg\/rostertest/ { print $$1 }')
 
 .PHONY: test-unit
-test-unit: ## Run the tests that need no control plane, in under a minute (ROSTER_SKIP_ENVTEST=1: the envtest suites skip).
+test-unit: ## Run the tests that need no control plane (ROSTER_SKIP_ENVTEST=1: the envtest suites skip): seconds a package once compiled.
 	ROSTER_SKIP_ENVTEST=1 go test ./... -count=1 -timeout=5m
 
 .PHONY: test-integration
