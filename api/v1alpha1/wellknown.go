@@ -68,3 +68,9 @@ const TokenFinalizer = "orgs.roster.dev/access-token" //nolint:gosec // a finali
 // TokenRevokedByAnnotation records, at admission, who set an AccessToken's
 // spec.revoked. It cannot be forged.
 const TokenRevokedByAnnotation = "orgs.roster.dev/revoked-by" //nolint:gosec // an annotation name, not a credential
+
+// RefusalCause is the type of the cause (status.details.causes) that
+// Roster's admission webhooks put in every Forbidden refusal, so a client
+// tells them, which word their own fix, from RBAC's by the API status
+// rather than by the message.
+const RefusalCause = "orgs.roster.dev/Refusal"

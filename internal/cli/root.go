@@ -17,6 +17,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -50,8 +51,8 @@ type Options struct {
 	// Org is --org.
 	Org string
 
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	// Clock tells the time (the real one when nil); tests fix it.
+	Clock clock.PassiveClock
 	// HTTPClient talks to the invitation server (accept, decline).
 	HTTPClient *http.Client
 
@@ -61,8 +62,8 @@ type Options struct {
 }
 
 func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+	if o.Clock != nil {
+		return o.Clock.Now()
 	}
 	return time.Now()
 }

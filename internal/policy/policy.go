@@ -146,10 +146,10 @@ func InviterAnnotations(r Requester) map[string]string {
 	}
 }
 
-// OwnerUsers counts Members whose spec.role is Owner, that name a user
+// countOwnerUsers counts Members whose spec.role is Owner, that name a user
 // (groups never count: their membership is invisible to us) and are not
 // being deleted (so "promote bob, then leave" works at once).
-func OwnerUsers(members []orgsv1alpha1.Member) int {
+func countOwnerUsers(members []orgsv1alpha1.Member) int {
 	n := 0
 	for i := range members {
 		if isOwnerUser(&members[i]) {
