@@ -418,7 +418,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	}
 	msg := notify.Message{
 		Email: inv.Spec.Email, Link: Link(r.BaseURL, token),
-		Organization: s.org.Name, OrganizationDisplayName: orgDisplayName(s.org),
+		Organization: s.org.Name, OrganizationDisplayName: s.org.DisplayNameOrName(),
 		Role: inv.Spec.Role, InvitedBy: inv.Status.InvitedBy, ExpiresAt: inv.Status.ExpiresAt.Time,
 		Invitation: key,
 	}
@@ -481,13 +481,6 @@ func (r *InvitationReconciler) writeDelivery(ctx context.Context, inv *orgsv1alp
 		obj = fresh
 	}
 	return fmt.Errorf("recording the delivery for invitation %s/%s kept conflicting", inv.Namespace, inv.Name)
-}
-
-func orgDisplayName(org *orgsv1alpha1.Organization) string {
-	if org.Spec.DisplayName != "" {
-		return org.Spec.DisplayName
-	}
-	return org.Name
 }
 
 // SetupWithManager watches Invitations, the Members that may make one
