@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/metrics"
 	"github.com/roster-dev/roster/internal/notify"
@@ -37,9 +38,6 @@ import (
 // DefaultInvitationTTL is how long a link stays valid when the
 // Organization's spec.invitationTTL is not set.
 const DefaultInvitationTTL = 7 * 24 * time.Hour
-
-// conflictRetry is how soon a reconcile that lost a race reads again.
-const conflictRetry = 50 * time.Millisecond
 
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
@@ -254,15 +252,9 @@ func (r *InvitationReconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.
 // invitationResult keeps res unless the view was stale: every status
 // write carries the resourceVersion read, so a stale decision fails with a
 // conflict and is retried quietly (as the Organization reconciler does).
-// An Invitation's errors are single writes, never aggregates, so
-// apierrors.IsConflict sees every conflict.
 func invitationResult(ctx context.Context, res ctrl.Result, err error) (ctrl.Result, error) {
-	if apierrors.IsConflict(err) {
-		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
-		return ctrl.Result{RequeueAfter: conflictRetry}, nil
-	}
 	if err != nil {
-		return ctrl.Result{}, err
+		return conflict.Requeue(ctx, err)
 	}
 	return res, nil
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/conditions"
 )
 
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
@@ -194,7 +195,7 @@ func TestSetInvitationReady(t *testing.T) {
 	}
 	priorReady := func(reason, msg string) invOpt {
 		return func(i *orgsv1alpha1.Invitation) {
-			setInvitationCondition(i, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, reason, msg)
+			conditions.Set(i, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, reason, msg)
 		}
 	}
 	cases := []struct {

@@ -1,7 +1,6 @@
 package fault_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -22,6 +21,7 @@ import (
 	"github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // world is what the API server acknowledged: every Member, Invitation and
@@ -485,7 +485,7 @@ func (o *orgState) expectedRBAC(org *orgsv1alpha1.Organization) []string {
 	}
 	var out []string
 	for _, obj := range access.Render(s) {
-		out = append(out, describeRBAC(obj))
+		out = append(out, testenv.DescribeRBAC(obj))
 	}
 	sort.Strings(out)
 	return out
@@ -499,44 +499,15 @@ func renderedRBAC(g Gomega, organization string) []string {
 // rbacByOrganization lists every RBAC object labelled as Roster's, by the
 // organization its access-for label names.
 func rbacByOrganization(g Gomega) map[string][]string {
-	sel := client.MatchingLabels{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue}
+	objs, err := testenv.ListRBAC(ctx, env.Admin, client.MatchingLabels{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})
+	g.Expect(err).NotTo(HaveOccurred())
 	out := map[string][]string{}
-	add := func(obj client.Object) {
+	for _, obj := range objs {
 		org := obj.GetLabels()[access.AccessForLabel]
-		out[org] = append(out[org], describeRBAC(obj))
-	}
-	var crs rbacv1.ClusterRoleList
-	g.Expect(env.Admin.List(ctx, &crs, sel)).To(Succeed())
-	for i := range crs.Items {
-		add(&crs.Items[i])
-	}
-	var crbs rbacv1.ClusterRoleBindingList
-	g.Expect(env.Admin.List(ctx, &crbs, sel)).To(Succeed())
-	for i := range crbs.Items {
-		add(&crbs.Items[i])
-	}
-	var rbs rbacv1.RoleBindingList
-	g.Expect(env.Admin.List(ctx, &rbs, sel)).To(Succeed())
-	for i := range rbs.Items {
-		add(&rbs.Items[i])
+		out[org] = append(out[org], testenv.DescribeRBAC(obj))
 	}
 	for org := range out {
 		slices.Sort(out[org])
 	}
 	return out
-}
-
-// describeRBAC is what matters about an RBAC object, as one line.
-func describeRBAC(obj client.Object) string {
-	var body any
-	switch o := obj.(type) {
-	case *rbacv1.ClusterRole:
-		body = o.Rules
-	case *rbacv1.ClusterRoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	case *rbacv1.RoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	}
-	b, _ := json.Marshal(body)
-	return fmt.Sprintf("%T %s/%s %s", obj, obj.GetNamespace(), obj.GetName(), b)
 }

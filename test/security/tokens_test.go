@@ -25,6 +25,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	invite "github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/acceptserver"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Invitation links are bearer tokens: whoever holds one may answer it. A
@@ -45,7 +46,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 	// notifier delivered for it.
 	invited := func(inviter, name string, role orgsv1alpha1.Role) string {
 		GinkgoHelper()
-		Expect(as(inviter).Create(ctx, newInvitation(tokens.home, name, name+"@example.com", role))).To(Succeed())
+		Expect(env.As(inviter).Create(ctx, testenv.NewInvitation(tokens.home, name, name+"@example.com", role))).To(Succeed())
 		return linkFor(tokens.home, name, 1)
 	}
 
@@ -134,7 +135,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 	It("reuses a link that a resend replaced", func() {
 		old := invited("tina@example.com", "yuri", orgsv1alpha1.RoleViewer)
 		inv := invitation(tokens, "yuri")
-		Expect(mergePatch(as("tina@example.com"), inv, func(inv *orgsv1alpha1.Invitation) {
+		Expect(mergePatch(env.As("tina@example.com"), inv, func(inv *orgsv1alpha1.Invitation) {
 			inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation] = "2026-01-01T00:00:00Z"
 		})).To(Succeed())
 		fresh := linkFor(tokens.home, "yuri", 2)
@@ -154,7 +155,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 
 	It("accepts a revoked invitation", func() {
 		link := invited("ada@example.com", "quinn", orgsv1alpha1.RoleViewer)
-		Expect(as("ada@example.com").Delete(ctx, invitation(tokens, "quinn"))).To(Succeed())
+		Expect(env.As("ada@example.com").Delete(ctx, invitation(tokens, "quinn"))).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: tokens.home, Name: "quinn"}, &orgsv1alpha1.Invitation{}))
 		}).Should(BeTrue())
@@ -164,7 +165,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 
 	It("accepts an Owner invitation after the inviting owner was demoted", func() {
 		link := invited("tina@example.com", "olaf", orgsv1alpha1.RoleOwner)
-		Expect(mergePatch(as("tom@example.com"), member(tokens, "tina"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleAdmin })).To(Succeed())
+		Expect(mergePatch(env.As("tom@example.com"), member(tokens, "tina"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleAdmin })).To(Succeed())
 		setRole(&tokens, "tina", orgsv1alpha1.RoleAdmin)
 		waitConverged(tokens)
 		Eventually(func() bool { return holds("tina@example.com", orgsv1alpha1.VerbManageOwners, tokens.name) }).Should(BeFalse())
@@ -173,7 +174,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 
 	It("accepts an Admin invitation after the inviting admin was removed", func() {
 		link := invited("ada@example.com", "nils", orgsv1alpha1.RoleAdmin)
-		Expect(as("tom@example.com").Delete(ctx, member(tokens, "ada"))).To(Succeed())
+		Expect(env.As("tom@example.com").Delete(ctx, member(tokens, "ada"))).To(Succeed())
 		removePerson(&tokens, "ada")
 		waitConverged(tokens)
 		Eventually(func() bool { return holds("ada@example.com", orgsv1alpha1.VerbManageMembers, tokens.name) }).Should(BeFalse())
@@ -409,7 +410,7 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 	BeforeAll(func() { createOrg(links) })
 
 	It("finds the token of a link in a URL after the link itself (the page's form, a POST with ?token=)", func() {
-		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.As("lena@example.com").Create(ctx, testenv.NewInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		link := linkFor(links.home, "lou", 1)
 		token := tokenOf(link)
 		waitConverged(links)
@@ -473,10 +474,10 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		for attempt := range 50 {
 			name := invite.MemberName(sam, attempt)
 			squatted[name] = true
-			Expect(as("abe@example.com").Create(ctx, newMember(links.home, name, fmt.Sprintf("squatter%d@example.com", attempt), orgsv1alpha1.RoleViewer))).
+			Expect(env.As("abe@example.com").Create(ctx, testenv.NewMember(links.home, name, fmt.Sprintf("squatter%d@example.com", attempt), orgsv1alpha1.RoleViewer))).
 				To(Succeed(), "abe, an Admin, may create Member %s", name)
 		}
-		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "sam", sam, orgsv1alpha1.RoleContributor))).To(Succeed())
+		Expect(env.As("lena@example.com").Create(ctx, testenv.NewInvitation(links.home, "sam", sam, orgsv1alpha1.RoleContributor))).To(Succeed())
 		res, code := answer(linkFor(links.home, "sam", 1), invite.DecisionAccept)
 		Expect(res.Outcome).To(Equal(invite.OutcomeAccepted), res.Message)
 		Expect(code).To(Equal(http.StatusOK))

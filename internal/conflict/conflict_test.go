@@ -1,4 +1,4 @@
-package controllers
+package conflict
 
 import (
 	"errors"
@@ -13,7 +13,7 @@ import (
 
 // A reconcile whose only failures are conflicts (a stale view) requeues
 // quietly; anything else is an error, even next to a conflict.
-func TestIsConflict(t *testing.T) {
+func TestIs(t *testing.T) {
 	conflict := fmt.Errorf("writing the status of %q: %w", "acme", apierrors.NewConflict(schema.GroupResource{Resource: "organizations"}, "acme", errors.New("the object has been modified")))
 	other := errors.New("applying RBAC: boom")
 	cases := []struct {
@@ -29,7 +29,7 @@ func TestIsConflict(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			NewWithT(t).Expect(isConflict(c.err)).To(Equal(c.want))
+			NewWithT(t).Expect(Is(c.err)).To(Equal(c.want))
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package controllers_test
+package accesstoken_test
 
 import (
 	"context"
@@ -24,9 +24,9 @@ var (
 	ctx context.Context
 )
 
-func TestControllers(t *testing.T) {
+func TestAccessTokenController(t *testing.T) {
 	RegisterFailHandler(Fail)
-	RunSpecs(t, "Controller Suite")
+	RunSpecs(t, "AccessToken Controller Suite")
 }
 
 var _ = BeforeSuite(func() {

@@ -1,4 +1,4 @@
-package controllers_test
+package accesstoken_test
 
 import (
 	"testing"
@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/controllers/accesstoken"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
@@ -61,7 +61,7 @@ func TestTokenRevokedAtTheMaxTTLCap(t *testing.T) {
 	g.Expect(capAt).To(Equal(created.Add(7*24*time.Hour + time.Minute)))
 
 	clock := clocktesting.NewFakePassiveClock(capAt.Add(-time.Minute))
-	r := &controllers.AccessTokenReconciler{Client: c, Clock: clock}
+	r := &accesstoken.Reconciler{Client: c, Clock: clock}
 	req := ctrl.Request{NamespacedName: client.ObjectKeyFromObject(token)}
 	got := &orgsv1alpha1.AccessToken{}
 

@@ -1,4 +1,4 @@
-package controllers
+package organization
 
 import (
 	"context"
@@ -196,7 +196,7 @@ func notStatusOnly() predicate.Predicate {
 // are what the Applier last rendered, or that it pruned
 // (access.Applier.AsRendered, PrunedAsRendered): its own writes coming back.
 // Anything else is drift, repaired at once.
-func (r *OrganizationReconciler) notAsRendered() predicate.Predicate {
+func (r *Reconciler) notAsRendered() predicate.Predicate {
 	return predicate.Funcs{
 		CreateFunc: func(e event.CreateEvent) bool { return !r.Access.AsRendered(e.Object) },
 		UpdateFunc: func(e event.UpdateEvent) bool { return !r.Access.AsRendered(e.ObjectNew) },

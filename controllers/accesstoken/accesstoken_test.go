@@ -1,4 +1,4 @@
-package controllers_test
+package accesstoken_test
 
 import (
 	"fmt"

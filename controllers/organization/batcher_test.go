@@ -1,4 +1,4 @@
-package controllers
+package organization
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package controllers
+package organization
 
 import (
 	"fmt"
@@ -6,10 +6,10 @@ import (
 	"slices"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/conditions"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
@@ -23,7 +23,7 @@ func setOrganizationStatus(s *scope) {
 	if s.mode == noAccess {
 		// The membership was not looked at: say so rather than keep stale answers.
 		for _, t := range []string{orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.OwnerRedundancyCondition} {
-			setOrgCondition(s.org, t, metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Waiting for the home namespace.")
+			conditions.Set(s.org, t, metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Waiting for the home namespace.")
 		}
 		setAccessReady(s)
 		setOrganizationReady(s.org)
@@ -42,18 +42,12 @@ func ownerMembers(s *scope) int {
 	return len(s.effective.Owners) - len(s.effective.HeldOwners)
 }
 
-func setOrgCondition(org *orgsv1alpha1.Organization, conditionType string, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(&org.Status.Conditions, metav1.Condition{
-		Type: conditionType, Status: status, Reason: reason, Message: message, ObservedGeneration: org.Generation,
-	})
-}
-
 func setHomeNamespaceReady(s *scope) {
 	status := metav1.ConditionFalse
 	if s.home.ok {
 		status = metav1.ConditionTrue
 	}
-	setOrgCondition(s.org, orgsv1alpha1.HomeNamespaceReadyCondition, status, s.home.reason, s.home.msg)
+	conditions.Set(s.org, orgsv1alpha1.HomeNamespaceReadyCondition, status, s.home.reason, s.home.msg)
 }
 
 // setCounts counts Members by effective role (duplicates and Members on
@@ -87,14 +81,14 @@ func setCounts(s *scope) {
 func setOwnerPresent(s *scope) {
 	switch {
 	case len(s.effective.HeldOwners) > 0:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.OwnerHeldWithoutMemberReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.OwnerHeldWithoutMemberReason,
 			fmt.Sprintf("No Member of organization %s is an owner user, so the owner access of %s is kept although no Member gives it: assign the Owner role to another user (a Member in namespace %s with spec.user and role Owner); the kept access goes in the same write that grants theirs.",
 				s.org.Name, strings.Join(s.effective.HeldOwners, ", "), s.home.name))
 	case len(s.effective.Owners) == 0:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
 			fmt.Sprintf("Organization %s has no owner user: create a Member in namespace %s with spec.user and role Owner.", s.org.Name, s.home.name))
 	default:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionTrue, orgsv1alpha1.OwnerPresentReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerPresentCondition, metav1.ConditionTrue, orgsv1alpha1.OwnerPresentReason,
 			"Owners: "+strings.Join(s.effective.Owners, ", ")+".")
 	}
 }
@@ -102,33 +96,30 @@ func setOwnerPresent(s *scope) {
 func setOwnerRedundancy(s *scope) {
 	switch n := ownerMembers(s); n {
 	case 0:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.NoOwnerReason,
 			"The organization has no owner user; at least two are recommended.")
 	case 1:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.SingleOwnerReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionFalse, orgsv1alpha1.SingleOwnerReason,
 			fmt.Sprintf("%s is the only owner; at least two owners are recommended in case one needs to leave or be removed.", s.effective.Owners[0]))
 	default:
-		setOrgCondition(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionTrue, orgsv1alpha1.RedundantOwnersReason,
+		conditions.Set(s.org, orgsv1alpha1.OwnerRedundancyCondition, metav1.ConditionTrue, orgsv1alpha1.RedundantOwnersReason,
 			fmt.Sprintf("The organization has %d owners.", n))
 	}
 }
 
 func setAccessReady(s *scope) {
 	switch {
-	case s.accessErr != nil || !s.accessDone:
-		msg := "RBAC has not been applied yet."
-		if s.accessErr != nil {
-			msg = "Applying RBAC failed: " + s.accessErr.Error()
-		}
-		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessFailedReason, msg)
+	case s.accessErr != nil:
+		conditions.Set(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessFailedReason,
+			"Applying RBAC failed: "+s.accessErr.Error())
 	case s.mode == noAccess:
-		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawnReason,
+		conditions.Set(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawnReason,
 			fmt.Sprintf("Namespace %s is another organization's home, so organization %s grants nothing: its RBAC is deleted.", s.home.name, s.org.Name))
 	case s.mode == withdrawAccess:
-		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawOnlyReason,
+		conditions.Set(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionFalse, orgsv1alpha1.AccessWithdrawOnlyReason,
 			fmt.Sprintf("Namespace %s is being deleted: until it is gone, removals and demotions are applied, and nothing is granted that was not already.", s.home.name))
 	default:
-		setOrgCondition(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
+		conditions.Set(s.org, orgsv1alpha1.AccessReadyCondition, metav1.ConditionTrue, orgsv1alpha1.AccessAppliedReason,
 			fmt.Sprintf("RBAC applied in the home namespace and %d project namespace(s).", len(s.projects)))
 	}
 }
@@ -139,7 +130,7 @@ func setAccessReady(s *scope) {
 // to attach them. Advice only: it does not count towards Ready.
 func setProjectsAttached(s *scope) {
 	if len(s.unattached) == 0 {
-		setOrgCondition(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionTrue, orgsv1alpha1.ProjectsAttachedReason,
+		conditions.Set(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionTrue, orgsv1alpha1.ProjectsAttachedReason,
 			fmt.Sprintf("Every namespace labelled %s=%s is attached to this Organization.", orgsv1alpha1.OrganizationLabel, s.org.Name))
 		return
 	}
@@ -153,28 +144,17 @@ func setProjectsAttached(s *scope) {
 	if len(names) > 1 {
 		msg += " (and likewise for the others)"
 	}
-	setOrgCondition(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionFalse, orgsv1alpha1.NotAttachedReason, msg+".")
+	conditions.Set(s.org, orgsv1alpha1.ProjectsAttachedCondition, metav1.ConditionFalse, orgsv1alpha1.NotAttachedReason, msg+".")
 }
 
 // setOrganizationReady summarises: Ready when the home namespace, an owner
-// and the RBAC are in place. A single owner is advice, not unreadiness.
+// and the RBAC are in place. A single owner and unattached namespaces are
+// advice, not unreadiness.
 func setOrganizationReady(org *orgsv1alpha1.Organization) {
-	for _, t := range []string{orgsv1alpha1.HomeNamespaceReadyCondition, orgsv1alpha1.OwnerPresentCondition, orgsv1alpha1.AccessReadyCondition} {
-		c := meta.FindStatusCondition(org.Status.Conditions, t)
-		if c == nil || c.Status != metav1.ConditionTrue {
-			status, reason, msg := metav1.ConditionUnknown, orgsv1alpha1.ReconcilingReason, "Roster is reconciling the organization."
-			if c != nil {
-				status, reason, msg = c.Status, c.Reason, c.Message
-			}
-			if status == metav1.ConditionTrue {
-				status = metav1.ConditionUnknown
-			}
-			setOrgCondition(org, orgsv1alpha1.ReadyCondition, status, reason, msg)
-			return
-		}
-	}
-	setOrgCondition(org, orgsv1alpha1.ReadyCondition, metav1.ConditionTrue, orgsv1alpha1.ReadyReason,
-		fmt.Sprintf("Organization %s is ready.", org.Name))
+	conditions.SetSummary(org, fmt.Sprintf("Organization %s is ready.", org.Name),
+		conditions.Get(org, orgsv1alpha1.HomeNamespaceReadyCondition),
+		conditions.Get(org, orgsv1alpha1.OwnerPresentCondition),
+		conditions.Get(org, orgsv1alpha1.AccessReadyCondition))
 }
 
 // count32 converts a count for status, saturating rather than wrapping.

@@ -1,11 +1,11 @@
-// Package controllers holds Roster's reconcilers. The Organization
-// reconciler owns every decision that spans members: effective roles, the
-// last-owner rule, duplicates, the RBAC it renders and every status.
-package controllers
+// Package organization holds the Organization reconciler, which owns
+// every decision that spans members: effective roles, the last-owner rule,
+// duplicates, the RBAC it renders and the statuses of Organizations and
+// Members.
+package organization
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -27,7 +27,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/recorder"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers/accesstoken"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/parallel"
 	"github.com/roster-dev/roster/internal/policy"
@@ -40,9 +42,9 @@ import (
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch;create;update;patch;delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
-// OrganizationReconciler reconciles an Organization with its Members,
+// Reconciler reconciles an Organization with its Members,
 // Invitations, home namespace, project namespaces and RBAC.
-type OrganizationReconciler struct {
+type Reconciler struct {
 	Client   client.Client
 	Recorder recorder.EventRecorder
 	Access   *access.Applier
@@ -98,7 +100,7 @@ type homeNamespace struct {
 }
 
 // Reconcile brings one organization's world in line with its Members.
-func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	org := &orgsv1alpha1.Organization{}
 	if err := r.Client.Get(ctx, req.NamespacedName, org); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -108,49 +110,19 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !org.DeletionTimestamp.IsZero() {
-		return requeueOnConflict(ctx, r.reconcileDelete(ctx, org))
+		return conflict.Requeue(ctx, r.reconcileDelete(ctx, org))
 	}
 	// A patch, not an update: an update would re-encode the whole spec
 	// (168h becomes 168h0m0s), which GitOps tools see as drift.
 	patch := client.MergeFromWithOptions(org.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	if controllerutil.AddFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
 		// The patch triggers the next reconcile.
-		return requeueOnConflict(ctx, r.Client.Patch(ctx, org, patch))
+		return conflict.Requeue(ctx, r.Client.Patch(ctx, org, patch))
 	}
-	return requeueOnConflict(ctx, r.reconcileNormal(ctx, org))
+	return conflict.Requeue(ctx, r.reconcileNormal(ctx, org))
 }
 
-// conflictRetry is how soon a reconcile that lost a race reads again.
-const conflictRetry = 50 * time.Millisecond
-
-// requeueOnConflict retries a reconcile whose view was stale without
-// logging it as an error: a conflict is how the commit point refuses a
-// decision taken on an old view, and the retry reads a newer one.
-func requeueOnConflict(ctx context.Context, err error) (ctrl.Result, error) {
-	if err != nil && isConflict(err) {
-		log.FromContext(ctx).V(1).Info("stale view, retrying", "error", err.Error())
-		return ctrl.Result{RequeueAfter: conflictRetry}, nil
-	}
-	return ctrl.Result{}, err
-}
-
-// isConflict reports a conflict, or an aggregate of nothing but conflicts
-// (reconcileNormal aggregates the errors of its steps, and
-// apierrors.IsConflict does not look inside an aggregate).
-func isConflict(err error) bool {
-	var agg kerrors.Aggregate
-	if errors.As(err, &agg) {
-		for _, e := range agg.Errors() {
-			if !isConflict(e) {
-				return false
-			}
-		}
-		return len(agg.Errors()) > 0
-	}
-	return apierrors.IsConflict(err)
-}
-
-func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {
+func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {
 	s := &scope{org: org}
 	before := org.Status.DeepCopy()
 
@@ -204,7 +176,7 @@ func (r *OrganizationReconciler) reconcileNormal(ctx context.Context, org *orgsv
 // decideRoles computes the effective roles from the wishes and the owners
 // last committed. While the home namespace is going away, the last-owner
 // rule is released and no Member gains access (policy.WithdrawOnly).
-func (r *OrganizationReconciler) decideRoles(s *scope) {
+func (r *Reconciler) decideRoles(s *scope) {
 	if s.mode == withdrawAccess {
 		s.effective = policy.WithdrawOnly(policy.EffectiveRoles(s.members, s.org.Status.EffectiveOwners, true), s.members)
 		return
@@ -216,7 +188,7 @@ func (r *OrganizationReconciler) decideRoles(s *scope) {
 // another organization holds its home namespace, as
 // policy.MembershipAuthority already grants nothing then. The owners last
 // committed stay, for when the namespace is the organization's again.
-func (r *OrganizationReconciler) reconcileWithoutHome(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
+func (r *Reconciler) reconcileWithoutHome(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
 	n, err := r.Access.DeleteAll(ctx, s.org.Name)
 	s.rbac = access.Result{Deleted: n}
 	if err != nil {
@@ -231,7 +203,7 @@ func (r *OrganizationReconciler) reconcileWithoutHome(ctx context.Context, s *sc
 
 // ensureHomeNamespace creates the home namespace, or adopts one that no other
 // organization claims.
-func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *scope) error {
+func (r *Reconciler) ensureHomeNamespace(ctx context.Context, s *scope) error {
 	name := s.org.HomeNamespaceName()
 	s.home = homeNamespace{name: name}
 	ns := &corev1.Namespace{}
@@ -306,7 +278,7 @@ func (r *OrganizationReconciler) ensureHomeNamespace(ctx context.Context, s *sco
 
 // homeStale reads what ns holds and asks policy.HomeStale whether it is an
 // earlier Organization's of the same name.
-func (r *OrganizationReconciler) homeStale(ctx context.Context, org *orgsv1alpha1.Organization, ns *corev1.Namespace) (bool, error) {
+func (r *Reconciler) homeStale(ctx context.Context, org *orgsv1alpha1.Organization, ns *corev1.Namespace) (bool, error) {
 	var members orgsv1alpha1.MemberList
 	if err := r.Client.List(ctx, &members, client.InNamespace(ns.Name)); err != nil {
 		return false, fmt.Errorf("listing members: %w", err)
@@ -319,7 +291,7 @@ func (r *OrganizationReconciler) homeStale(ctx context.Context, org *orgsv1alpha
 }
 
 // loadMembership reads the Members, Invitations and project namespaces.
-func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) error {
+func (r *Reconciler) loadMembership(ctx context.Context, s *scope) error {
 	var members orgsv1alpha1.MemberList
 	if err := r.Client.List(ctx, &members, client.InNamespace(s.home.name)); err != nil {
 		return fmt.Errorf("listing members: %w", err)
@@ -373,7 +345,7 @@ func (r *OrganizationReconciler) loadMembership(ctx context.Context, s *scope) e
 // claimProject records org's UID on a namespace attached to its name while
 // no Organization of that name existed. The write is conditional on the
 // namespace read, so a re-attachment meanwhile is never overwritten.
-func (r *OrganizationReconciler) claimProject(ctx context.Context, ns *corev1.Namespace, org *orgsv1alpha1.Organization) error {
+func (r *Reconciler) claimProject(ctx context.Context, ns *corev1.Namespace, org *orgsv1alpha1.Organization) error {
 	patch := client.MergeFromWithOptions(ns.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(org.UID)
 	if err := r.Client.Patch(ctx, ns, patch); err != nil {
@@ -384,7 +356,7 @@ func (r *OrganizationReconciler) claimProject(ctx context.Context, ns *corev1.Na
 
 // commitOwners writes the new effective owner set with optimistic
 // concurrency on the resourceVersion that was read.
-func (r *OrganizationReconciler) commitOwners(ctx context.Context, s *scope) error {
+func (r *Reconciler) commitOwners(ctx context.Context, s *scope) error {
 	if equality.Semantic.DeepEqual(s.org.Status.EffectiveOwners, s.effective.Owners) ||
 		(len(s.org.Status.EffectiveOwners) == 0 && len(s.effective.Owners) == 0) {
 		return nil
@@ -398,7 +370,7 @@ func (r *OrganizationReconciler) commitOwners(ctx context.Context, s *scope) err
 
 // applyAccess renders the committed membership as RBAC and applies it:
 // withdraw-only while the home namespace is being deleted.
-func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) error {
+func (r *Reconciler) applyAccess(ctx context.Context, s *scope) error {
 	snapshot := access.Snapshot{
 		Organization:      s.org,
 		HomeNamespace:     s.home.name,
@@ -440,7 +412,7 @@ func (r *OrganizationReconciler) applyAccess(ctx context.Context, s *scope) erro
 // Members' writes are independent and go out at once.
 // s.org is being written at the same time (writeStatus): syncMembers does
 // not read it.
-func (r *OrganizationReconciler) syncMembers(ctx context.Context, s *scope, org string) []error {
+func (r *Reconciler) syncMembers(ctx context.Context, s *scope, org string) []error {
 	changes := make([]memberChange, len(s.members))
 	errs := parallel.Each(len(s.members), parallel.Limit, func(i int) error {
 		var err error
@@ -469,7 +441,7 @@ type memberChange struct {
 
 // syncMember keeps m's last-owner finalizer and writes its status;
 // release lets every Member go (the home namespace is being deleted).
-func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone, release bool) (memberChange, error) {
+func (r *Reconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone, release bool) (memberChange, error) {
 	if err := r.syncFinalizer(ctx, m, outcome.OwnerUser(m) && !release); err != nil {
 		return memberChange{}, err
 	}
@@ -493,7 +465,7 @@ func (r *OrganizationReconciler) syncMember(ctx context.Context, m *orgsv1alpha1
 
 // syncFinalizer holds a Member that is an effective owner, so that deleting
 // the last one waits until another owner exists.
-func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, hold bool) error {
+func (r *Reconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, hold bool) error {
 	if hold == controllerutil.ContainsFinalizer(m, orgsv1alpha1.LastOwnerFinalizer) {
 		return nil
 	}
@@ -510,7 +482,7 @@ func (r *OrganizationReconciler) syncFinalizer(ctx context.Context, m *orgsv1alp
 }
 
 // writeStatus writes the Organization's status when it changed.
-func (r *OrganizationReconciler) writeStatus(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
+func (r *Reconciler) writeStatus(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
 	setOrganizationStatus(s)
 	if equality.Semantic.DeepEqual(before, &s.org.Status) {
 		return nil
@@ -524,7 +496,7 @@ func (r *OrganizationReconciler) writeStatus(ctx context.Context, s *scope, befo
 // reconcileDelete removes what Roster made for the organization: its RBAC,
 // the last-owner holds on its Members, and the home namespace if Roster
 // created it. Then it lets the Organization go.
-func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv1alpha1.Organization) error {
+func (r *Reconciler) reconcileDelete(ctx context.Context, org *orgsv1alpha1.Organization) error {
 	if !controllerutil.ContainsFinalizer(org, orgsv1alpha1.OrganizationFinalizer) {
 		return nil
 	}
@@ -551,7 +523,7 @@ func (r *OrganizationReconciler) reconcileDelete(ctx context.Context, org *orgsv
 }
 
 // releaseMembers removes the last-owner hold from every Member in namespace.
-func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace string) error {
+func (r *Reconciler) releaseMembers(ctx context.Context, namespace string) error {
 	var members orgsv1alpha1.MemberList
 	if err := r.Client.List(ctx, &members, client.InNamespace(namespace)); err != nil {
 		return fmt.Errorf("listing members: %w", err)
@@ -567,7 +539,7 @@ func (r *OrganizationReconciler) releaseMembers(ctx context.Context, namespace s
 // SetupWithManager watches Organizations and everything that maps to one:
 // Members and Invitations through their namespace, namespaces through their
 // labels, and the RBAC Roster made through its owner.
-func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.batcher = newBatcher(r.Batching, clock.RealClock{})
 	members := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace, revokes: memberMayLoseAccess, deleteRevokes: true, urgentCreate: memberIsOwner}
 	invitations := membershipHandler{batcher: r.batcher, orgOf: r.organizationOfNamespace}
@@ -592,7 +564,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&orgsv1alpha1.Invitation{}, invitations).
 		Watches(&orgsv1alpha1.AccessToken{}, tokens, builder.WithPredicates(predicate.Or(notStatusOnly(), tokenPhaseChanged()))).
 		// A token is bound once its own ServiceAccount exists.
-		Watches(&corev1.ServiceAccount{}, tokens, builder.WithPredicates(tokenNamed())).
+		Watches(&corev1.ServiceAccount{}, tokens, builder.WithPredicates(accesstoken.NamedLikeToken())).
 		Owns(&rbacv1.Role{}, notOwn).
 		Watches(&rbacv1.Role{}, toAccessOrg, notOwn).
 		Watches(&corev1.Namespace{}, namespaceHandler{}, builder.WithPredicates(namespacePredicate())).
@@ -601,7 +573,7 @@ func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // organizationOfNamespace maps a Member or Invitation to its organization.
-func (r *OrganizationReconciler) organizationOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) organizationOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
 	org, err := index.OrganizationFor(ctx, r.Client, obj.GetNamespace())
 	if err != nil {
 		log.FromContext(ctx).Error(err, "mapping to an organization", "object", client.ObjectKeyFromObject(obj))

@@ -1,4 +1,6 @@
-package controllers
+// Package accesstoken holds the AccessToken reconciler: each token's
+// ServiceAccount while the token is live, and its status.
+package accesstoken
 
 import (
 	"context"
@@ -10,7 +12,6 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
@@ -18,13 +19,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/conditions"
+	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/policy"
 )
@@ -34,12 +36,12 @@ import (
 // +kubebuilder:rbac:groups=orgs.roster.dev,resources=accesstokens/finalizers,verbs=update
 // +kubebuilder:rbac:groups="",resources=serviceaccounts,verbs=get;list;watch;create;delete
 
-// AccessTokenReconciler gives each AccessToken its ServiceAccount while the
+// Reconciler gives each AccessToken its ServiceAccount while the
 // token is live, and deletes it, which ends every value issued for it, when
 // the token is revoked, expires or its owner loses the right to it. The
 // Organization reconciler binds the ServiceAccount (access.Snapshot.Tokens);
 // both decide with policy.TokenAccess.
-type AccessTokenReconciler struct {
+type Reconciler struct {
 	Client client.Client
 	// APIReader reads what the cache may not hold: a ServiceAccount of the
 	// token's name that is not Roster's (the cache holds only Roster's).
@@ -58,7 +60,7 @@ const tokenReadyRetry = 250 * time.Millisecond
 const tokenConflictRetry = 10 * time.Second
 
 // Reconcile brings one AccessToken's ServiceAccount and status in line.
-func (r *AccessTokenReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	t := &orgsv1alpha1.AccessToken{}
 	if err := r.Client.Get(ctx, req.NamespacedName, t); err != nil {
 		return ctrl.Result{}, client.IgnoreNotFound(err)
@@ -83,14 +85,14 @@ func (r *AccessTokenReconciler) Reconcile(ctx context.Context, req ctrl.Request)
 	return result, err
 }
 
-func (r *AccessTokenReconciler) now() time.Time {
+func (r *Reconciler) now() time.Time {
 	if r.Clock == nil {
 		return time.Now()
 	}
 	return r.Clock.Now()
 }
 
-func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1alpha1.AccessToken) (ctrl.Result, error) {
+func (r *Reconciler) reconcileNormal(ctx context.Context, t *orgsv1alpha1.AccessToken) (ctrl.Result, error) {
 	org, err := index.OrganizationFor(ctx, r.Client, t.Namespace)
 	if err != nil {
 		return ctrl.Result{}, err
@@ -114,7 +116,7 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 		}
 		setTokenRevoked(t, standing)
 		// No ServiceAccount left to clean up: deleting the token waits for nobody.
-		return requeueOnConflict(ctx, r.setFinalizer(ctx, t, false))
+		return conflict.Requeue(ctx, r.setFinalizer(ctx, t, false))
 	}
 	if org == nil {
 		setTokenPending(t, standing.Role, fmt.Sprintf("No Organization has namespace %s as its home.", t.Namespace))
@@ -123,7 +125,7 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 	if !controllerutil.ContainsFinalizer(t, orgsv1alpha1.TokenFinalizer) {
 		// The ServiceAccount is made only once the finalizer that deletes it is stored.
 		setTokenPending(t, standing.Role, "Roster is making the token's ServiceAccount.")
-		return requeueOnConflict(ctx, r.setFinalizer(ctx, t, true))
+		return conflict.Requeue(ctx, r.setFinalizer(ctx, t, true))
 	}
 	until := policy.TokenExpiry(t, maxTTL).Sub(now)
 	own, err := r.ensureServiceAccount(ctx, t, org.Name)
@@ -154,7 +156,7 @@ func (r *AccessTokenReconciler) reconcileNormal(ctx context.Context, t *orgsv1al
 // the API server adds no finalizer to an object being deleted, so an add
 // never races a deletion. t itself is left as read (its status is written
 // afterwards).
-func (r *AccessTokenReconciler) setFinalizer(ctx context.Context, t *orgsv1alpha1.AccessToken, want bool) error {
+func (r *Reconciler) setFinalizer(ctx context.Context, t *orgsv1alpha1.AccessToken, want bool) error {
 	c := t.DeepCopy()
 	patch := client.MergeFromWithOptions(t.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	changed := false
@@ -175,7 +177,7 @@ func (r *AccessTokenReconciler) setFinalizer(ctx context.Context, t *orgsv1alpha
 // bound reports whether the Organization reconciler has bound the token:
 // its owner may request values for the ServiceAccount (the RoleBinding
 // access.Render makes for it), rendered in the same Apply as its access.
-func (r *AccessTokenReconciler) bound(ctx context.Context, t *orgsv1alpha1.AccessToken) (bool, error) {
+func (r *Reconciler) bound(ctx context.Context, t *orgsv1alpha1.AccessToken) (bool, error) {
 	rb := &rbacv1.RoleBinding{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, rb)
 	if apierrors.IsNotFound(err) {
@@ -196,7 +198,7 @@ func (r *AccessTokenReconciler) bound(ctx context.Context, t *orgsv1alpha1.Acces
 // the token. It reports false when a ServiceAccount of that name exists
 // that is not the token's (policy.TokenServiceAccountOwned): Roster never
 // adopts one, since whoever made it may hold its Secrets or run pods as it.
-func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken, org string) (bool, error) {
+func (r *Reconciler) ensureServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken, org string) (bool, error) {
 	key := client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}
 	sa := &corev1.ServiceAccount{}
 	err := r.Client.Get(ctx, key, sa)
@@ -234,7 +236,7 @@ func (r *AccessTokenReconciler) ensureServiceAccount(ctx context.Context, t *org
 	return true, nil
 }
 
-func (r *AccessTokenReconciler) apiReader() client.Reader {
+func (r *Reconciler) apiReader() client.Reader {
 	if r.APIReader == nil {
 		return r.Client
 	}
@@ -243,7 +245,7 @@ func (r *AccessTokenReconciler) apiReader() client.Reader {
 
 // deleteServiceAccount deletes the token's ServiceAccount, if it is the
 // token's (its controller): every value issued for it stops authenticating.
-func (r *AccessTokenReconciler) deleteServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken) error {
+func (r *Reconciler) deleteServiceAccount(ctx context.Context, t *orgsv1alpha1.AccessToken) error {
 	sa := &corev1.ServiceAccount{}
 	err := r.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.ServiceAccountName()}, sa)
 	if apierrors.IsNotFound(err) {
@@ -265,7 +267,7 @@ func (r *AccessTokenReconciler) deleteServiceAccount(ctx context.Context, t *org
 
 // SetupWithManager watches AccessTokens, their ServiceAccounts, their
 // Organizations, and the Members and RoleBindings of their home namespaces.
-func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.AccessToken{}).
 		Owns(&corev1.ServiceAccount{}).
@@ -274,18 +276,18 @@ func (r *AccessTokenReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfOrganization),
 			builder.WithPredicates(predicate.GenerationChangedPredicate{})).
 		Watches(&rbacv1.RoleBinding{}, handler.EnqueueRequestsFromMapFunc(r.tokensOfNamespace),
-			builder.WithPredicates(tokenNamed())).
+			builder.WithPredicates(NamedLikeToken())).
 		Named("accesstoken").
 		Complete(r)
 }
 
 // tokensOfNamespace maps a Member or binding to every token in its namespace.
-func (r *AccessTokenReconciler) tokensOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) tokensOfNamespace(ctx context.Context, obj client.Object) []ctrl.Request {
 	return r.tokensIn(ctx, obj.GetNamespace())
 }
 
 // tokensOfOrganization maps an Organization to every token in its home namespace.
-func (r *AccessTokenReconciler) tokensOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) tokensOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
 	org, ok := obj.(*orgsv1alpha1.Organization)
 	if !ok {
 		return nil
@@ -293,7 +295,7 @@ func (r *AccessTokenReconciler) tokensOfOrganization(ctx context.Context, obj cl
 	return r.tokensIn(ctx, org.HomeNamespaceName())
 }
 
-func (r *AccessTokenReconciler) tokensIn(ctx context.Context, namespace string) []ctrl.Request {
+func (r *Reconciler) tokensIn(ctx context.Context, namespace string) []ctrl.Request {
 	var tokens orgsv1alpha1.AccessTokenList
 	if err := r.Client.List(ctx, &tokens, client.InNamespace(namespace)); err != nil {
 		log.FromContext(ctx).Error(err, "listing access tokens", "namespace", namespace)
@@ -306,56 +308,18 @@ func (r *AccessTokenReconciler) tokensIn(ctx context.Context, namespace string) 
 	return out
 }
 
-// withOwnServiceAccount is the tokens whose ServiceAccount exists and is
-// theirs (policy.TokenServiceAccountOwned): only those are bound, so a
-// ServiceAccount someone prepared under a token's name is never given the
-// owner's access, nor its owner leave to request values for it.
-func withOwnServiceAccount(tokens []orgsv1alpha1.AccessToken, serviceAccounts []corev1.ServiceAccount) []orgsv1alpha1.AccessToken {
-	byName := make(map[string]*corev1.ServiceAccount, len(serviceAccounts))
-	for i := range serviceAccounts {
-		byName[serviceAccounts[i].Name] = &serviceAccounts[i]
-	}
-	out := make([]orgsv1alpha1.AccessToken, 0, len(tokens))
-	for i := range tokens {
-		if sa := byName[tokens[i].ServiceAccountName()]; sa != nil && policy.TokenServiceAccountOwned(&tokens[i], sa) {
-			out = append(out, tokens[i])
-		}
-	}
-	return out
-}
-
-// tokenGrants is what the organization's live tokens get: each the role
-// policy.TokenAccess gives it now, from its owner's effective role.
-func tokenGrants(tokens []orgsv1alpha1.AccessToken, members []orgsv1alpha1.Member, effective policy.Effective, maxTTL time.Duration, now time.Time) []access.Token {
-	var out []access.Token
-	for i := range tokens {
-		t := &tokens[i]
-		if !t.DeletionTimestamp.IsZero() {
-			continue
-		}
-		standing := policy.TokenAccess(t, policy.UserRole(t.Spec.Owner, members, effective), maxTTL, now)
-		if standing.Role != "" {
-			out = append(out, access.Token{Name: t.Name, Owner: t.Spec.Owner, Role: standing.Role})
-		}
-	}
-	return out
-}
-
-// always is a revokes function for objects any update of which may take access away.
-func always(_, _ client.Object) bool { return true }
-
 // setTokenRevoked, setTokenPending and setTokenReady are the token's status setters.
 func setTokenRevoked(t *orgsv1alpha1.AccessToken, s policy.TokenStanding) {
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenRevoked, s.Reason, s.Message, ""
 	if s.Reason == orgsv1alpha1.TokenRevokedByReason {
 		t.Status.RevokedBy = t.Annotations[orgsv1alpha1.TokenRevokedByAnnotation]
 	}
-	setTokenReadyCondition(t, metav1.ConditionFalse, s.Reason, s.Message)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, s.Reason, s.Message)
 }
 
 func setTokenPending(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role, msg string) {
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenPendingReason, msg, role
-	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, orgsv1alpha1.TokenPendingReason, msg)
 }
 
 // setTokenConflict: the token's ServiceAccount name is taken by one that
@@ -364,38 +328,18 @@ func setTokenConflict(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
 	msg := fmt.Sprintf("ServiceAccount %s/%s exists but Roster did not make it for this AccessToken (its controller is not AccessToken %s, UID %s), and Roster does not adopt it: whoever made it may hold its Secrets or run pods as it. Delete ServiceAccount %s in namespace %s, or revoke this token and create one of another name.",
 		t.Namespace, t.ServiceAccountName(), t.Name, t.UID, t.ServiceAccountName(), t.Namespace)
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenPending, orgsv1alpha1.TokenServiceAccountConflictReason, msg, role
-	setTokenReadyCondition(t, metav1.ConditionFalse, orgsv1alpha1.TokenServiceAccountConflictReason, msg)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, orgsv1alpha1.TokenServiceAccountConflictReason, msg)
 }
 
 func setTokenReady(t *orgsv1alpha1.AccessToken, role orgsv1alpha1.Role) {
 	msg := fmt.Sprintf("The owner may request values for ServiceAccount %s (kubectl create token %s -n %s); they act as %s.", t.ServiceAccountName(), t.ServiceAccountName(), t.Namespace, role)
 	t.Status.Phase, t.Status.Reason, t.Status.Message, t.Status.EffectiveRole = orgsv1alpha1.AccessTokenReady, "", msg, role
-	setTokenReadyCondition(t, metav1.ConditionTrue, orgsv1alpha1.ReadyReason, msg)
+	conditions.Set(t, orgsv1alpha1.ReadyCondition, metav1.ConditionTrue, orgsv1alpha1.ReadyReason, msg)
 }
 
-func setTokenReadyCondition(t *orgsv1alpha1.AccessToken, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&t.Status.Conditions, metav1.Condition{
-		Type: orgsv1alpha1.ReadyCondition, Status: status, Reason: reason, Message: msg, ObservedGeneration: t.Generation,
-	})
-}
-
-// tokenPhaseChanged passes the status updates of a token that change what
-// it is granted: at expiry only its phase says it is revoked. Its effective
-// role follows its owner's, which the organization already rendered: a
-// reconcile for it would write nothing (docs/benchmarks.md, tokens).
-func tokenPhaseChanged() predicate.Predicate {
-	return predicate.Funcs{
-		UpdateFunc: func(e event.UpdateEvent) bool {
-			o, okOld := e.ObjectOld.(*orgsv1alpha1.AccessToken)
-			n, okNew := e.ObjectNew.(*orgsv1alpha1.AccessToken)
-			return !okOld || !okNew || o.Status.Phase != n.Status.Phase
-		},
-	}
-}
-
-// tokenNamed passes objects named like a token's: the ServiceAccounts and the
+// NamedLikeToken passes objects named like a token's: the ServiceAccounts and the
 // RoleBindings access.Render makes for tokens.
-func tokenNamed() predicate.Predicate {
+func NamedLikeToken() predicate.Predicate {
 	return predicate.NewPredicateFuncs(func(o client.Object) bool {
 		return strings.HasPrefix(o.GetName(), orgsv1alpha1.TokenServiceAccountPrefix)
 	})
