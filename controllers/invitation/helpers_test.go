@@ -256,6 +256,21 @@ func can(user, verb, group, resource, namespace, name string) bool {
 	return review.Status.Allowed
 }
 
+// invitationSteps counts the reconciles of one Invitation so far: each
+// logs one "invitation step".
+func invitationSteps(f orgFixture, name string) func() int {
+	key := fmt.Sprintf(`{"name":%q,"namespace":%q}`, name, f.home)
+	return func() int {
+		n := 0
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "invitation step") && strings.Contains(line, key) {
+				n++
+			}
+		}
+		return n
+	}
+}
+
 // metricValue sums the samples of a metric family whose labels include want.
 func metricValue(name string, want map[string]string) (float64, bool) {
 	GinkgoHelper()
