@@ -119,6 +119,15 @@ type OrganizationList struct {
 	Items           []Organization `json:"items"`
 }
 
+// DisplayNameOrName is what people are shown for the organization:
+// spec.displayName, else its name.
+func (o *Organization) DisplayNameOrName() string {
+	if o.Spec.DisplayName != "" {
+		return o.Spec.DisplayName
+	}
+	return o.Name
+}
+
 // HomeNamespaceName is the organization's home namespace: the one recorded
 // in status, else spec.homeNamespace, else "org-<name>".
 func (o *Organization) HomeNamespaceName() string {

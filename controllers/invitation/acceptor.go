@@ -253,28 +253,13 @@ func (a *Acceptor) describeOrganization(ctx context.Context, namespace string, r
 		return
 	}
 	res.Organization = org.Name
-	res.OrganizationDisplayName = displayName(org)
-}
-
-func displayName(org *orgsv1alpha1.Organization) string {
-	if org.Spec.DisplayName != "" {
-		return org.Spec.DisplayName
-	}
-	return org.Name
+	res.OrganizationDisplayName = org.DisplayNameOrName()
 }
 
 // organization is the Organization whose home is namespace: from the
 // cache, else from the API server.
 func (a *Acceptor) organization(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
-	org, err := index.OrganizationFor(ctx, a.Client, namespace)
-	if err != nil || org != nil {
-		return org, err
-	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := a.Live.List(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
-	}
-	return index.OldestClaim(orgs.Items, namespace), nil
+	return index.OrganizationWithFallback(ctx, a.Client, a.Live, namespace)
 }
 
 // Respond carries out decision (accept or decline) for token. Anything but
@@ -543,14 +528,7 @@ func (a *Acceptor) authority(ctx context.Context, inviter policy.Requester, org,
 	if err := a.Client.Create(ctx, review); err != nil {
 		return policy.Authority{}, fmt.Errorf("checking whether %q may still %s organizations/%s: %w", inviter.User, verb, org, err)
 	}
-	allowed := review.Status.Allowed
-	switch verb {
-	case orgsv1alpha1.VerbManageOwners:
-		return policy.Authority{ManageOwners: allowed}, nil
-	case orgsv1alpha1.VerbManageMembers:
-		return policy.Authority{ManageMembers: allowed}, nil
-	}
-	return policy.Authority{}, fmt.Errorf("unknown verb %q", verb)
+	return policy.ReviewedAuthority(verb, review.Status.Allowed)
 }
 
 // TrackDeletions remembers the token hashes of deleted Invitations, so a

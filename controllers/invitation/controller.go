@@ -42,10 +42,10 @@ const DefaultInvitationTTL = 7 * 24 * time.Hour
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
 
-// InvitationReconciler delivers an Invitation's link, resends it on
+// Reconciler delivers an Invitation's link, resends it on
 // request, expires it, notices when the invitee became a Member some other
 // way, and finishes acceptances the accept server started.
-type InvitationReconciler struct {
+type Reconciler struct {
 	Client client.Client
 	// Live reads from the API server, to settle a write that raced with
 	// the invitee's answer.
@@ -166,7 +166,7 @@ func resendRequested(inv *orgsv1alpha1.Invitation) bool {
 	return ok && v != inv.Status.LastResendRequest
 }
 
-func (r *InvitationReconciler) init() {
+func (r *Reconciler) init() {
 	r.once.Do(func() {
 		base, maxDelay := r.RetryBase, r.RetryMax
 		if base <= 0 {
@@ -185,7 +185,7 @@ func (r *InvitationReconciler) init() {
 
 // Reconcile moves one Invitation along: deliver, wait, expire, resend,
 // resolve, or finish an acceptance.
-func (r *InvitationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	r.init()
 	inv := &orgsv1alpha1.Invitation{}
 	if err := r.Client.Get(ctx, req.NamespacedName, inv); err != nil {
@@ -227,7 +227,7 @@ func (r *InvitationReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return invitationResult(ctx, res, err)
 }
 
-func (r *InvitationReconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.Invitation) (*invitationScope, error) {
+func (r *Reconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.Invitation) (*invitationScope, error) {
 	s := &invitationScope{inv: inv, userPrefix: r.UserPrefix, now: r.Now()}
 	var err error
 	if s.org, err = index.OrganizationFor(ctx, r.Client, inv.Namespace); err != nil {
@@ -259,7 +259,7 @@ func invitationResult(ctx context.Context, res ctrl.Result, err error) (ctrl.Res
 	return res, nil
 }
 
-func (r *InvitationReconciler) forget(key types.NamespacedName) {
+func (r *Reconciler) forget(key types.NamespacedName) {
 	r.backoff.Forget(key)
 	r.mu.Lock()
 	delete(r.notBefore, key)
@@ -267,7 +267,7 @@ func (r *InvitationReconciler) forget(key types.NamespacedName) {
 }
 
 // updateStatus writes the status if it changed, with the resourceVersion read.
-func (r *InvitationReconciler) updateStatus(ctx context.Context, inv *orgsv1alpha1.Invitation, before *orgsv1alpha1.InvitationStatus) error {
+func (r *Reconciler) updateStatus(ctx context.Context, inv *orgsv1alpha1.Invitation, before *orgsv1alpha1.InvitationStatus) error {
 	if equality.Semantic.DeepEqual(before, &inv.Status) {
 		return nil
 	}
@@ -275,14 +275,14 @@ func (r *InvitationReconciler) updateStatus(ctx context.Context, inv *orgsv1alph
 }
 
 // observe keeps the status current without acting.
-func (r *InvitationReconciler) observe(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) observe(ctx context.Context, s *invitationScope) error {
 	before := s.inv.Status.DeepCopy()
 	setInvitationObserved(s.inv)
 	setInvitationReady(s.inv, "")
 	return r.updateStatus(ctx, s.inv, before)
 }
 
-func (r *InvitationReconciler) noOrganization(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) noOrganization(ctx context.Context, s *invitationScope) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	if inv.Status.Phase == "" {
@@ -297,7 +297,7 @@ func (r *InvitationReconciler) noOrganization(ctx context.Context, s *invitation
 	return r.updateStatus(ctx, inv, before)
 }
 
-func (r *InvitationReconciler) alreadyMember(ctx context.Context, s *invitationScope, m *orgsv1alpha1.Member) error {
+func (r *Reconciler) alreadyMember(ctx context.Context, s *invitationScope, m *orgsv1alpha1.Member) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	note := fmt.Sprintf("%s is already a member (Member %s, role %s), so the invitation resolved itself; nothing more is sent.", inv.Spec.Email, m.Name, m.Spec.Role)
@@ -316,7 +316,7 @@ func (r *InvitationReconciler) alreadyMember(ctx context.Context, s *invitationS
 	return nil
 }
 
-func (r *InvitationReconciler) refuseResend(ctx context.Context, s *invitationScope, message string) error {
+func (r *Reconciler) refuseResend(ctx context.Context, s *invitationScope, message string) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	inv.Status.LastResendRequest = inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation]
@@ -329,7 +329,7 @@ func (r *InvitationReconciler) refuseResend(ctx context.Context, s *invitationSc
 	return nil
 }
 
-func (r *InvitationReconciler) expire(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) expire(ctx context.Context, s *invitationScope) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	inv.Status.Phase = orgsv1alpha1.InvitationExpired
@@ -395,7 +395,7 @@ func recordDelivery(inv *orgsv1alpha1.Invitation, notifier string, now time.Time
 // records the outcome. The hash is written before the link leaves, so the
 // link works as soon as it arrives, and the write carries the
 // resourceVersion read, so a stale view never sends twice.
-func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ctrl.Result, error) {
+func (r *Reconciler) send(ctx context.Context, s *invitationScope) (ctrl.Result, error) {
 	inv := s.inv
 	key := client.ObjectKeyFromObject(inv)
 	logger := log.FromContext(ctx)
@@ -410,7 +410,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	}
 	msg := notify.Message{
 		Email: inv.Spec.Email, Link: Link(r.BaseURL, token),
-		Organization: s.org.Name, OrganizationDisplayName: orgDisplayName(s.org),
+		Organization: s.org.Name, OrganizationDisplayName: s.org.DisplayNameOrName(),
 		Role: inv.Spec.Role, InvitedBy: inv.Status.InvitedBy, ExpiresAt: inv.Status.ExpiresAt.Time,
 		Invitation: key,
 	}
@@ -455,7 +455,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 // writeDelivery records the delivery. If the Invitation changed since the
 // token was issued (the invitee already answered, or it was resent), the
 // newer state wins; otherwise the outcome is written onto the fresh object.
-func (r *InvitationReconciler) writeDelivery(ctx context.Context, inv *orgsv1alpha1.Invitation, hash string, now time.Time, sendErr error, retryIn time.Duration) error {
+func (r *Reconciler) writeDelivery(ctx context.Context, inv *orgsv1alpha1.Invitation, hash string, now time.Time, sendErr error, retryIn time.Duration) error {
 	obj := inv
 	for range 5 {
 		recordDelivery(obj, r.Notifier.Name(), now, sendErr, retryIn)
@@ -475,16 +475,9 @@ func (r *InvitationReconciler) writeDelivery(ctx context.Context, inv *orgsv1alp
 	return fmt.Errorf("recording the delivery for invitation %s/%s kept conflicting", inv.Namespace, inv.Name)
 }
 
-func orgDisplayName(org *orgsv1alpha1.Organization) string {
-	if org.Spec.DisplayName != "" {
-		return org.Spec.DisplayName
-	}
-	return org.Name
-}
-
 // SetupWithManager watches Invitations, the Members that may make one
 // moot, and the Organizations that give them a home and a TTL.
-func (r *InvitationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.init()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.Invitation{}).
@@ -500,7 +493,7 @@ func (r *InvitationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // invitationsForMember maps a Member to the invitations for its user.
-func (r *InvitationReconciler) invitationsForMember(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) invitationsForMember(ctx context.Context, obj client.Object) []ctrl.Request {
 	m, ok := obj.(*orgsv1alpha1.Member)
 	if !ok {
 		return nil
@@ -520,7 +513,7 @@ func (r *InvitationReconciler) invitationsForMember(ctx context.Context, obj cli
 }
 
 // invitationsOfOrganization maps an Organization to the invitations in its home.
-func (r *InvitationReconciler) invitationsOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) invitationsOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
 	org, ok := obj.(*orgsv1alpha1.Organization)
 	if !ok {
 		return nil

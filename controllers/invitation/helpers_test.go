@@ -224,6 +224,21 @@ func can(user, verb, group, resource, namespace, name string) bool {
 	return env.Can(ctx, user, nil, authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource, Name: name})
 }
 
+// invitationSteps counts the reconciles of one Invitation so far: each
+// logs one "invitation step".
+func invitationSteps(f orgFixture, name string) func() int {
+	key := fmt.Sprintf(`{"name":%q,"namespace":%q}`, name, f.home)
+	return func() int {
+		n := 0
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "invitation step") && strings.Contains(line, key) {
+				n++
+			}
+		}
+		return n
+	}
+}
+
 // metricValue sums the samples of a metric family whose labels include want.
 func metricValue(name string, want map[string]string) (float64, bool) {
 	GinkgoHelper()

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/index"
 )
 
 // CompletionShimName is the executable name kubectl runs for the plugin's
@@ -326,7 +327,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		}
 		return nil, withHint(err, "pass --org NAME (or -n with the organization's home namespace)")
 	}
-	if org := homeOf(orgs, ns); org != nil {
+	if org := index.OldestClaim(orgs, ns); org != nil {
 		return org, nil
 	}
 	if explicit {
@@ -374,21 +375,6 @@ func (o *Options) guessFromNamespace(ctx context.Context, ns string) *orgsv1alph
 		return nil
 	}
 	return org
-}
-
-// homeOf is the organization whose home namespace is ns (the oldest claim
-// wins, as in Roster's controllers).
-func homeOf(orgs []orgsv1alpha1.Organization, ns string) *orgsv1alpha1.Organization {
-	var oldest *orgsv1alpha1.Organization
-	for i := range orgs {
-		if orgs[i].HomeNamespaceName() != ns {
-			continue
-		}
-		if oldest == nil || orgs[i].CreationTimestamp.Before(&oldest.CreationTimestamp) {
-			oldest = &orgs[i]
-		}
-	}
-	return oldest
 }
 
 // directory is an organization's Members and Invitations.

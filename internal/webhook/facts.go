@@ -40,18 +40,10 @@ func requester(ctx context.Context) (authenticationv1.UserInfo, policy.Requester
 }
 
 // organizationFor returns the Organization whose home namespace is namespace, or nil.
+// `kubectl apply` of an Organization and its Members in one go can
+// outrun the cache: the API server is asked before refusing.
 func (f *facts) organizationFor(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
-	org, err := index.OrganizationFor(ctx, f.reader, namespace)
-	if err != nil || org != nil {
-		return org, err
-	}
-	// `kubectl apply` of an Organization and its Members in one go can
-	// outrun the cache: ask the API server before refusing.
-	var orgs orgsv1alpha1.OrganizationList
-	if err := f.live.List(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
-	}
-	return index.OldestClaim(orgs.Items, namespace), nil
+	return index.OrganizationWithFallback(ctx, f.reader, f.live, namespace)
 }
 
 // snapshot reads the membership of the organization whose home is namespace.
@@ -138,13 +130,7 @@ func (f *facts) reviewedAuthority(ctx context.Context, user authenticationv1.Use
 	if err != nil {
 		return policy.Authority{}, err
 	}
-	switch verb {
-	case orgsv1alpha1.VerbManageOwners:
-		return policy.Authority{ManageOwners: allowed}, nil
-	case orgsv1alpha1.VerbManageMembers:
-		return policy.Authority{ManageMembers: allowed}, nil
-	}
-	return policy.Authority{}, fmt.Errorf("unknown verb %q", verb)
+	return policy.ReviewedAuthority(verb, allowed)
 }
 
 // holds runs one SubjectAccessReview for user, verb and organizations/<org>.
