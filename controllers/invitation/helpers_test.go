@@ -2,6 +2,7 @@ package invitation_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
