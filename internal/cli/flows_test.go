@@ -12,6 +12,7 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/cli"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var _ = Describe("kubectl roster", func() {
@@ -50,7 +51,7 @@ var _ = Describe("kubectl roster", func() {
 			other := newOrg()
 			solo := fmt.Sprintf("solo-%s@example.com", o.name)
 			o.addMember("solo", solo, orgsv1alpha1.RoleViewer)
-			o.waitReady(len(members) + 1)
+			o.waitReady(len(testenv.Team) + 1)
 			o.waitRole(solo, orgsv1alpha1.RoleViewer)
 
 			r := run(solo, "", "orgs", "-o", "wide")
@@ -69,7 +70,7 @@ var _ = Describe("kubectl roster", func() {
 			// The same through a group, and for whoami.
 			group := "team-" + other.name
 			other.addGroupMember("team", group, orgsv1alpha1.RoleContributor)
-			other.waitReady(len(members) + 1)
+			other.waitReady(len(testenv.Team) + 1)
 			asGroupMember := []string{"--as", "gina-" + other.name + "@example.com", "--as-group", group, "--as-group", "system:authenticated"}
 			Eventually(func(g Gomega) {
 				r = run(admin, "", append([]string{"orgs", "-o", "json"}, asGroupMember...)...)
@@ -166,7 +167,7 @@ var _ = Describe("kubectl roster", func() {
 			r := run(admin2, "", "invite", "ivan@example.com=Viewer,judy@example.com=Owner,carol@example.com=Viewer,kate@example.com=Admin", "--org", o.name)
 			Expect(r.code).To(Equal(cli.ExitPartial), "%s", r)
 			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+judy@example.com\s+Owner\s+Error from server \(Forbidden\): admission webhook "vinvitation.roster.dev" denied the request: .*user "bob@example.com" may not invite judy@example.com with role Owner`))
-			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+carol@example.com\s+Viewer\s+Error from server \(Forbidden\): .*carol@example.com is already a member of organization "%s" with role Contributor`, o.name))
+			Expect(r.out).To(MatchRegexp(`(?m)^failed\s+carol@example.com\s+Viewer\s+error: carol@example.com is already a member of organization "%s" with role Contributor; change their role with "kubectl roster set-role"`, o.name))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+ivan@example.com\s+Viewer\s+invitation/ivan-at-example-com$`))
 			Expect(r.out).To(MatchRegexp(`(?m)^invited\s+kate@example.com\s+Admin\s+`))
 			Expect(r.out).To(ContainSubstring("2 of 4 invited to %s, 2 failed.", o.name))
@@ -453,7 +454,7 @@ var _ = Describe("kubectl roster", func() {
 		It("uses the only organization the caller belongs to", func() {
 			solo := fmt.Sprintf("solo-%s@example.com", o.name)
 			o.addMember("solo", solo, orgsv1alpha1.RoleAdmin)
-			o.waitReady(len(members) + 1)
+			o.waitReady(len(testenv.Team) + 1)
 			o.waitRole(solo, orgsv1alpha1.RoleAdmin)
 			r := run(solo, "", "users")
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)

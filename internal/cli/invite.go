@@ -16,19 +16,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
 // InvitationName is the name kubectl roster gives the Invitation for
 // email: the same deterministic mapping Roster uses for the Member an
-// accepted invitation creates (invite.MemberName): lower-case, "@" → "-at-",
+// accepted invitation creates (invitation.MemberName): lower-case, "@" → "-at-",
 // every other character outside a-z0-9 → "-", cut to 48 characters. On a
 // clash with an Invitation for a different address, attempt 1 appends "-"
 // and 6 hex digits of the address's SHA-256, attempt n > 1 appends "-n"
 // after that. Always a DNS label.
 func InvitationName(email string, attempt int) string {
-	return invite.MemberName(email, attempt)
+	return invitation.MemberName(email, attempt)
 }
 
 // emailPattern is the CRD's rule for spec.email.
@@ -275,11 +276,12 @@ func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) 
 		return err
 	}
 	cl, _ := o.client()
+	members := existingMembers(ctx, cl, org)
 	report := InviteReport{Kind: "InviteReport", Organization: org.Name, DryRun: io.dryRun, Results: []InviteResult{}}
 	lines := newInviteLines(o, invitees, io.dryRun)
 	for i, inv := range invitees {
 		o.progress("[%d/%d] %s", i+1, len(invitees), inv.Email)
-		res := o.inviteOne(ctx, cl, org, inv, io.dryRun)
+		res := o.inviteOne(ctx, cl, org, members, inv, io.dryRun)
 		o.progressDone()
 		lines.print(res)
 		report.Results = append(report.Results, res)
@@ -375,15 +377,15 @@ func (o *Options) notifierOf(ctx context.Context, cl client.Client, org *orgsv1a
 // line in the past: it is printed the moment the link is issued.
 func linkDelivery(notifier, link string, done bool) string {
 	switch notifier {
-	case invite.NotifierLog:
+	case notify.NotifierLog:
 		verb := "logs"
 		if done {
 			verb = "logged"
 		}
 		return fmt.Sprintf("Roster %s %s in its terminal (in a cluster, its log)", verb, link)
-	case invite.NotifierSMTP:
+	case notify.NotifierSMTP:
 		return "Roster e-mails " + link
-	case invite.NotifierWebhook:
+	case notify.NotifierWebhook:
 		return fmt.Sprintf("Roster posts %s to its webhook", link)
 	}
 	return fmt.Sprintf("Roster sends %s through its notifier (--wait waits until it has)", link)
@@ -391,8 +393,29 @@ func linkDelivery(notifier, link string, done bool) string {
 
 // inviteOne creates one Invitation (or dry-runs it), trying the next name
 // when an Invitation for another address holds the first.
-func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization, in invitee, dryRun bool) InviteResult {
+// existingMembers lists the organization's Members, for inviteOne to
+// refuse inviting one; nil when the requester may not list them (the
+// server then decides alone).
+func existingMembers(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization) []orgsv1alpha1.Member {
+	var members orgsv1alpha1.MemberList
+	if err := cl.List(ctx, &members, client.InNamespace(org.HomeNamespaceName())); err != nil {
+		return nil
+	}
+	return members.Items
+}
+
+func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1alpha1.Organization, members []orgsv1alpha1.Member, in invitee, dryRun bool) InviteResult {
 	res := InviteResult{Email: in.Email, Role: in.Role}
+	// The server admits an Invitation for a member from an Owner (a GitOps
+	// repository re-applying an accepted one), where it sends nothing; a
+	// person typing invite meant set-role, and is told so, as an Admin is
+	// by the server. (A Member under the manager's --user-prefix is not
+	// known here: the server's warning says it then.)
+	for i := range members {
+		if policy.MemberMatchesEmail(&members[i], in.Email, "") {
+			return failed(res, withCode(errors.New(policy.AlreadyMemberMessage(in.Email, org.Name, &members[i])), ExitRefused), "")
+		}
+	}
 	var opts []client.CreateOption
 	if dryRun {
 		opts = append(opts, client.DryRunAll)

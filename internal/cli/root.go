@@ -168,7 +168,7 @@ else the only organization you belong to.`,
 		&cobra.Group{ID: "invitee", Title: "Invitations you received:"},
 		&cobra.Group{ID: "self", Title: "You:"})
 	for _, cmd := range []*cobra.Command{newOrgsCommand(o), newUsersCommand(o), newInviteCommand(o), newResendCommand(o),
-		newRevokeCommand(o), newSetRoleCommand(o), newRemoveCommand(o)} {
+		newRevokeCommand(o), newSetRoleCommand(o), newRemoveCommand(o), newUICommand(o)} {
 		cmd.GroupID = "directory"
 		root.AddCommand(cmd)
 	}

@@ -151,5 +151,5 @@ func RevivesInvitation(inv *orgsv1alpha1.Invitation, s Snapshot) Decision {
 	if s.Organization == nil {
 		return notHome(Update, "Invitations", inv.Namespace)
 	}
-	return newInvitee(Requester{}, inv, s, s.Organization.Name)
+	return newInvitee(Requester{}, Authority{}, inv, s, s.Organization.Name)
 }

@@ -48,9 +48,7 @@ func MembershipAuthority(who Requester, s Snapshot) Authority {
 	effective := EffectiveRoles(s.Members, org.Status.EffectiveOwners, false)
 	var a Authority
 	for _, name := range candidates {
-		r := RoleAuthority(effective.Members[name].Role)
-		a.ManageOwners = a.ManageOwners || r.ManageOwners
-		a.ManageMembers = a.ManageMembers || r.ManageMembers
+		a = a.Union(RoleAuthority(effective.Members[name].Role))
 	}
 	return a
 }

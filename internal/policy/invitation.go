@@ -72,9 +72,7 @@ func DecideInvitation(r InvitationRequest) Decision {
 	// An update that changes the e-mail is a new invitation in disguise,
 	// so it meets the same invariants as a create.
 	if r.Op == Create || (r.Op == Update && (r.Old == nil || !SameUser(r.Old.Spec.Email, r.New.Spec.Email))) {
-		if d := newInvitee(r.Requester, r.New, r.Snapshot, org); !d.Allowed() {
-			return d
-		}
+		return newInvitee(r.Requester, r.Authority, r.New, r.Snapshot, org)
 	}
 	return allow()
 }
@@ -153,18 +151,52 @@ func forgedInviter(who Requester, inv *orgsv1alpha1.Invitation, org, key, want s
 	return d
 }
 
-// newInvitee: nobody is invited twice, nobody who is already a Member,
-// and nobody whose e-mail resembles a Member's user or a pending
-// invitation's e-mail without being it.
-func newInvitee(who Requester, inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
+// InvitesExistingMembers reports whether a requester may file an Invitation
+// for someone who is already a Member: only a holder of manage-owners (the
+// GitOps identity, the cluster's admins). A repository that keeps an
+// Invitation after it was accepted re-creates it on every sync; admitting it
+// keeps the sync from failing, and the Invitation controller answers it
+// Accepted (AlreadyMember) without sending anything. Anyone else meant to
+// change the member's role and is told how.
+func InvitesExistingMembers(a Authority) bool { return a.ManageOwners }
+
+// InvitationVerbs is what the webhook asks about for an Invitation request,
+// given the snapshot: the verb the operation needs (InvitationVerb), and
+// for a creation for someone who is already a Member, manage-owners too,
+// which InvitesExistingMembers decides with. Asking the second only then
+// keeps other requests at one SubjectAccessReview.
+func InvitationVerbs(op Operation, old, new *orgsv1alpha1.Invitation) func(Snapshot) []string {
+	return func(s Snapshot) []string {
+		verbs := []string{InvitationVerb(op, old, new)}
+		if op != Create || new == nil {
+			return verbs
+		}
+		for i := range s.Members {
+			if MemberMatchesEmail(&s.Members[i], new.Spec.Email, s.UserPrefix) {
+				return append(verbs, orgsv1alpha1.VerbManageOwners)
+			}
+		}
+		return verbs
+	}
+}
+
+// newInvitee: nobody is invited twice, nobody who is already a Member
+// (unless InvitesExistingMembers), and nobody whose e-mail resembles a
+// Member's user or a pending invitation's e-mail without being it.
+func newInvitee(who Requester, a Authority, inv *orgsv1alpha1.Invitation, s Snapshot, org string) Decision {
 	look := newResemblance(inv.Spec.Email)
 	prefixed := newResemblance(s.UserPrefix + inv.Spec.Email)
 	subject := "an invitation for " + inv.Spec.Email
+	var warnings []string
 	for i := range s.Members {
 		m := &s.Members[i]
 		if MemberMatchesEmail(m, inv.Spec.Email, s.UserPrefix) {
-			return forbid(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
-				inv.Spec.Email, org, m.Spec.Role)
+			if !InvitesExistingMembers(a) {
+				return forbid("%s", AlreadyMemberMessage(inv.Spec.Email, org, m))
+			}
+			warnings = append(warnings, fmt.Sprintf(`%s is already a member of organization %q (Member %q, role %s): this Invitation sends nothing and is reported Accepted (AlreadyMember); change their role with "kubectl roster set-role"`,
+				inv.Spec.Email, org, m.Name, m.Spec.Role))
+			continue
 		}
 		if m.Spec.User != "" && (look.of(m.Spec.User) || (s.UserPrefix != "" && prefixed.of(m.Spec.User))) {
 			return refuseLookalike(who, subject, org, Lookalike{Name: m.Spec.User, Object: fmt.Sprintf("Member %q", m.Name)})
@@ -184,5 +216,13 @@ func newInvitee(who Requester, inv *orgsv1alpha1.Invitation, s Snapshot, org str
 	if l := invitationResembling(look, s, inv.Name); l.Found() {
 		return refuseLookalike(who, subject, org, l)
 	}
-	return allow()
+	return allow(warnings...)
+}
+
+// AlreadyMemberMessage is the refusal of an invitation for m, who is
+// already a member: what to do instead. The plugin words its own check
+// with it, so both say the same.
+func AlreadyMemberMessage(email, org string, m *orgsv1alpha1.Member) string {
+	return fmt.Sprintf(`%s is already a member of organization %q with role %s; change their role with "kubectl roster set-role" instead of inviting them`,
+		email, org, m.Spec.Role)
 }

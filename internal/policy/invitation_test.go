@@ -55,6 +55,39 @@ func TestInvitationVerb(t *testing.T) {
 	}
 }
 
+// A GitOps identity holds manage-members and manage-owners through
+// SubjectAccessReviews, one verb each: the webhook must ask about
+// manage-owners too for an invitation of an existing member, or the
+// re-applied Invitation is refused like an Admin's.
+func TestInvitationVerbs(t *testing.T) {
+	s := snapshot([]orgsv1alpha1.Member{alice, bob, userMember("oidc-carol", "oidc:carol@example.com", contributor)})
+	s.UserPrefix = "oidc:"
+	viewerInv := func(email string) *orgsv1alpha1.Invitation {
+		inv := invitation("inv", email, viewer, orgsv1alpha1.InvitationSent)
+		return &inv
+	}
+	cases := []struct {
+		name     string
+		op       Operation
+		old, new *orgsv1alpha1.Invitation
+		want     []string
+	}{
+		{"a newcomer: the operation's verb only", Create, nil, viewerInv("erin@example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"an existing member: manage-owners too", Create, nil, viewerInv("bob@example.com"),
+			[]string{orgsv1alpha1.VerbManageMembers, orgsv1alpha1.VerbManageOwners}},
+		{"a member under the user prefix: manage-owners too", Create, nil, viewerInv("carol@example.com"),
+			[]string{orgsv1alpha1.VerbManageMembers, orgsv1alpha1.VerbManageOwners}},
+		{"a member's look-alike is no member", Create, nil, viewerInv("Bob@Example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"a resend never asks more", Update, viewerInv("bob@example.com"), viewerInv("bob@example.com"), []string{orgsv1alpha1.VerbManageMembers}},
+		{"a revocation never asks more", Delete, viewerInv("bob@example.com"), nil, []string{orgsv1alpha1.VerbManageMembers}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			NewWithT(t).Expect(InvitationVerbs(c.op, c.old, c.new)(s)).To(Equal(c.want))
+		})
+	}
+}
+
 func TestDecideInvitationOutsideHomeNamespace(t *testing.T) {
 	g := NewWithT(t)
 	inv := invitedBy(invitation("inv", "erin@example.com", admin, ""), clusterAdmin)
@@ -185,6 +218,39 @@ func TestDecideInvitationInvariants(t *testing.T) {
 		recased.Spec.Email = "Xena@example.com"
 		d = DecideInvitation(InvitationRequest{Op: Update, Old: old, New: recased, Requester: bobAsker, Authority: membersVerb, Snapshot: s})
 		g.Expect(d.Code).To(Equal(Allowed), d.Message)
+	})
+
+	t.Run("a holder of manage-owners may file an invitation for an existing member, never for a look-alike", func(t *testing.T) {
+		// A GitOps sync re-creating an Invitation that was accepted.
+		cases := []struct {
+			name, email string
+			want        string // "" when allowed
+		}{
+			{"the member's exact e-mail", "bob@example.com", ""},
+			{"the member under the user prefix", "carol@example.com", ""},
+			{"a Member's look-alike, other case", "Bob@Example.com", `it looks the same as bob@example.com, Member "bob", but is a different identity`},
+			{"a Member's look-alike, fullwidth letters", "\uff42ob@example.com", `it looks the same as bob@example.com`},
+			{"a pending invitation is still one too many", "dave@example.com", `already has a pending invitation`},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				g := NewWithT(t)
+				s := snapshot(members, invites...)
+				s.UserPrefix = "oidc:"
+				d := DecideInvitation(InvitationRequest{Op: Create, New: invitedBy(invitation("", c.email, viewer, ""), aliceAsker), Requester: aliceAsker, Authority: bothVerbs, Snapshot: s})
+				if c.want == "" {
+					g.Expect(d.Code).To(Equal(Allowed), d.Message)
+					g.Expect(d.Warnings).To(ConsistOf(ContainSubstring("is already a member of organization \"acme\"")), "the requester is told it sends nothing")
+					g.Expect(d.Warnings[0]).To(ContainSubstring("this Invitation sends nothing and is reported Accepted (AlreadyMember)"))
+					return
+				}
+				g.Expect(d.Code).To(Equal(Forbidden))
+				g.Expect(d.Message).To(ContainSubstring(c.want))
+			})
+		}
+		g := NewWithT(t)
+		g.Expect(InvitesExistingMembers(bothVerbs)).To(BeTrue())
+		g.Expect(InvitesExistingMembers(membersVerb)).To(BeFalse(), "an Admin is told to change the role instead")
 	})
 
 	t.Run("authority comes before the invariants", func(t *testing.T) {

@@ -37,6 +37,11 @@ type Authority struct {
 	ManageOwners, ManageMembers bool
 }
 
+// Union is what a requester holds who holds a or b.
+func (a Authority) Union(b Authority) Authority {
+	return Authority{ManageOwners: a.ManageOwners || b.ManageOwners, ManageMembers: a.ManageMembers || b.ManageMembers}
+}
+
 // Holds reports whether the requester holds verb. The empty verb (nothing
 // needed) is always held.
 func (a Authority) Holds(verb string) bool {

@@ -88,9 +88,10 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 
 // decideInHome gathers the facts about a request for obj, a Member or an
 // Invitation in an organization's home namespace: who asks, the membership
-// snapshot, and whether they hold verb on the organization. Then decide
-// answers, and the answer becomes the admission response.
-func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resource, verb string,
+// snapshot, and which of verbs (what the operation needs, then what the
+// decision may use) they hold on the organization. Then decide answers,
+// and the answer becomes the admission response.
+func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resource string, verbs func(policy.Snapshot) []string,
 	decide func(policy.Requester, policy.Authority, policy.Snapshot) policy.Decision) (admission.Warnings, error) {
 	user, who, err := requester(ctx)
 	if err != nil {
@@ -100,9 +101,13 @@ func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resou
 	if err != nil {
 		return nil, err
 	}
-	authority, err := f.authority(ctx, user, who, snapshot, verb)
-	if err != nil {
-		return nil, err
+	var authority policy.Authority
+	for _, verb := range verbs(snapshot) {
+		held, err := f.authority(ctx, user, who, snapshot, verb)
+		if err != nil {
+			return nil, err
+		}
+		authority = authority.Union(held)
 	}
 	return respond(kind, resource, obj.GetName(), decide(who, authority, snapshot))
 }

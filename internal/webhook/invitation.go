@@ -37,7 +37,7 @@ func (v *InvitationValidator) decide(ctx context.Context, op policy.Operation, o
 	if obj == nil {
 		obj = old
 	}
-	return v.facts.decideInHome(ctx, obj, "Invitation", "invitations", policy.InvitationVerb(op, old, inv),
+	return v.facts.decideInHome(ctx, obj, "Invitation", "invitations", policy.InvitationVerbs(op, old, inv),
 		func(who policy.Requester, authority policy.Authority, snapshot policy.Snapshot) policy.Decision {
 			return policy.DecideInvitation(policy.InvitationRequest{
 				Op: op, Old: old, New: inv, Requester: who, Authority: authority, Snapshot: snapshot,

@@ -37,7 +37,7 @@ func (v *MemberValidator) decide(ctx context.Context, op policy.Operation, old, 
 	if obj == nil {
 		obj = old
 	}
-	return v.facts.decideInHome(ctx, obj, "Member", "members", policy.MemberVerb(op, old, m),
+	return v.facts.decideInHome(ctx, obj, "Member", "members", func(policy.Snapshot) []string { return []string{policy.MemberVerb(op, old, m)} },
 		func(who policy.Requester, authority policy.Authority, snapshot policy.Snapshot) policy.Decision {
 			return policy.DecideMember(policy.MemberRequest{
 				Op: op, Old: old, New: m, Requester: who, Authority: authority, Snapshot: snapshot,

@@ -88,7 +88,7 @@ func StartEnv(ctx context.Context, settings Settings) (*Env, error) {
 		_ = cluster.Stop()
 		return nil, err
 	}
-	if e.ManagerCfg, err = cluster.AddUser(testenv.ManagerUser, "system:serviceaccounts", "system:serviceaccounts:"+testenv.ManagerNamespace, "system:authenticated"); err != nil {
+	if e.ManagerCfg, err = cluster.AddUser(testenv.ManagerUser, testenv.ManagerGroups...); err != nil {
 		_ = cluster.Stop()
 		return nil, err
 	}

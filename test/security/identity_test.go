@@ -2,16 +2,19 @@ package security_test
 
 import (
 	"net/http"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Identities are compared exactly, as RBAC compares them: a username that
@@ -66,16 +69,16 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 	It("refuses a Member that folds to an existing one, in both orders of creation", func() {
 		// ivan exists: the U+0130 variant comes second.
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "ivan-dotted", "\u0130van@example.com", orgsv1alpha1.RoleOwner))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "ivan-dotted", "\u0130van@example.com", orgsv1alpha1.RoleOwner))
 		}, "may not add user \u0130van@example.com to organization \"lookalike\": it looks the same as user ivan@example.com, Member \"ivan\"",
 			"is a different identity to Kubernetes")
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleViewer))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleViewer))
 		}, `it looks the same as user ivan@example.com, Member "ivan"`)
 		// The variant first (U+212A KELVIN SIGN), then the plain name.
-		Expect(env.Admin.Create(ctx, newMember(lookalike.home, "kate-kelvin", "\u212aate@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "kate-kelvin", "\u212aate@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "kate", "kate@example.com", orgsv1alpha1.RoleOwner))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "kate", "kate@example.com", orgsv1alpha1.RoleOwner))
 		}, "may not add user kate@example.com to organization \"lookalike\": it looks the same as user \u212aate@example.com, Member \"kate-kelvin\"")
 		// Groups too.
 		refused(byMemberWebhook, func() error {
@@ -87,23 +90,59 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 	})
 
 	It("refuses an Invitation whose e-mail resembles a Member's or a pending invitation's", func() {
-		olivia := as("olivia@example.com")
+		olivia := env.As("olivia@example.com")
 		refused(byInvitationWebhook, func() error {
-			return olivia.Create(ctx, newInvitation(lookalike.home, "ivan-case", "Ivan@Example.com", orgsv1alpha1.RoleViewer))
+			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "ivan-case", "Ivan@Example.com", orgsv1alpha1.RoleViewer))
 		}, `may not add an invitation for Ivan@Example.com to organization "lookalike": it looks the same as ivan@example.com, Member "ivan"`)
-		Expect(olivia.Create(ctx, newInvitation(lookalike.home, "nina", "nina@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "nina", "nina@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		refused(byInvitationWebhook, func() error {
-			return olivia.Create(ctx, newInvitation(lookalike.home, "nina-fullwidth", "\uff4eina@example.com", orgsv1alpha1.RoleOwner))
+			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "nina-fullwidth", "\uff4eina@example.com", orgsv1alpha1.RoleOwner))
 		}, `it looks the same as nina@example.com, Invitation "nina"`)
 	})
 
+	It("lets only a holder of manage-owners file an invitation for an existing member, resolves it without a link or a promotion, and refuses its look-alikes", func() {
+		// An Admin (through the admins group) re-inviting a member: told to
+		// use set-role, as before.
+		admin, err := env.User("anyone@example.com", admins)
+		Expect(err).NotTo(HaveOccurred())
+		refused(byInvitationWebhook, func() error {
+			return admin.Create(ctx, newInvitation(lookalike.home, "ivan-again", "ivan@example.com", orgsv1alpha1.RoleViewer))
+		}, `ivan@example.com is already a member of organization "lookalike" with role Viewer; change their role with "kubectl roster set-role" instead of inviting them`)
+		// An Owner's invitation for a case variant of the member is for
+		// somebody else, who looks the same: refused, not resolved.
+		olivia := as("olivia@example.com")
+		refused(byInvitationWebhook, func() error {
+			return olivia.Create(ctx, newInvitation(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleOwner))
+		}, `it looks the same as ivan@example.com, Member "ivan"`)
+		// The Owner's invitation for the member, with the Owner role (a
+		// GitOps repository re-applying an accepted one): admitted, answered
+		// AlreadyMember, no link made, and the member stays a Viewer.
+		Expect(olivia.Create(ctx, newInvitation(lookalike.home, "ivan-owner", "ivan@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+		Eventually(func(g Gomega) {
+			inv := &orgsv1alpha1.Invitation{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: lookalike.home, Name: "ivan-owner"}, inv)).To(Succeed())
+			g.Expect(inv.Status.Phase).To(Equal(orgsv1alpha1.InvitationAccepted))
+			g.Expect(inv.Status.TokenHash).To(BeEmpty())
+			ready := meta.FindStatusCondition(inv.Status.Conditions, orgsv1alpha1.ReadyCondition)
+			g.Expect(ready).NotTo(BeNil())
+			g.Expect(ready.Reason).To(Equal(orgsv1alpha1.AlreadyMemberReason))
+		}).Should(Succeed())
+		Consistently(func(g Gomega) {
+			for _, m := range linkLine.FindAllStringSubmatch(logs.String(), -1) {
+				g.Expect(m[2]).NotTo(Equal(lookalike.home+"/ivan-owner"), "a link was delivered for an invitation of an existing member")
+			}
+			g.Expect(member(lookalike, "ivan").Spec.Role).To(Equal(orgsv1alpha1.RoleViewer))
+		}, 2*time.Second).Should(Succeed())
+		Expect(env.RoleInEffect(ctx, "ivan@example.com", lookalike.name, lookalike.home, orgsv1alpha1.RoleViewer)).To(Succeed())
+	})
+
 	It("refuses accepting an invitation for a look-alike of a Member made meanwhile, and merges nothing", func() {
-		Expect(as("olivia@example.com").Create(ctx, newInvitation(lookalike.home, "zoe", "zoe@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
+		Expect(env.As("olivia@example.com").Create(ctx, testenv.NewInvitation(lookalike.home, "zoe", "zoe@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
 		link := linkFor(lookalike.home, "zoe", 1)
 		// A Member for ZOE@example.com made while the webhook did not see
 		// the namespace: another identity to the API server.
 		restore := bypassMemberWebhook(lookalike.home)
-		Expect(env.Admin.Create(ctx, newMember(lookalike.home, "zoe-upper", "ZOE@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "zoe-upper", "ZOE@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		restore()
 
 		res, code := answer(link, invite.DecisionAccept)
@@ -140,9 +179,9 @@ var _ = Describe("Kubernetes system identities as Members", func() {
 		{"the controller manager", "system:kube-controller-manager", "", "spec.user"},
 	} {
 		It("refuses a Member for "+c.name, func() {
-			m := newMember(acme.home, "system-identity", c.user, orgsv1alpha1.RoleViewer)
+			m := testenv.NewMember(acme.home, "system-identity", c.user, orgsv1alpha1.RoleViewer)
 			m.Spec.Group = c.group
-			for _, requester := range []client.Client{as(alice), env.Admin} {
+			for _, requester := range []client.Client{env.As(alice), env.Admin} {
 				refused(byMemberWebhookInvalid, func() error { return requester.Create(ctx, m.DeepCopy()) },
 					c.field, "Kubernetes reserves for itself (prefix \"system:\")")
 			}
