@@ -289,7 +289,7 @@ func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1al
 	if err != nil {
 		return uiProblem(err, "")
 	}
-	res := c.inviteOne(ctx, c.cl, o, invitee{Email: email, Role: role}, false)
+	res := c.inviteOne(ctx, c.cl, o, existingMembers(ctx, c.cl, o), invitee{Email: email, Role: role}, false)
 	if res.Result == ResultFailed {
 		return &ui.Problem{Message: res.Error, Hint: res.Hint, Code: http.StatusForbidden}
 	}
@@ -343,4 +343,3 @@ func (b *uiBackend) Revoke(ctx context.Context, org, name string) error {
 	c.say(fmt.Sprintf("Revoked the %s invitation for %s to %s.", inv.Spec.Role, inv.Spec.Email, org))
 	return nil
 }
-

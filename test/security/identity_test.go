@@ -106,18 +106,18 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 		admin, err := env.User("anyone@example.com", admins)
 		Expect(err).NotTo(HaveOccurred())
 		refused(byInvitationWebhook, func() error {
-			return admin.Create(ctx, newInvitation(lookalike.home, "ivan-again", "ivan@example.com", orgsv1alpha1.RoleViewer))
+			return admin.Create(ctx, testenv.NewInvitation(lookalike.home, "ivan-again", "ivan@example.com", orgsv1alpha1.RoleViewer))
 		}, `ivan@example.com is already a member of organization "lookalike" with role Viewer; change their role with "kubectl roster set-role" instead of inviting them`)
 		// An Owner's invitation for a case variant of the member is for
 		// somebody else, who looks the same: refused, not resolved.
-		olivia := as("olivia@example.com")
+		olivia := env.As("olivia@example.com")
 		refused(byInvitationWebhook, func() error {
-			return olivia.Create(ctx, newInvitation(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleOwner))
+			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleOwner))
 		}, `it looks the same as ivan@example.com, Member "ivan"`)
 		// The Owner's invitation for the member, with the Owner role (a
 		// GitOps repository re-applying an accepted one): admitted, answered
 		// AlreadyMember, no link made, and the member stays a Viewer.
-		Expect(olivia.Create(ctx, newInvitation(lookalike.home, "ivan-owner", "ivan@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "ivan-owner", "ivan@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
 		Eventually(func(g Gomega) {
 			inv := &orgsv1alpha1.Invitation{}
 			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: lookalike.home, Name: "ivan-owner"}, inv)).To(Succeed())
