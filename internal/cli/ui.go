@@ -343,4 +343,3 @@ func (b *uiBackend) Revoke(ctx context.Context, org, name string) error {
 	c.say(fmt.Sprintf("Revoked the %s invitation for %s to %s.", inv.Spec.Role, inv.Spec.Email, org))
 	return nil
 }
-
