@@ -11,7 +11,9 @@
 # when it is set and holds the binaries.
 set -euo pipefail
 
-K8S_VERSION="${K8S_VERSION:-1.37.2}"          # k8s.io/kubernetes v1.37.2, staging repos v0.37.2
+# k8s.io/kubernetes v$K8S_VERSION, staging repos v0.<minor>.<patch>; the
+# default is the Go constant localcluster.KubernetesVersion.
+K8S_VERSION="${K8S_VERSION:-$("$(dirname "${BASH_SOURCE[0]}")/k8s-version.sh")}"
 ETCD_VERSION="${ETCD_VERSION:-3.7.0}"        # go.etcd.io/etcd/server/v3
 STAGING_VERSION="v0.${K8S_VERSION#1.}"
 GOOS="$(go env GOOS)"

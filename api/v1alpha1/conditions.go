@@ -32,8 +32,10 @@ const (
 	ReconcilingReason = "Reconciling"
 	// ReadyReason: everything the object asks for is in place.
 	ReadyReason = "Ready"
-	// NotReadyReason: at least one other condition is False; its message says which.
-	NotReadyReason = "NotReady"
+	// ReconcileFailedReason: a step of the reconcile failed before the
+	// other conditions could be decided; the message says which and why,
+	// and Roster retries.
+	ReconcileFailedReason = "ReconcileFailed"
 
 	// HomeNamespaceCreatedReason: Roster created the home namespace.
 	HomeNamespaceCreatedReason = "Created"

@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/roster-dev/roster/config"
 	"github.com/roster-dev/roster/internal/localcluster"
 )
 
@@ -18,25 +17,11 @@ func startLocalCluster(ctx context.Context, o options) (*localcluster.Cluster, e
 	if err != nil {
 		return nil, err
 	}
-	crds, err := config.CRDs()
+	opts, err := localcluster.RosterOptions(localcluster.Roster{AssetsDir: assets, Webhooks: o.enableWebhooks})
 	if err != nil {
-		return nil, fmt.Errorf("reading the embedded CRDs: %w", err)
+		return nil, err
 	}
-	objects, err := config.ClusterObjects()
-	if err != nil {
-		return nil, fmt.Errorf("reading the embedded RBAC: %w", err)
-	}
-	opts := localcluster.Options{
-		AssetsDir: assets,
-		CRDs:      crds,
-		Objects:   objects,
-		Log:       setupLog.WithName("local"),
-	}
-	if o.enableWebhooks {
-		if opts.MutatingWebhooks, opts.ValidatingWebhooks, err = config.Webhooks(); err != nil {
-			return nil, fmt.Errorf("reading the embedded webhook configurations: %w", err)
-		}
-	}
+	opts.Log = setupLog.WithName("local")
 	if o.dataDir != "" {
 		if opts.DataDir, err = filepath.Abs(o.dataDir); err != nil {
 			return nil, err

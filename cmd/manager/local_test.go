@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -25,7 +23,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/localcluster"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // TestLocalMode runs the manager as `make run` does on a machine with no
@@ -34,8 +32,8 @@ import (
 // a second instance on the same ports before starting anything, and exit 0
 // leaving no process behind when stopped with Ctrl-C.
 func TestLocalMode(t *testing.T) {
-	assets, err := localcluster.TestAssetsDir()
-	if errors.Is(err, localcluster.ErrSkipEnvtest) {
+	assets, err := testenv.AssetsDir()
+	if errors.Is(err, testenv.ErrNoAssets) {
 		t.Skip(err.Error())
 	}
 	g := NewWithT(t)
@@ -46,7 +44,8 @@ func TestLocalMode(t *testing.T) {
 	out, err := build.CombinedOutput()
 	g.Expect(err).NotTo(HaveOccurred(), string(out))
 
-	probe := freeAddress(t)
+	probe, err := testenv.FreeAddress()
+	g.Expect(err).NotTo(HaveOccurred())
 	dataDir := filepath.Join(dir, "etcd")
 	kubeconfig := filepath.Join(dir, "out", "kubeconfig")
 	first := startManager(t, bin, filepath.Join(dir, "first"), assets,
@@ -128,7 +127,7 @@ func TestLocalMode(t *testing.T) {
 type managerProcess struct {
 	cmd            *exec.Cmd
 	tmp            string
-	stdout, stderr *syncBuffer
+	stdout, stderr *testenv.SyncBuffer
 	started        time.Time
 	exited         chan error
 }
@@ -140,7 +139,7 @@ func startManager(t *testing.T, bin, tmp, assets string, args ...string) *manage
 	t.Helper()
 	g := NewWithT(t)
 	g.Expect(os.MkdirAll(tmp, 0o700)).To(Succeed())
-	p := &managerProcess{cmd: exec.Command(bin, args...), tmp: tmp, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	p := &managerProcess{cmd: exec.Command(bin, args...), tmp: tmp, stdout: &testenv.SyncBuffer{}, stderr: &testenv.SyncBuffer{}, exited: make(chan error, 1)}
 	// No ~/.kube/config: local mode is the default. HOME moves, so the
 	// child is told where the binaries are.
 	p.cmd.Env = append(withoutKubeconfig(os.Environ()), "TMPDIR="+tmp, "HOME="+filepath.Join(tmp, "home"), "KUBEBUILDER_ASSETS="+assets)
@@ -154,34 +153,6 @@ func startManager(t *testing.T, bin, tmp, assets string, args ...string) *manage
 		}
 	})
 	return p
-}
-
-// freeAddress is a loopback address with a port nobody listens on now.
-func freeAddress(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	NewWithT(t).Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = l.Close() }()
-	return l.Addr().String()
-}
-
-// syncBuffer is a bytes.Buffer that a child's output and a test's polling
-// may use at once.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func withoutKubeconfig(env []string) []string {

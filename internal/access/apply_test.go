@@ -16,7 +16,6 @@ import (
 	rbacv1ac "k8s.io/client-go/applyconfigurations/rbac/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -119,7 +118,7 @@ type fixture struct {
 func newFixture(t *testing.T, name string, projects ...string) *fixture {
 	t.Helper()
 	g := NewWithT(t)
-	admin := adminClient(t)
+	admin := apiServer.Client(t)
 	ctx := t.Context()
 	org := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}}
 	g.Expect(admin.Create(ctx, org)).To(Succeed())
@@ -522,7 +521,7 @@ func TestDeleteAllLeavesOtherOrganizationsAlone(t *testing.T) {
 func TestApplyWithTheMarkersPermissions(t *testing.T) {
 	g := NewWithT(t)
 	ctx := t.Context()
-	admin := adminClient(t)
+	admin := apiServer.Client(t)
 
 	// Without kube-controller-manager the aggregated roles are empty. Give
 	// each a rule the manager does not hold, as a real cluster would.
@@ -548,10 +547,7 @@ func TestApplyWithTheMarkersPermissions(t *testing.T) {
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: managerRole.Name},
 		Subjects:   users(managerName),
 	})).To(Succeed())
-	manager, err := testEnv.AddUser(envtest.User{Name: managerName}, nil)
-	g.Expect(err).NotTo(HaveOccurred())
-	managerClient, err := client.NewWithWatch(manager.Config(), client.Options{Scheme: testScheme})
-	g.Expect(err).NotTo(HaveOccurred())
+	managerClient := apiServer.User(t, managerName)
 
 	f := newFixture(t, "least", "web")
 	f.applier = &Applier{Client: managerClient}

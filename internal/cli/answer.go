@@ -15,12 +15,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 )
 
 const (
-	answerAccept  = invite.DecisionAccept
-	answerDecline = invite.DecisionDecline
+	answerAccept  = invitation.DecisionAccept
+	answerDecline = invitation.DecisionDecline
 )
 
 // Answer is what accept and decline print with -o json|yaml: the
@@ -30,7 +31,7 @@ type Answer struct {
 	Decision string `json:"decision"`
 	// HTTPStatus is the server's status code.
 	HTTPStatus int `json:"httpStatus"`
-	invite.APIResponse
+	acceptserver.APIResponse
 }
 
 func newAnswerCommand(o *Options, decision string) *cobra.Command {
@@ -77,9 +78,9 @@ func parseLink(s, serverURL string) (base, token string, err error) {
 			return "", "", usageErrorf("not an invitation link: %v", err)
 		}
 		token = u.Query().Get("token")
-		prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), invite.AcceptPath)
+		prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), invitation.AcceptPath)
 		if !ok || token == "" {
-			return "", "", usageErrorf("not an invitation link: it should look like https://HOST%s?token=TOKEN", invite.AcceptPath)
+			return "", "", usageErrorf("not an invitation link: it should look like https://HOST%s?token=TOKEN", invitation.AcceptPath)
 		}
 		base = (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: prefix}).String()
 	} else {
@@ -95,7 +96,7 @@ func parseLink(s, serverURL string) (base, token string, err error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return "", "", usageErrorf("the invitation server's URL %q must be an absolute http or https URL", base)
 	}
-	if !invite.WellFormed(token) {
+	if !invitation.WellFormed(token) {
 		return "", "", usageErrorf("the token is not one Roster issues (%d characters; a token has 43): copy the whole link from the e-mail", len(token))
 	}
 	return strings.TrimRight(base, "/"), token, nil
@@ -115,11 +116,11 @@ func (o *Options) answer(ctx context.Context, link, serverURL, decision string) 
 	if err != nil {
 		return err
 	}
-	body, err := json.Marshal(invite.APIRequest{Token: token, Decision: decision})
+	body, err := json.Marshal(acceptserver.APIRequest{Token: token, Decision: decision})
 	if err != nil {
 		return err
 	}
-	endpoint := base + invite.APIPath
+	endpoint := base + invitation.APIPath
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))

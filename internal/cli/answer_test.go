@@ -15,48 +15,49 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 )
 
 // accept and decline talk to the invitation server's JSON API. These
-// tests run them against the real server code (invite.Server's handler,
+// tests run them against the real server code (acceptserver.Server's handler,
 // so the paths, request and response shapes and status codes are the
 // server's own) with a fake answerer behind it.
 
 type fakeAnswerer struct {
 	mu        sync.Mutex
-	outcomes  map[string]invite.Outcome // by token; missing: unknown
+	outcomes  map[string]invitation.Outcome // by token; missing: unknown
 	decisions []string
 }
 
 func (f *fakeAnswerer) InvitationKey(_ context.Context, token string) string { return token }
 
-func (f *fakeAnswerer) Lookup(_ context.Context, token string) (invite.Result, error) {
-	return f.result(token, invite.OutcomeValid), nil
+func (f *fakeAnswerer) Lookup(_ context.Context, token string) (invitation.Result, error) {
+	return f.result(token, invitation.OutcomeValid), nil
 }
 
-func (f *fakeAnswerer) Respond(_ context.Context, token, decision string) (invite.Result, error) {
+func (f *fakeAnswerer) Respond(_ context.Context, token, decision string) (invitation.Result, error) {
 	f.mu.Lock()
 	f.decisions = append(f.decisions, decision)
 	f.mu.Unlock()
-	outcome := invite.OutcomeAccepted
-	if decision == invite.DecisionDecline {
-		outcome = invite.OutcomeDeclined
+	outcome := invitation.OutcomeAccepted
+	if decision == invitation.DecisionDecline {
+		outcome = invitation.OutcomeDeclined
 	}
 	return f.result(token, outcome), nil
 }
 
-func (f *fakeAnswerer) result(token string, valid invite.Outcome) invite.Result {
+func (f *fakeAnswerer) result(token string, valid invitation.Outcome) invitation.Result {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	o, ok := f.outcomes[token]
 	if !ok {
-		return invite.Result{Outcome: invite.OutcomeUnknown}
+		return invitation.Result{Outcome: invitation.OutcomeUnknown}
 	}
-	if o == invite.OutcomeValid {
+	if o == invitation.OutcomeValid {
 		o = valid
 	}
-	return invite.Result{
+	return invitation.Result{
 		Outcome: o, Email: "frank@example.com", Organization: "acme", OrganizationDisplayName: "Acme Corporation",
 		Role: orgsv1alpha1.RoleViewer, InvitedBy: "alice@example.com", User: "frank@example.com", Member: "frank-at-example-com",
 		ExpiresAt: time.Date(2026, 3, 8, 10, 0, 0, 0, time.UTC),
@@ -65,12 +66,12 @@ func (f *fakeAnswerer) result(token string, valid invite.Outcome) invite.Result 
 
 // newInviteServer serves the invitation API under /roster, like a manager
 // with --invite-base-url=<server>/roster.
-func newInviteServer(t *testing.T, outcomes map[string]invite.Outcome) (*httptest.Server, *fakeAnswerer, string) {
+func newInviteServer(t *testing.T, outcomes map[string]invitation.Outcome) (*httptest.Server, *fakeAnswerer, string) {
 	t.Helper()
 	fake := &fakeAnswerer{outcomes: outcomes}
 	ts := httptest.NewServer(nil)
 	t.Cleanup(ts.Close)
-	srv, err := invite.NewServer(invite.ServerOptions{BaseURL: ts.URL + "/roster"}, fake)
+	srv, err := acceptserver.NewServer(acceptserver.ServerOptions{BaseURL: ts.URL + "/roster"}, fake)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +81,7 @@ func newInviteServer(t *testing.T, outcomes map[string]invite.Outcome) (*httptes
 
 func token(t *testing.T) string {
 	t.Helper()
-	tok, _, err := invite.NewToken()
+	tok, _, err := invitation.NewToken()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,14 +97,14 @@ func runPlugin(args ...string) (stdout, stderr string, code int) {
 
 func TestAcceptAndDecline(t *testing.T) {
 	valid, expired, used, lost, fresh := token(t), token(t), token(t), token(t), token(t)
-	ts, fake, base := newInviteServer(t, map[string]invite.Outcome{
-		valid: invite.OutcomeValid, fresh: invite.OutcomeValid, expired: invite.OutcomeExpired,
-		used: invite.OutcomeUsed, lost: invite.OutcomeInviterLostAuthority,
+	ts, fake, base := newInviteServer(t, map[string]invitation.Outcome{
+		valid: invitation.OutcomeValid, fresh: invitation.OutcomeValid, expired: invitation.OutcomeExpired,
+		used: invitation.OutcomeUsed, lost: invitation.OutcomeInviterLostAuthority,
 	})
 
 	t.Run("accept a link", func(t *testing.T) {
 		g := NewWithT(t)
-		out, errOut, code := runPlugin("accept", invite.Link(base, valid))
+		out, errOut, code := runPlugin("accept", invitation.Link(base, valid))
 		g.Expect(code).To(Equal(ExitOK), errOut)
 		g.Expect(out).To(Equal("You joined Acme Corporation with the role Viewer. Your access is set up within a few seconds. Use the cluster as frank@example.com.\n"))
 		g.Expect(fake.decisions).To(HaveLen(1))
@@ -117,7 +118,7 @@ func TestAcceptAndDecline(t *testing.T) {
 		var a Answer
 		g.Expect(json.Unmarshal([]byte(out), &a)).To(Succeed())
 		g.Expect(a).To(SatisfyAll(HaveField("Kind", "InvitationAnswer"), HaveField("Decision", "decline"), HaveField("HTTPStatus", http.StatusOK)))
-		g.Expect(a.Outcome).To(Equal(invite.OutcomeDeclined))
+		g.Expect(a.Outcome).To(Equal(invitation.OutcomeDeclined))
 		g.Expect(a.Organization).To(Equal("acme"))
 		g.Expect(a.Message).To(ContainSubstring("You declined the invitation to join Acme Corporation"))
 		g.Expect(fake.decisions[len(fake.decisions)-1]).To(Equal("decline"))
@@ -136,7 +137,7 @@ func TestAcceptAndDecline(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
-			out, errOut, code := runPlugin("accept", invite.Link(base, tc.token))
+			out, errOut, code := runPlugin("accept", invitation.Link(base, tc.token))
 			g.Expect(code).To(Equal(tc.code), errOut)
 			g.Expect(out).To(BeEmpty())
 			g.Expect(errOut).To(HavePrefix(tc.says))
@@ -145,7 +146,7 @@ func TestAcceptAndDecline(t *testing.T) {
 
 	t.Run("the failure as json on stdout too", func(t *testing.T) {
 		g := NewWithT(t)
-		out, _, code := runPlugin("accept", invite.Link(base, expired), "-o", "yaml")
+		out, _, code := runPlugin("accept", invitation.Link(base, expired), "-o", "yaml")
 		g.Expect(code).To(Equal(ExitLinkUnusable))
 		g.Expect(out).To(ContainSubstring("outcome: expired"))
 		g.Expect(out).To(ContainSubstring("httpStatus: 410"))
@@ -176,7 +177,7 @@ func TestAcceptAndDecline(t *testing.T) {
 			http.Error(w, "bad gateway", http.StatusBadGateway)
 		}))
 		defer other.Close()
-		_, errOut, code := runPlugin("accept", invite.Link(other.URL, valid))
+		_, errOut, code := runPlugin("accept", invitation.Link(other.URL, valid))
 		g.Expect(code).To(Equal(ExitError))
 		g.Expect(errOut).To(ContainSubstring("unexpected answer from " + other.URL + "/api/v1/invitations/accept: HTTP 502 Bad Gateway"))
 		g.Expect(errOut).To(ContainSubstring("hint: is that Roster's invitation server?"))

@@ -10,8 +10,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/cli"
-	"github.com/roster-dev/roster/internal/invite"
 )
 
 // The product's whole user-directory flow with kubectl roster alone, end
@@ -60,7 +60,7 @@ var _ = Describe("the user directory, end to end", func() {
 		r = runNoKubeconfig("accept", links.of(o.name, frank)[0])
 		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
 		Expect(r.out).To(ContainSubstring("You joined Org %s with the role Viewer.", o.name))
-		Eventually(func() error { _, err := o.member(invite.MemberName(frank, 0)); return err }).Should(Succeed())
+		Eventually(func() error { _, err := o.member(invitation.MemberName(frank, 0)); return err }).Should(Succeed())
 		Eventually(func() error { _, err := o.invitation(frank); return err }).Should(Satisfy(apierrors.IsNotFound))
 		r = runNoKubeconfig("accept", links.of(o.name, frank)[0])
 		Expect(r.code).To(Equal(cli.ExitLinkUnusable), "a link works once\n%s", r)
@@ -71,7 +71,7 @@ var _ = Describe("the user directory, end to end", func() {
 		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
 		var answer cli.Answer
 		Expect(json.Unmarshal([]byte(r.out), &answer)).To(Succeed())
-		Expect(answer.Outcome).To(Equal(invite.OutcomeDeclined))
+		Expect(answer.Outcome).To(Equal(invitation.OutcomeDeclined))
 		Eventually(func() string { return lineWith(run(viewer, "", "users", "--org", o.name).out, grace) }).Should(MatchRegexp(`^grace@example.com\s+Contributor\s+declined\s+`))
 
 		By("the new member appears in the users list; the invitation is gone")
@@ -83,14 +83,14 @@ var _ = Describe("the user directory, end to end", func() {
 		r = run(admin2, "", "set-role", frank, "Contributor", "--org", o.name)
 		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
 		Eventually(func() orgsv1alpha1.Role {
-			m, _ := o.member(invite.MemberName(frank, 0))
+			m, _ := o.member(invitation.MemberName(frank, 0))
 			return m.Status.EffectiveRole
 		}).Should(Equal(orgsv1alpha1.RoleContributor))
 
 		By("removing a user")
 		r = run(owner, "y\n", "remove", frank, "--org", o.name)
 		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
-		Eventually(func() error { _, err := o.member(invite.MemberName(frank, 0)); return err }).Should(Satisfy(apierrors.IsNotFound))
+		Eventually(func() error { _, err := o.member(invitation.MemberName(frank, 0)); return err }).Should(Satisfy(apierrors.IsNotFound))
 
 		By("leaving")
 		r = run(admin2, "", "leave", "--yes", "--org", o.name)

@@ -12,6 +12,7 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/cli"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var _ = Describe("kubectl roster", func() {
@@ -50,7 +51,7 @@ var _ = Describe("kubectl roster", func() {
 			other := newOrg()
 			solo := fmt.Sprintf("solo-%s@example.com", o.name)
 			o.addMember("solo", solo, orgsv1alpha1.RoleViewer)
-			o.waitReady(len(members) + 1)
+			o.waitReady(len(testenv.Team) + 1)
 			o.waitRole(solo, orgsv1alpha1.RoleViewer)
 
 			r := run(solo, "", "orgs", "-o", "wide")
@@ -69,7 +70,7 @@ var _ = Describe("kubectl roster", func() {
 			// The same through a group, and for whoami.
 			group := "team-" + other.name
 			other.addGroupMember("team", group, orgsv1alpha1.RoleContributor)
-			other.waitReady(len(members) + 1)
+			other.waitReady(len(testenv.Team) + 1)
 			asGroupMember := []string{"--as", "gina-" + other.name + "@example.com", "--as-group", group, "--as-group", "system:authenticated"}
 			Eventually(func(g Gomega) {
 				r = run(admin, "", append([]string{"orgs", "-o", "json"}, asGroupMember...)...)
@@ -453,7 +454,7 @@ var _ = Describe("kubectl roster", func() {
 		It("uses the only organization the caller belongs to", func() {
 			solo := fmt.Sprintf("solo-%s@example.com", o.name)
 			o.addMember("solo", solo, orgsv1alpha1.RoleAdmin)
-			o.waitReady(len(members) + 1)
+			o.waitReady(len(testenv.Team) + 1)
 			o.waitRole(solo, orgsv1alpha1.RoleAdmin)
 			r := run(solo, "", "users")
 			Expect(r.code).To(Equal(cli.ExitOK), "%s", r)

@@ -16,19 +16,20 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/policy"
 )
 
 // InvitationName is the name kubectl roster gives the Invitation for
 // email: the same deterministic mapping Roster uses for the Member an
-// accepted invitation creates (invite.MemberName): lower-case, "@" → "-at-",
+// accepted invitation creates (invitation.MemberName): lower-case, "@" → "-at-",
 // every other character outside a-z0-9 → "-", cut to 48 characters. On a
 // clash with an Invitation for a different address, attempt 1 appends "-"
 // and 6 hex digits of the address's SHA-256, attempt n > 1 appends "-n"
 // after that. Always a DNS label.
 func InvitationName(email string, attempt int) string {
-	return invite.MemberName(email, attempt)
+	return invitation.MemberName(email, attempt)
 }
 
 // emailPattern is the CRD's rule for spec.email.
@@ -375,15 +376,15 @@ func (o *Options) notifierOf(ctx context.Context, cl client.Client, org *orgsv1a
 // line in the past: it is printed the moment the link is issued.
 func linkDelivery(notifier, link string, done bool) string {
 	switch notifier {
-	case invite.NotifierLog:
+	case notify.NotifierLog:
 		verb := "logs"
 		if done {
 			verb = "logged"
 		}
 		return fmt.Sprintf("Roster %s %s in its terminal (in a cluster, its log)", verb, link)
-	case invite.NotifierSMTP:
+	case notify.NotifierSMTP:
 		return "Roster e-mails " + link
-	case invite.NotifierWebhook:
+	case notify.NotifierWebhook:
 		return fmt.Sprintf("Roster posts %s to its webhook", link)
 	}
 	return fmt.Sprintf("Roster sends %s through its notifier (--wait waits until it has)", link)

@@ -22,7 +22,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
 )
 
 // The plugin prints what others wrote. These tests give it hostile
@@ -356,8 +356,8 @@ func TestHostileServer(t *testing.T) {
 	t.Run("an invitation server's answer and an accept link's host", func(t *testing.T) {
 		g := NewWithT(t)
 		tok := token(t)
-		_, _, base := newInviteServer(t, map[string]invite.Outcome{tok: invite.OutcomeValid})
-		out, errOut, code := runPlugin("accept", invite.Link(base, tok))
+		_, _, base := newInviteServer(t, map[string]invitation.Outcome{tok: invitation.OutcomeValid})
+		out, errOut, code := runPlugin("accept", invitation.Link(base, tok))
 		g.Expect(code).To(Equal(ExitOK), errOut)
 		g.Expect(rawControlsExceptLayout(out + errOut)).To(BeEmpty())
 		_, errOut, _ = runPlugin("accept", "http://exa\u202emple.com/invitations/accept?token="+tok)

@@ -3,36 +3,28 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/go-logr/logr"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/cli"
-	"github.com/roster-dev/roster/internal/invite"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -42,14 +34,12 @@ import (
 
 var (
 	env           *testenv.Env
-	ctx           context.Context
+	ctx           = context.Background()
 	kubeconfigDir string
 	// inviteBase is the accept server's base URL; links holds the links
 	// the log notifier delivered, by organization and e-mail, oldest first.
 	inviteBase string
 	links      = &deliveredLinks{byKey: map[string][]string{}}
-	stopInvite context.CancelFunc
-	inviteDone chan error
 )
 
 func TestPlugin(t *testing.T) {
@@ -57,59 +47,21 @@ func TestPlugin(t *testing.T) {
 	RunSpecs(t, "kubectl roster Suite")
 }
 
-var _ = BeforeSuite(func() {
-	ctrl.SetLogger(logr.New(linkSink{LogSink: zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)).GetSink(), links: links}))
-	ctx = context.Background()
-	SetDefaultEventuallyTimeout(30 * time.Second)
-	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{Webhooks: true, Controllers: true})
-	if errors.Is(err, testenv.ErrNoAssets) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
-	kubeconfigDir, err = os.MkdirTemp("", "kubectl-roster-test-")
-	Expect(err).NotTo(HaveOccurred())
-	startInvitations()
-})
-
-var _ = AfterSuite(func() {
-	if stopInvite != nil {
-		stopInvite()
-		Eventually(inviteDone).Should(Receive(BeNil()))
-	}
-	if kubeconfigDir != "" {
-		Expect(os.RemoveAll(kubeconfigDir)).To(Succeed())
-	}
-	Expect(env.Stop()).To(Succeed())
-})
-
-// startInvitations runs Roster's Invitation controller and accept server
-// in a second manager (the harness's manager runs the webhooks and the
-// Organization controller), with the log notifier, whose "invitation
+// The manager runs the webhooks, the controllers, and the Invitation
+// controller and accept server with the log notifier, whose "invitation
 // link" lines linkSink captures: what an invitee would get by e-mail.
-func startInvitations() {
-	GinkgoHelper()
-	mgrCtx, cancel := context.WithCancel(context.Background())
-	acceptPort := freePort()
-	inviteBase = fmt.Sprintf("http://127.0.0.1:%d", acceptPort)
-	mgr, err := manager.New(mgrCtx, env.ManagerConfig, manager.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
-		Webhook:          webhook.Options{Host: "127.0.0.1", Port: freePort(), CertDir: env.Cluster.WebhookServerOptions().CertDir},
-		ManagerNamespace: testenv.ManagerNamespace,
-		Invitations: &manager.InvitationOptions{
-			Notifier: invite.NotifierConfig{Kind: invite.NotifierLog},
-			Accept:   invite.ServerOptions{BindAddress: fmt.Sprintf("127.0.0.1:%d", acceptPort)},
-		},
+var _ = BeforeSuite(func() {
+	acceptAddr, err := testenv.FreeAddress()
+	Expect(err).NotTo(HaveOccurred())
+	inviteBase = "http://" + acceptAddr
+	env = testenv.Suite(testenv.SuiteOptions{
+		Options: testenv.Options{Webhooks: true, Controllers: true, Invitations: &manager.InvitationOptions{
+			Notifier: notify.NotifierConfig{Kind: notify.NotifierLog},
+			Accept:   acceptserver.ServerOptions{BindAddress: acceptAddr},
+		}},
+		LogSink: func(sink logr.LogSink) logr.LogSink { return linkSink{LogSink: sink, links: links} },
 	})
-	if err != nil {
-		cancel()
-		Expect(err).NotTo(HaveOccurred())
-	}
-	stopInvite = cancel
-	inviteDone = make(chan error, 1)
-	go func() { inviteDone <- mgr.Start(mgrCtx) }()
-	Expect(mgr.GetCache().WaitForCacheSync(mgrCtx)).To(BeTrue())
+	kubeconfigDir = GinkgoT().TempDir()
 	Eventually(func() error {
 		resp, err := http.Get(inviteBase + "/healthz") //nolint:noctx // a test's readiness poll
 		if err == nil {
@@ -117,15 +69,7 @@ func startInvitations() {
 		}
 		return err
 	}).Should(Succeed())
-}
-
-func freePort() int {
-	GinkgoHelper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
-}
+})
 
 // linkSink is a log sink that passes everything on and keeps the links
 // of the log notifier's "invitation link" lines.
@@ -193,7 +137,6 @@ const (
 var (
 	kubeconfigsMu sync.Mutex
 	kubeconfigs   = map[string]string{}
-	orgSeq        atomic.Int32
 )
 
 // kubeconfigFor writes (once) a kubeconfig file for user with namespace
@@ -282,63 +225,30 @@ type testOrg struct {
 	name, home string
 }
 
-// members is who newOrg creates: Member name, user, role.
-var members = []struct {
-	name, user string
-	role       orgsv1alpha1.Role
-}{
-	{"alice", owner, orgsv1alpha1.RoleOwner},
-	{"bob", admin2, orgsv1alpha1.RoleAdmin},
-	{"carol", contributor, orgsv1alpha1.RoleContributor},
-	{"dave", viewer, orgsv1alpha1.RoleViewer},
-	{"erin", viewerNoSecrets, orgsv1alpha1.RoleViewerNoSecrets},
-}
-
 // newOrg creates an organization whose only owner is alice, with bob,
-// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets,
-// and waits until its RBAC is applied and in effect for each of them.
+// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets
+// (testenv.Team), and waits until its RBAC is applied and in effect for
+// each of them.
 func newOrg() testOrg {
 	GinkgoHelper()
-	name := fmt.Sprintf("cli%d", orgSeq.Add(1))
-	o := testOrg{name: name, home: orgsv1alpha1.DefaultHomeNamespacePrefix + name}
-	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{
+	name := testenv.UniqueName("cli")
+	o := env.NewOrg(ctx, &orgsv1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       orgsv1alpha1.OrganizationSpec{DisplayName: "Org " + name},
-	})).To(Succeed())
-	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.HomeNamespaceReadyCondition)).To(BeTrue())
-	}).Should(Succeed())
-	for _, m := range members {
-		o.addMember(m.name, m.user, m.role)
-	}
-	o.waitReady(len(members))
-	for _, m := range members {
-		o.waitRole(m.user, m.role)
-	}
-	return o
+	}, testenv.Team...)
+	return testOrg{name: o.Name, home: o.Home}
 }
 
 func (o testOrg) addMember(name, user string, role orgsv1alpha1.Role) {
 	GinkgoHelper()
-	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
-		ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name},
-		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
-	})).To(Succeed())
+	Expect(env.Admin.Create(ctx, testenv.NewMember(o.home, name, user, role))).To(Succeed())
 }
 
 // waitReady waits until the organization is Ready with n Members counted,
 // so its RBAC is in place.
 func (o testOrg) waitReady(n int) {
 	GinkgoHelper()
-	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.name}, org)).To(Succeed())
-		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
-		g.Expect(org.Status.Members).To(BeEquivalentTo(n))
-	}).Should(Succeed())
+	env.WaitReady(ctx, o.name, n)
 }
 
 // waitRole waits until the API server's authorizer gives user role in

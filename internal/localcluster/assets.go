@@ -12,7 +12,9 @@ import (
 )
 
 // KubernetesVersion is the version of the control-plane binaries
-// hack/envtest-binaries.sh installs into the setup-envtest store.
+// hack/envtest-binaries.sh installs into the setup-envtest store, and its
+// one home: the Makefile's K8S_VERSION and the script read it from this line
+// through hack/k8s-version.sh (TestKubernetesVersionIsTheScripts checks).
 const KubernetesVersion = "1.37.2"
 
 // Binaries are the executables an assets directory must hold.

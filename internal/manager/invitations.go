@@ -7,21 +7,24 @@ import (
 
 	ctrl "sigs.k8s.io/controller-runtime"
 
-	"github.com/roster-dev/roster/controllers"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
+	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/metrics"
+	"github.com/roster-dev/roster/internal/notify"
 )
 
 // InvitationOptions configures invitations: how links are delivered and
 // where the accept page and API are served.
 type InvitationOptions struct {
 	// Notifier delivers links (log, smtp, webhook).
-	Notifier invite.NotifierConfig
+	Notifier notify.NotifierConfig
 	// Deliver, when set, delivers links instead of the notifier Notifier
 	// configures (pkg/rostertest records them for a test to read).
-	Deliver invite.Notifier
+	Deliver notify.Notifier
 	// Accept configures the accept server (bind address, base URL, rate
 	// limits). Informers and Log are filled in here.
-	Accept invite.ServerOptions
+	Accept acceptserver.ServerOptions
 	// RetryBase and RetryMax bound the backoff of failed deliveries.
 	RetryBase, RetryMax time.Duration
 }
@@ -30,28 +33,27 @@ type InvitationOptions struct {
 // Invitation controller (on the leader).
 func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	settings := o.Invitations
-	if err := invite.RegisterIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
+	if err := index.RegisterInvitationIndexes(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
 	}
 	notifier := settings.Deliver
 	if notifier == nil {
 		var err error
-		if notifier, err = invite.NewNotifier(settings.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier")); err != nil {
+		if notifier, err = notify.NewNotifier(settings.Notifier, mgr.GetAPIReader(), ctrl.Log.WithName("invitations").WithName("notifier")); err != nil {
 			return err
 		}
 	}
 	recorder := mgr.GetEventRecorder("roster")
-	acceptor := &invite.Acceptor{
+	acceptor := &invitation.Acceptor{
 		Client:     mgr.GetClient(),
 		Live:       mgr.GetAPIReader(),
 		UserPrefix: o.UserPrefix,
 		Recorder:   recorder,
-		SetStatus:  controllers.SetAnsweredInvitationStatus,
 	}
 	accept := settings.Accept
 	accept.Informers = mgr.GetCache()
 	accept.Log = ctrl.Log.WithName("invitations").WithName("accept")
-	server, err := invite.NewServer(accept, acceptor)
+	server, err := acceptserver.NewServer(accept, acceptor)
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		server.Close()
 		return fmt.Errorf("adding the accept server: %w", err)
 	}
-	if err := (&controllers.InvitationReconciler{
+	if err := (&invitation.InvitationReconciler{
 		Client:     mgr.GetClient(),
 		Live:       mgr.GetAPIReader(),
 		Recorder:   recorder,
@@ -72,6 +74,6 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Invitation controller: %w", err)
 	}
-	invite.RegisterPhaseMetrics(mgr.GetClient())
+	metrics.RegisterPhaseMetrics(mgr.GetClient())
 	return nil
 }

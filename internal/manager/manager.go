@@ -27,7 +27,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/controllers/accesstoken"
+	"github.com/roster-dev/roster/controllers/organization"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/index"
@@ -90,10 +91,10 @@ type Options struct {
 	// --organization-workers flag, whose default is the same.
 	OrganizationWorkers int
 	// Batching collects changes of Members and Invitations into reconciles
-	// of their organization. Nil means controllers.DefaultBatching; the
+	// of their organization. Nil means organization.DefaultBatching; the
 	// zero Batching reconciles every change at once (the benchmark
 	// compares the two).
-	Batching *controllers.Batching
+	Batching *organization.Batching
 }
 
 // DefaultOrganizationWorkers is how many organizations are reconciled at
@@ -200,16 +201,16 @@ func New(ctx context.Context, cfg *rest.Config, o Options) (ctrl.Manager, error)
 }
 
 func setupControllers(mgr ctrl.Manager, o Options) error {
-	if err := (&controllers.OrganizationReconciler{
+	if err := (&organization.Reconciler{
 		Client:           mgr.GetClient(),
 		Recorder:         mgr.GetEventRecorder("roster"),
 		Access:           &access.Applier{Client: mgr.GetClient(), FieldOwner: "roster"},
 		ManagerNamespace: o.ManagerNamespace,
-		Batching:         ptr.Deref(o.Batching, controllers.DefaultBatching),
+		Batching:         ptr.Deref(o.Batching, organization.DefaultBatching),
 	}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the Organization controller: %w", err)
 	}
-	if err := (&controllers.AccessTokenReconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
+	if err := (&accesstoken.Reconciler{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader()}).SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("setting up the AccessToken controller: %w", err)
 	}
 	return nil

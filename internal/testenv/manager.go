@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
-	"github.com/roster-dev/roster/config"
+	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
 )
 
@@ -37,25 +37,24 @@ type Manifests struct {
 
 // LoadManifests reads the Manifests from the embedded config/ files.
 func LoadManifests(webhooks bool) (Manifests, error) {
-	var m Manifests
-	var err error
-	if m.CRDs, err = config.CRDs(); err != nil {
+	opts, err := localcluster.RosterOptions(rosterManifests("", webhooks))
+	if err != nil {
 		return Manifests{}, err
 	}
-	if m.Objects, err = config.ClusterObjects(); err != nil {
-		return Manifests{}, err
-	}
-	m.Objects = append(m.Objects, &rbacv1.ClusterRoleBinding{
+	return Manifests{
+		CRDs: opts.CRDs, Objects: opts.Objects,
+		MutatingWebhooks: opts.MutatingWebhooks, ValidatingWebhooks: opts.ValidatingWebhooks,
+	}, nil
+}
+
+// rosterManifests is what the suites install: Roster's manifests and the
+// binding of roster-manager to ManagerUser's service account.
+func rosterManifests(assets string, webhooks bool) localcluster.Roster {
+	return localcluster.Roster{AssetsDir: assets, Webhooks: webhooks, Objects: []client.Object{&rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: "roster-manager"},
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster-manager"},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: ManagerNamespace, Name: "roster-controller-manager"}},
-	})
-	if webhooks {
-		if m.MutatingWebhooks, m.ValidatingWebhooks, err = config.Webhooks(); err != nil {
-			return Manifests{}, err
-		}
-	}
-	return m, nil
+	}}}
 }
 
 // ManagerOptions says what the in-process manager runs.

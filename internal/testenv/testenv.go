@@ -31,6 +31,9 @@ type Options struct {
 	Webhooks bool
 	// Controllers runs the controllers; off, only the webhooks serve.
 	Controllers bool
+	// Invitations runs the Invitation controller and the accept server in
+	// the same manager, as cmd/manager does; nil, neither runs.
+	Invitations *manager.InvitationOptions
 }
 
 // Env is a running control plane with Roster.
@@ -42,6 +45,7 @@ type Env struct {
 	ManagerConfig *rest.Config
 
 	manager *Manager
+	clients *clientCache
 }
 
 // ErrNoAssets is localcluster.ErrSkipEnvtest: Start returns it only when
@@ -49,6 +53,11 @@ type Env struct {
 // it are an ordinary error that names the command building them, so a suite
 // fails rather than skips.
 var ErrNoAssets = localcluster.ErrSkipEnvtest
+
+// AssetsDir is localcluster.TestAssetsDir: the control-plane binaries'
+// directory, ErrNoAssets when ROSTER_SKIP_ENVTEST asks to skip, or an
+// error naming the command that builds them.
+func AssetsDir() (string, error) { return localcluster.TestAssetsDir() }
 
 // Start starts the control plane and Roster.
 func Start(ctx context.Context, o Options) (*Env, error) {
@@ -60,7 +69,7 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 	if err != nil {
 		return nil, err
 	}
-	env := &Env{Cluster: cluster}
+	env := &Env{Cluster: cluster, clients: &clientCache{byKey: map[string]client.Client{}}}
 	if err := env.startManager(o); err != nil {
 		_ = cluster.Stop()
 		return nil, err
@@ -76,18 +85,11 @@ func Start(ctx context.Context, o Options) (*Env, error) {
 // else the setup-envtest store; missing, an error naming the command that
 // builds them, or ErrNoAssets when ROSTER_SKIP_ENVTEST asks to skip.
 func ClusterOptions(webhooks bool) (localcluster.Options, error) {
-	assets, err := localcluster.TestAssetsDir()
+	assets, err := AssetsDir()
 	if err != nil {
 		return localcluster.Options{}, err
 	}
-	m, err := LoadManifests(webhooks)
-	if err != nil {
-		return localcluster.Options{}, err
-	}
-	return localcluster.Options{
-		AssetsDir: assets, CRDs: m.CRDs, Objects: m.Objects,
-		MutatingWebhooks: m.MutatingWebhooks, ValidatingWebhooks: m.ValidatingWebhooks,
-	}, nil
+	return localcluster.RosterOptions(rosterManifests(assets, webhooks))
 }
 
 func (e *Env) startManager(o Options) error {
@@ -103,6 +105,7 @@ func (e *Env) startManager(o Options) error {
 		Webhooks:    o.Webhooks,
 		Webhook:     e.Cluster.WebhookServerOptions(),
 		Controllers: o.Controllers,
+		Invitations: o.Invitations,
 	})
 	return err
 }

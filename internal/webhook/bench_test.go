@@ -43,7 +43,7 @@ func BenchmarkValidatingRequest(b *testing.B) {
 		if i < 2 {
 			role = orgsv1alpha1.RoleOwner
 		}
-		m := newMember(home, fmt.Sprintf("m%d", i), fmt.Sprintf("m%d@example.com", i), role)
+		m := testenv.NewMember(home, fmt.Sprintf("m%d", i), fmt.Sprintf("m%d@example.com", i), role)
 		if err := env.Admin.Create(ctx, m); err != nil {
 			b.Fatal(err)
 		}
@@ -53,7 +53,7 @@ func BenchmarkValidatingRequest(b *testing.B) {
 		b.Fatal(err)
 	}
 	waitFor(b, func() bool {
-		return ownerClient.Create(ctx, newMember(home, "probe", "probe@example.com", orgsv1alpha1.RoleViewer), client.DryRunAll) == nil
+		return ownerClient.Create(ctx, testenv.NewMember(home, "probe", "probe@example.com", orgsv1alpha1.RoleViewer), client.DryRunAll) == nil
 	})
 
 	// b.Loop runs this function once, so the control plane starts once.
@@ -61,7 +61,7 @@ func BenchmarkValidatingRequest(b *testing.B) {
 	for b.Loop() {
 		i := len(member)
 		start := time.Now()
-		err := ownerClient.Create(ctx, newMember(home, fmt.Sprintf("new%d", i), fmt.Sprintf("new%d@example.com", i), orgsv1alpha1.RoleContributor), client.DryRunAll)
+		err := ownerClient.Create(ctx, testenv.NewMember(home, fmt.Sprintf("new%d", i), fmt.Sprintf("new%d@example.com", i), orgsv1alpha1.RoleContributor), client.DryRunAll)
 		member = append(member, time.Since(start))
 		if err != nil {
 			b.Fatal(err)

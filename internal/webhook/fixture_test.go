@@ -1,21 +1,16 @@
 package webhook_test
 
 import (
-	"fmt"
-	"sync"
-	"sync/atomic"
-	"time"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // The people of every test organization, by role.
@@ -28,26 +23,6 @@ const (
 	outsider        = "mallory@example.com"
 	gitops          = "system:serviceaccount:argocd:argocd-application-controller"
 )
-
-var (
-	clientsMu sync.Mutex
-	clients   = map[string]client.Client{}
-	orgSeq    atomic.Int32
-)
-
-// as returns a client acting as user, authenticated by client certificate.
-func as(user string) client.Client {
-	GinkgoHelper()
-	clientsMu.Lock()
-	defer clientsMu.Unlock()
-	if c, ok := clients[user]; ok {
-		return c
-	}
-	c, err := env.User(user)
-	Expect(err).NotTo(HaveOccurred())
-	clients[user] = c
-	return c
-}
 
 // testOrg is an organization with one Member per role, made by a cluster
 // admin, with its RBAC applied by the controller.
@@ -62,68 +37,21 @@ func (o testOrg) member(name string) *orgsv1alpha1.Member {
 	return m
 }
 
-func newMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
-	return &orgsv1alpha1.Member{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
-	}
-}
-
-func newInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
-	return &orgsv1alpha1.Invitation{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
-	}
-}
-
-// members is who newOrg creates: Member name, user, role.
-var members = []struct {
-	name, user string
-	role       orgsv1alpha1.Role
-}{
-	{"alice", owner, orgsv1alpha1.RoleOwner},
-	{"bob", admin, orgsv1alpha1.RoleAdmin},
-	{"carol", contributor, orgsv1alpha1.RoleContributor},
-	{"dave", viewer, orgsv1alpha1.RoleViewer},
-	{"erin", viewerNoSecrets, orgsv1alpha1.RoleViewerNoSecrets},
-}
-
 // newOrg creates an organization whose only owner is alice, with bob,
-// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets,
-// and waits until the controller has applied its RBAC and the API server's
-// authorizer gives each of them their role: the tests act as them next.
+// carol, dave and erin as Admin, Contributor, Viewer and ViewerNoSecrets
+// (testenv.Team), and waits until the controller has applied its RBAC and
+// the API server's authorizer gives each of them their role: the tests act
+// as them next.
 func newOrg() testOrg {
 	GinkgoHelper()
-	name := fmt.Sprintf("org%d", orgSeq.Add(1))
-	o := testOrg{name: name, home: orgsv1alpha1.DefaultHomeNamespacePrefix + name}
-	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
-	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.HomeNamespaceReadyCondition)).To(BeTrue())
-	}).Should(Succeed())
-	for _, m := range members {
-		Expect(env.Admin.Create(ctx, newMember(o.home, m.name, m.user, m.role))).To(Succeed())
-	}
-	o.waitReady(len(members))
-	Eventually(func(g Gomega) {
-		for _, m := range members {
-			g.Expect(env.RoleInEffect(ctx, m.user, o.name, o.home, m.role)).To(Succeed())
-		}
-	}).Should(Succeed())
-	return o
+	o := env.NewOrg(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: testenv.UniqueName("org")}}, testenv.Team...)
+	return testOrg{name: o.Name, home: o.Home}
 }
 
 // waitReady waits until the organization is Ready with n Members counted.
 func (o testOrg) waitReady(n int) {
 	GinkgoHelper()
-	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.name}, org)).To(Succeed())
-		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
-		g.Expect(org.Status.Members).To(BeEquivalentTo(n))
-	}).WithTimeout(30 * time.Second).Should(Succeed())
+	env.WaitReady(ctx, o.name, n)
 }
 
 // bindGitOps binds the shipped roster-gitops ClusterRole to the GitOps

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var _ = Describe("The permission matrix, through the API server", func() {
@@ -20,14 +21,14 @@ var _ = Describe("The permission matrix, through the API server", func() {
 	BeforeEach(func() { o = newOrg() })
 
 	It("refuses an admin inviting an owner, and writes nothing", func() {
-		inv := newInvitation(o.home, "new-owner", "olivia@example.com", orgsv1alpha1.RoleOwner)
-		refusedUnchanged(inv, func() error { return as(admin).Create(ctx, inv.DeepCopy()) },
+		inv := testenv.NewInvitation(o.home, "new-owner", "olivia@example.com", orgsv1alpha1.RoleOwner)
+		refusedUnchanged(inv, func() error { return env.As(admin).Create(ctx, inv.DeepCopy()) },
 			`user "bob@example.com" may not`, `organization "`+o.name+`"`, "manage-owners")
 	})
 
 	It("lets an admin invite an admin, recording the inviter", func() {
-		inv := newInvitation(o.home, "new-admin", "adam@example.com", orgsv1alpha1.RoleAdmin)
-		Expect(as(admin).Create(ctx, inv)).To(Succeed())
+		inv := testenv.NewInvitation(o.home, "new-admin", "adam@example.com", orgsv1alpha1.RoleAdmin)
+		Expect(env.As(admin).Create(ctx, inv)).To(Succeed())
 		stored := &orgsv1alpha1.Invitation{}
 		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(inv), stored)).To(Succeed())
 		Expect(stored.Annotations).To(HaveKeyWithValue(orgsv1alpha1.InvitedByAnnotation, admin))
@@ -35,40 +36,40 @@ var _ = Describe("The permission matrix, through the API server", func() {
 
 	It("refuses an admin demoting an owner", func() {
 		alice := o.member("alice")
-		refusedUnchanged(alice, func() error { return setRole(as(admin), alice.DeepCopy(), orgsv1alpha1.RoleViewer) },
+		refusedUnchanged(alice, func() error { return setRole(env.As(admin), alice.DeepCopy(), orgsv1alpha1.RoleViewer) },
 			"manage-owners")
 	})
 
 	It("refuses the last owner demoting themselves, naming the fix", func() {
 		alice := o.member("alice")
-		refusedUnchanged(alice, func() error { return setRole(as(owner), alice.DeepCopy(), orgsv1alpha1.RoleAdmin) },
+		refusedUnchanged(alice, func() error { return setRole(env.As(owner), alice.DeepCopy(), orgsv1alpha1.RoleAdmin) },
 			owner, "last owner", o.name, "assign the Owner role to another user first")
 	})
 
 	It("lets an owner leave after promoting another", func() {
-		Expect(setRole(as(owner), o.member("carol"), orgsv1alpha1.RoleOwner)).To(Succeed())
-		Expect(as(owner).Delete(ctx, o.member("alice"))).To(Succeed())
+		Expect(setRole(env.As(owner), o.member("carol"), orgsv1alpha1.RoleOwner)).To(Succeed())
+		Expect(env.As(owner).Delete(ctx, o.member("alice"))).To(Succeed())
 	})
 
 	It("refuses a viewer leaving", func() {
 		dave := o.member("dave")
-		refusedUnchanged(dave, func() error { return as(viewer).Delete(ctx, dave.DeepCopy()) })
+		refusedUnchanged(dave, func() error { return env.As(viewer).Delete(ctx, dave.DeepCopy()) })
 	})
 
 	It("refuses a contributor inviting anyone", func() {
-		inv := newInvitation(o.home, "by-contributor", "zed@example.com", orgsv1alpha1.RoleViewer)
-		refusedUnchanged(inv, func() error { return as(contributor).Create(ctx, inv.DeepCopy()) })
+		inv := testenv.NewInvitation(o.home, "by-contributor", "zed@example.com", orgsv1alpha1.RoleViewer)
+		refusedUnchanged(inv, func() error { return env.As(contributor).Create(ctx, inv.DeepCopy()) })
 	})
 
 	It("refuses a second Member for the same user, whatever the case", func() {
-		dup := newMember(o.home, "carol-again", "CAROL@example.com", orgsv1alpha1.RoleViewer)
+		dup := testenv.NewMember(o.home, "carol-again", "CAROL@example.com", orgsv1alpha1.RoleViewer)
 		refusedUnchanged(dup, func() error { return env.Admin.Create(ctx, dup.DeepCopy()) }, "carol")
 	})
 
 	It("refuses a forged inviter", func() {
-		inv := newInvitation(o.home, "forged", "forged@example.com", orgsv1alpha1.RoleViewer)
+		inv := testenv.NewInvitation(o.home, "forged", "forged@example.com", orgsv1alpha1.RoleViewer)
 		inv.Annotations = map[string]string{orgsv1alpha1.InvitedByAnnotation: owner}
-		refusedUnchanged(inv, func() error { return as(admin).Create(ctx, inv.DeepCopy()) }, orgsv1alpha1.InvitedByAnnotation)
+		refusedUnchanged(inv, func() error { return env.As(admin).Create(ctx, inv.DeepCopy()) }, orgsv1alpha1.InvitedByAnnotation)
 	})
 
 	It("refuses a server-side dry run of a refused change and writes nothing", func() {
@@ -77,7 +78,7 @@ var _ = Describe("The permission matrix, through the API server", func() {
 			m := alice.DeepCopy()
 			patch := client.MergeFrom(m.DeepCopy())
 			m.Spec.Role = orgsv1alpha1.RoleViewer
-			return as(admin).Patch(ctx, m, patch, client.DryRunAll)
+			return env.As(admin).Patch(ctx, m, patch, client.DryRunAll)
 		}, "manage-owners")
 	})
 })
@@ -91,18 +92,18 @@ var _ = Describe("Every row of the matrix, by role", func() {
 
 	It("lets owners and admins invite non-owners, and nobody else", func() {
 		for i, who := range []string{owner, admin, gitops} {
-			inv := newInvitation(o.home, fmt.Sprintf("ok-%d", i), fmt.Sprintf("new%d@example.com", i), orgsv1alpha1.RoleContributor)
-			Expect(as(who).Create(ctx, inv)).To(Succeed(), who)
+			inv := testenv.NewInvitation(o.home, fmt.Sprintf("ok-%d", i), fmt.Sprintf("new%d@example.com", i), orgsv1alpha1.RoleContributor)
+			Expect(env.As(who).Create(ctx, inv)).To(Succeed(), who)
 		}
 		for i, who := range []string{contributor, viewer, viewerNoSecrets, outsider} {
-			inv := newInvitation(o.home, fmt.Sprintf("no-%d", i), fmt.Sprintf("no%d@example.com", i), orgsv1alpha1.RoleViewer)
-			refusedUnchanged(inv, func() error { return as(who).Create(ctx, inv.DeepCopy()) })
+			inv := testenv.NewInvitation(o.home, fmt.Sprintf("no-%d", i), fmt.Sprintf("no%d@example.com", i), orgsv1alpha1.RoleViewer)
+			refusedUnchanged(inv, func() error { return env.As(who).Create(ctx, inv.DeepCopy()) })
 		}
 	})
 
 	It("lets only owners invite owners, and resend or revoke an owner invitation", func() {
-		inv := newInvitation(o.home, "owner-inv", "otto@example.com", orgsv1alpha1.RoleOwner)
-		Expect(as(owner).Create(ctx, inv)).To(Succeed())
+		inv := testenv.NewInvitation(o.home, "owner-inv", "otto@example.com", orgsv1alpha1.RoleOwner)
+		Expect(env.As(owner).Create(ctx, inv)).To(Succeed())
 		stored := &orgsv1alpha1.Invitation{}
 		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(inv), stored)).To(Succeed())
 
@@ -110,55 +111,55 @@ var _ = Describe("Every row of the matrix, by role", func() {
 			resend := stored.DeepCopy()
 			patch := client.MergeFrom(resend.DeepCopy())
 			resend.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation] = "2026-01-01T00:00:00Z"
-			return as(admin).Patch(ctx, resend, patch)
+			return env.As(admin).Patch(ctx, resend, patch)
 		}, "manage-owners")
-		refusedUnchanged(stored, func() error { return as(admin).Delete(ctx, stored.DeepCopy()) }, "manage-owners")
+		refusedUnchanged(stored, func() error { return env.As(admin).Delete(ctx, stored.DeepCopy()) }, "manage-owners")
 
 		resend := stored.DeepCopy()
 		patch := client.MergeFrom(resend.DeepCopy())
 		resend.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation] = "2026-01-01T00:00:00Z"
-		Expect(as(owner).Patch(ctx, resend, patch)).To(Succeed())
-		Expect(as(owner).Delete(ctx, resend)).To(Succeed())
+		Expect(env.As(owner).Patch(ctx, resend, patch)).To(Succeed())
+		Expect(env.As(owner).Delete(ctx, resend)).To(Succeed())
 	})
 
 	It("lets admins change and remove non-owners, but not owners", func() {
-		Expect(setRole(as(admin), o.member("carol"), orgsv1alpha1.RoleViewer)).To(Succeed())
-		Expect(as(admin).Delete(ctx, o.member("dave"))).To(Succeed())
+		Expect(setRole(env.As(admin), o.member("carol"), orgsv1alpha1.RoleViewer)).To(Succeed())
+		Expect(env.As(admin).Delete(ctx, o.member("dave"))).To(Succeed())
 
-		refusedUnchanged(o.member("erin"), func() error { return setRole(as(admin), o.member("erin"), orgsv1alpha1.RoleOwner) }, "manage-owners")
+		refusedUnchanged(o.member("erin"), func() error { return setRole(env.As(admin), o.member("erin"), orgsv1alpha1.RoleOwner) }, "manage-owners")
 		alice := o.member("alice")
-		refusedUnchanged(alice, func() error { return as(admin).Delete(ctx, alice.DeepCopy()) }, "manage-owners")
+		refusedUnchanged(alice, func() error { return env.As(admin).Delete(ctx, alice.DeepCopy()) }, "manage-owners")
 	})
 
 	It("lets owners promote, demote and remove owners while another owner remains", func() {
-		Expect(setRole(as(owner), o.member("bob"), orgsv1alpha1.RoleOwner)).To(Succeed())
-		Expect(setRole(as(owner), o.member("bob"), orgsv1alpha1.RoleAdmin)).To(Succeed())
-		Expect(setRole(as(owner), o.member("carol"), orgsv1alpha1.RoleOwner)).To(Succeed())
-		Expect(as(owner).Delete(ctx, o.member("carol"))).To(Succeed())
+		Expect(setRole(env.As(owner), o.member("bob"), orgsv1alpha1.RoleOwner)).To(Succeed())
+		Expect(setRole(env.As(owner), o.member("bob"), orgsv1alpha1.RoleAdmin)).To(Succeed())
+		Expect(setRole(env.As(owner), o.member("carol"), orgsv1alpha1.RoleOwner)).To(Succeed())
+		Expect(env.As(owner).Delete(ctx, o.member("carol"))).To(Succeed())
 	})
 
 	It("refuses contributors and viewers changing roles, removing people or promoting themselves", func() {
 		for _, who := range []string{contributor, viewer, viewerNoSecrets, outsider} {
 			bob := o.member("bob")
-			refusedUnchanged(bob, func() error { return setRole(as(who), bob.DeepCopy(), orgsv1alpha1.RoleViewer) })
-			refusedUnchanged(bob, func() error { return as(who).Delete(ctx, bob.DeepCopy()) })
+			refusedUnchanged(bob, func() error { return setRole(env.As(who), bob.DeepCopy(), orgsv1alpha1.RoleViewer) })
+			refusedUnchanged(bob, func() error { return env.As(who).Delete(ctx, bob.DeepCopy()) })
 		}
 		carol := o.member("carol")
-		refusedUnchanged(carol, func() error { return setRole(as(contributor), carol.DeepCopy(), orgsv1alpha1.RoleOwner) })
+		refusedUnchanged(carol, func() error { return setRole(env.As(contributor), carol.DeepCopy(), orgsv1alpha1.RoleOwner) })
 	})
 
 	It("lets only admins and owners leave", func() {
 		for name, who := range map[string]string{"carol": contributor, "dave": viewer, "erin": viewerNoSecrets} {
 			m := o.member(name)
-			refusedUnchanged(m, func() error { return as(who).Delete(ctx, m.DeepCopy()) })
+			refusedUnchanged(m, func() error { return env.As(who).Delete(ctx, m.DeepCopy()) })
 		}
-		Expect(as(admin).Delete(ctx, o.member("bob"))).To(Succeed())
+		Expect(env.As(admin).Delete(ctx, o.member("bob"))).To(Succeed())
 	})
 
 	It("keeps the last owner, whoever asks, with a message naming the fix", func() {
 		alice := o.member("alice")
 		for _, who := range []string{owner, gitops} {
-			refusedUnchanged(alice, func() error { return as(who).Delete(ctx, alice.DeepCopy()) },
+			refusedUnchanged(alice, func() error { return env.As(who).Delete(ctx, alice.DeepCopy()) },
 				owner, "last owner", o.name, "assign the Owner role to another user first")
 		}
 		// Cluster admins hold every verb and still cannot.
@@ -166,9 +167,9 @@ var _ = Describe("Every row of the matrix, by role", func() {
 	})
 
 	It("lets a GitOps service account bound to roster-gitops manage owners", func() {
-		m := newMember(o.home, "gitops-owner", "grace@example.com", orgsv1alpha1.RoleOwner)
-		Expect(as(gitops).Create(ctx, m)).To(Succeed())
-		Expect(setRole(as(gitops), o.member("alice"), orgsv1alpha1.RoleAdmin)).To(Succeed())
+		m := testenv.NewMember(o.home, "gitops-owner", "grace@example.com", orgsv1alpha1.RoleOwner)
+		Expect(env.As(gitops).Create(ctx, m)).To(Succeed())
+		Expect(setRole(env.As(gitops), o.member("alice"), orgsv1alpha1.RoleAdmin)).To(Succeed())
 	})
 
 	It("warns when a change leaves a single owner", func() {
@@ -187,24 +188,24 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 	BeforeEach(func() { o = newOrg() })
 
 	It("refuses an invitation for someone who is already a member, naming their role", func() {
-		inv := newInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer)
-		refusedUnchanged(inv, func() error { return as(owner).Create(ctx, inv.DeepCopy()) }, "already a member", "Contributor")
+		inv := testenv.NewInvitation(o.home, "again", "carol@example.com", orgsv1alpha1.RoleViewer)
+		refusedUnchanged(inv, func() error { return env.As(owner).Create(ctx, inv.DeepCopy()) }, "already a member", "Contributor")
 	})
 
 	It("refuses an invitation for a case variant of a member, naming the member it resembles", func() {
-		inv := newInvitation(o.home, "again", "Carol@Example.com", orgsv1alpha1.RoleViewer)
-		refusedUnchanged(inv, func() error { return as(owner).Create(ctx, inv.DeepCopy()) }, "looks the same as carol@example.com", "different identity")
+		inv := testenv.NewInvitation(o.home, "again", "Carol@Example.com", orgsv1alpha1.RoleViewer)
+		refusedUnchanged(inv, func() error { return env.As(owner).Create(ctx, inv.DeepCopy()) }, "looks the same as carol@example.com", "different identity")
 	})
 
 	It("refuses a second pending invitation for the same e-mail", func() {
-		Expect(as(owner).Create(ctx, newInvitation(o.home, "first", "pat@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
-		inv := newInvitation(o.home, "second", "PAT@example.com", orgsv1alpha1.RoleAdmin)
-		refusedUnchanged(inv, func() error { return as(owner).Create(ctx, inv.DeepCopy()) }, "first")
+		Expect(env.As(owner).Create(ctx, testenv.NewInvitation(o.home, "first", "pat@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		inv := testenv.NewInvitation(o.home, "second", "PAT@example.com", orgsv1alpha1.RoleAdmin)
+		refusedUnchanged(inv, func() error { return env.As(owner).Create(ctx, inv.DeepCopy()) }, "first")
 	})
 
 	It("refuses Members and Invitations outside an organization's home namespace", func() {
 		Expect(env.Admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: o.name + "-stray"}})).To(Succeed())
-		m := newMember(o.name+"-stray", "stray", "sam@example.com", orgsv1alpha1.RoleOwner)
+		m := testenv.NewMember(o.name+"-stray", "stray", "sam@example.com", orgsv1alpha1.RoleOwner)
 		refusedUnchanged(m, func() error { return env.Admin.Create(ctx, m.DeepCopy()) }, "not the home namespace of any Organization")
 	})
 
@@ -234,30 +235,30 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 			changed := org.DeepCopy()
 			patch := client.MergeFrom(org.DeepCopy())
 			changed.Spec.DisplayName = "Renamed by an admin"
-			return as(admin).Patch(ctx, changed, patch)
+			return env.As(admin).Patch(ctx, changed, patch)
 		})
 		changed := org.DeepCopy()
 		patch := client.MergeFrom(org.DeepCopy())
 		changed.Spec.DisplayName = "Renamed by the owner"
-		Expect(as(owner).Patch(ctx, changed, patch)).To(Succeed())
+		Expect(env.As(owner).Patch(ctx, changed, patch)).To(Succeed())
 	})
 
 	It("restores the inviter when an update drops it, and refuses changing it", func() {
-		inv := newInvitation(o.home, "keep-inviter", "kim@example.com", orgsv1alpha1.RoleViewer)
-		Expect(as(admin).Create(ctx, inv)).To(Succeed())
+		inv := testenv.NewInvitation(o.home, "keep-inviter", "kim@example.com", orgsv1alpha1.RoleViewer)
+		Expect(env.As(admin).Create(ctx, inv)).To(Succeed())
 		stored := &orgsv1alpha1.Invitation{}
 		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(inv), stored)).To(Succeed())
 
 		replaced := stored.DeepCopy()
 		delete(replaced.Annotations, orgsv1alpha1.InvitedByAnnotation)
 		delete(replaced.Annotations, orgsv1alpha1.InvitedByGroupsAnnotation)
-		Expect(as(admin).Update(ctx, replaced)).To(Succeed())
+		Expect(env.As(admin).Update(ctx, replaced)).To(Succeed())
 		Expect(replaced.Annotations).To(HaveKeyWithValue(orgsv1alpha1.InvitedByAnnotation, admin))
 
 		refusedUnchanged(replaced, func() error {
 			forged := replaced.DeepCopy()
 			forged.Annotations[orgsv1alpha1.InvitedByAnnotation] = owner
-			return as(admin).Update(ctx, forged)
+			return env.As(admin).Update(ctx, forged)
 		}, orgsv1alpha1.InvitedByAnnotation)
 	})
 
@@ -266,7 +267,7 @@ var _ = Describe("Uniqueness, namespaces and organizations", func() {
 		changed := carol.DeepCopy()
 		patch := client.MergeFrom(carol.DeepCopy())
 		changed.Spec.Role = orgsv1alpha1.RoleViewer
-		Expect(as(admin).Patch(ctx, changed, patch, client.DryRunAll)).To(Succeed())
+		Expect(env.As(admin).Patch(ctx, changed, patch, client.DryRunAll)).To(Succeed())
 		Expect(o.member("carol").Spec.Role).To(Equal(orgsv1alpha1.RoleContributor))
 		Expect(o.member("carol").ResourceVersion).To(Equal(carol.ResourceVersion))
 	})

@@ -1,8 +1,6 @@
 package webhook_test
 
 import (
-	"fmt"
-
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -11,6 +9,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var _ = Describe("Attaching a namespace to an organization", func() {
@@ -60,7 +59,7 @@ var _ = Describe("Attaching a namespace to an organization", func() {
 	It("refuses someone who could not create the RoleBindings attaching makes", func() {
 		ns := namespace(o.name + "-victim")
 		grantLabelling("lou@example.com", ns.Name, false)
-		refusedUnchanged(ns, func() error { return attach(as("lou@example.com"), ns.Name, o.name) },
+		refusedUnchanged(ns, func() error { return attach(env.As("lou@example.com"), ns.Name, o.name) },
 			`user "lou@example.com" may not attach namespace`, "admin, edit, roster-viewer, view")
 		Consistently(func() bool {
 			return canDo(owner, "get", "", "secrets", ns.Name)
@@ -70,7 +69,7 @@ var _ = Describe("Attaching a namespace to an organization", func() {
 	It("lets someone who could bind those roles attach, and the members get access", func() {
 		ns := namespace(o.name + "-own")
 		grantLabelling("lou@example.com", ns.Name, true)
-		Expect(attach(as("lou@example.com"), ns.Name, o.name)).To(Succeed())
+		Expect(attach(env.As("lou@example.com"), ns.Name, o.name)).To(Succeed())
 		Eventually(func() bool { return canDo(viewer, "get", "", "secrets", ns.Name) }).Should(BeTrue())
 	})
 
@@ -93,7 +92,7 @@ var _ = Describe("Attaching a namespace to an organization", func() {
 		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), ns)).To(Succeed())
 		Expect(ns.Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, string(org.UID)))
 
-		later := fmt.Sprintf("later%d", orgSeq.Add(1))
+		later := testenv.UniqueName("later")
 		early := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: later + "-web", Labels: map[string]string{orgsv1alpha1.OrganizationLabel: later}}}
 		Expect(env.Admin.Create(ctx, early)).To(Succeed())
 		Expect(early.Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, orgsv1alpha1.OrganizationUIDPending))

@@ -35,7 +35,7 @@ var _ = Describe("TokenRequests for an AccessToken's ServiceAccount", func() {
 	readyToken := func(name, user string, ttl time.Duration) *orgsv1alpha1.AccessToken {
 		GinkgoHelper()
 		exp := metav1.NewTime(time.Now().Add(ttl).Truncate(time.Second))
-		Expect(as(user).Create(ctx, &orgsv1alpha1.AccessToken{
+		Expect(env.As(user).Create(ctx, &orgsv1alpha1.AccessToken{
 			ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name},
 			Spec:       orgsv1alpha1.AccessTokenSpec{ExpiresAt: &exp},
 		})).To(Succeed())
@@ -102,7 +102,7 @@ var _ = Describe("TokenRequests for an AccessToken's ServiceAccount", func() {
 
 		revoke := client.MergeFrom(t.DeepCopy())
 		t.Spec.Revoked = true
-		Expect(as(contributor).Patch(ctx, t, revoke)).To(Succeed())
+		Expect(env.As(contributor).Patch(ctx, t, revoke)).To(Succeed())
 		Eventually(func() orgsv1alpha1.AccessTokenPhase { return token("ci").Status.Phase }).Should(Equal(orgsv1alpha1.AccessTokenRevoked))
 		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(sa), sa)).To(Succeed(), "the ServiceAccount is still there")
 		_, err := request(root, t.ServiceAccountName(), authenticationv1.TokenRequestSpec{})

@@ -12,7 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
+	"github.com/roster-dev/roster/internal/notify"
 )
 
 // Invitation is one invitation link Roster sent (with Options.Invitations,
@@ -40,11 +42,11 @@ type recorder struct {
 	sent []Invitation
 }
 
-var _ invite.Notifier = &recorder{}
+var _ notify.Notifier = &recorder{}
 
 func (*recorder) Name() string { return "rostertest" }
 
-func (n *recorder) Notify(_ context.Context, m invite.Message) error {
+func (n *recorder) Notify(_ context.Context, m notify.Message) error {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.sent = append(n.sent, Invitation{
@@ -110,16 +112,16 @@ func (r *Roster) Accept(ctx context.Context, link string) (AcceptResult, error) 
 	if err != nil {
 		return AcceptResult{}, fmt.Errorf("not an invitation link: %w", err)
 	}
-	prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), invite.AcceptPath)
+	prefix, ok := strings.CutSuffix(strings.TrimRight(u.Path, "/"), invitation.AcceptPath)
 	token := u.Query().Get("token")
 	if !ok || token == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return AcceptResult{}, fmt.Errorf("not an invitation link (it looks like http://HOST%s?token=TOKEN): %q", invite.AcceptPath, link)
+		return AcceptResult{}, fmt.Errorf("not an invitation link (it looks like http://HOST%s?token=TOKEN): %q", invitation.AcceptPath, link)
 	}
-	body, err := json.Marshal(invite.APIRequest{Token: token, Decision: invite.DecisionAccept})
+	body, err := json.Marshal(acceptserver.APIRequest{Token: token, Decision: invitation.DecisionAccept})
 	if err != nil {
 		return AcceptResult{}, err
 	}
-	endpoint := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: prefix + invite.APIPath}).String()
+	endpoint := (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: prefix + invitation.APIPath}).String()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
 	if err != nil {
 		return AcceptResult{}, err
@@ -130,7 +132,7 @@ func (r *Roster) Accept(ctx context.Context, link string) (AcceptResult, error) 
 		return AcceptResult{}, fmt.Errorf("answering the invitation at %s: %w", endpoint, err)
 	}
 	defer func() { _ = resp.Body.Close() }()
-	var out invite.APIResponse
+	var out acceptserver.APIResponse
 	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
 		return AcceptResult{}, fmt.Errorf("unexpected answer from %s (HTTP %s): %w", endpoint, resp.Status, err)
 	}
@@ -138,7 +140,7 @@ func (r *Roster) Accept(ctx context.Context, link string) (AcceptResult, error) 
 		Outcome: string(out.Outcome), Message: out.Message, Member: out.Member, User: out.User,
 		Organization: out.Organization, Role: out.Role, HTTPStatus: resp.StatusCode,
 	}
-	if out.Outcome != invite.OutcomeAccepted {
+	if out.Outcome != invitation.OutcomeAccepted {
 		return res, fmt.Errorf("%w: %s (HTTP %d): %s", ErrNotAccepted, out.Outcome, resp.StatusCode, out.Message)
 	}
 	return res, nil

@@ -71,7 +71,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/localcluster"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/testenv"
@@ -187,10 +187,10 @@ func Start(ctx context.Context, cfg *rest.Config, o Options) (_ *Roster, retErr 
 		r.links = &recorder{}
 		mo.Invitations = &manager.InvitationOptions{
 			Deliver: r.links,
-			Accept: invite.ServerOptions{
+			Accept: acceptserver.ServerOptions{
 				BindAddress:     "127.0.0.1:0",
-				ClientLimit:     invite.DefaultClientLimit,
-				InvitationLimit: invite.DefaultInvitationLimit,
+				ClientLimit:     acceptserver.DefaultClientLimit,
+				InvitationLimit: acceptserver.DefaultInvitationLimit,
 			},
 		}
 	}

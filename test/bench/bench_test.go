@@ -50,7 +50,7 @@ var (
 	qpsFlag       = flag.Float64("qps", 0, "manager client-side QPS (-1: no limit; 0: cmd/manager's default)")
 	burstFlag     = flag.Int("burst", 0, "manager client-side burst (with -qps)")
 	workersFlag   = flag.Int("workers", 0, "organizations reconciled at once (0: manager's default)")
-	batchingFlag  = flag.Bool("batching", true, "batch changes of Members and Invitations per organization (controllers.DefaultBatching)")
+	batchingFlag  = flag.Bool("batching", true, "batch changes of Members and Invitations per organization (organization.DefaultBatching)")
 )
 
 // TestBench runs the scale and performance workloads (docs/benchmarks.md).

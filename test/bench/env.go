@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/roster-dev/roster/controllers"
+	"github.com/roster-dev/roster/controllers/organization"
 
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -28,8 +28,8 @@ type Settings struct {
 	// Workers is --organization-workers (manager.Options.OrganizationWorkers).
 	Workers int `json:"workers"`
 	// NoBatching reconciles every change of a Member or Invitation at once
-	// (manager.Options.Batching: the zero controllers.Batching) instead of
-	// controllers.DefaultBatching.
+	// (manager.Options.Batching: the zero organization.Batching) instead of
+	// organization.DefaultBatching.
 	NoBatching bool `json:"noBatching,omitempty"`
 }
 
@@ -49,7 +49,7 @@ func (s Settings) String() string {
 	if s.QPS < 0 {
 		qps = "no client-side rate limit"
 	}
-	batching := "changes batched (controllers.DefaultBatching)"
+	batching := "changes batched (organization.DefaultBatching)"
 	if s.NoBatching {
 		batching = "no batching"
 	}
@@ -88,7 +88,7 @@ func StartEnv(ctx context.Context, settings Settings) (*Env, error) {
 		_ = cluster.Stop()
 		return nil, err
 	}
-	if e.ManagerCfg, err = cluster.AddUser(testenv.ManagerUser, "system:serviceaccounts", "system:serviceaccounts:"+testenv.ManagerNamespace, "system:authenticated"); err != nil {
+	if e.ManagerCfg, err = cluster.AddUser(testenv.ManagerUser, testenv.ManagerGroups...); err != nil {
 		_ = cluster.Stop()
 		return nil, err
 	}
@@ -193,9 +193,9 @@ func (noReader) List(context.Context, client.ObjectList, ...client.ListOption) e
 }
 
 // batching is the manager's Batching for s: nil is the default.
-func batching(s Settings) *controllers.Batching {
+func batching(s Settings) *organization.Batching {
 	if s.NoBatching {
-		return &controllers.Batching{}
+		return &organization.Batching{}
 	}
 	return nil
 }

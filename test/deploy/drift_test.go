@@ -84,7 +84,7 @@ var _ = Describe("GitOps: config/samples applied as Flux applies it", Ordered, C
 	)
 
 	BeforeAll(func() {
-		requireAssets()
+		testenv.RequireAssets()
 		var err error
 		organizations, members, err = loadSamples()
 		Expect(err).NotTo(HaveOccurred())

@@ -37,6 +37,7 @@ import (
 	"github.com/roster-dev/roster/internal/certs"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/metrics"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // installer is the field manager of the install: a GitOps tool or kubectl
@@ -111,7 +112,7 @@ func installOrder(objs []*unstructured.Unstructured) (first, rest []*unstructure
 var _ = Describe("The rendered install, applied with server-side apply", func() {
 	for _, v := range variants {
 		It("installs cleanly from "+v.name, func(ctx SpecContext) {
-			assets := requireAssets()
+			assets := testenv.RequireAssets()
 			objs, err := v.render()
 			Expect(err).NotTo(HaveOccurred())
 
@@ -254,7 +255,7 @@ func expectCertificateRotation(ctx context.Context, env *envtest.Environment, cf
 	}}, cfg)
 	Expect(err).NotTo(HaveOccurred())
 
-	port, metricsPort := freePort(), freePort()
+	port, metricsPort := testenv.FreePort(), testenv.FreePort()
 	mgrCtx, stop := context.WithCancel(ctx)
 	mgr, err := manager.New(mgrCtx, user.Config(), manager.Options{
 		MetricsAddr: net.JoinHostPort("127.0.0.1", strconv.Itoa(metricsPort)), ProbeAddr: "0",
@@ -387,12 +388,4 @@ func projectSecret(ctx context.Context, c client.Client, key client.ObjectKey, d
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-}
-
-func freePort() int {
-	GinkgoHelper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer func() { _ = l.Close() }()
-	return l.Addr().(*net.TCPAddr).Port
 }

@@ -418,7 +418,7 @@ func TestPrometheusRulesAndDocsNameServedMetrics(t *testing.T) {
 	}
 	g.Expect(registered(metrics.OrganizationOwnersName)).To(BeTrue())
 	g.Expect(registered("roster_no_such_metric")).To(BeFalse(), "registered() can fail")
-	// Counted by the invitation notifier (internal/invite).
+	// Counted by the invitation notifier (internal/notify, internal/metrics).
 	const deliveries = "roster_invitation_deliveries_total"
 
 	rules, err := os.ReadFile(filepath.Join(root, "config/prometheus/rules.yaml"))

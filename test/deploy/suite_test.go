@@ -13,16 +13,13 @@
 package deploy_test
 
 import (
-	"errors"
 	"testing"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
-	"github.com/roster-dev/roster/internal/localcluster"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 func TestDeploy(t *testing.T) {
@@ -30,21 +27,11 @@ func TestDeploy(t *testing.T) {
 	RunSpecs(t, "Deploy Suite")
 }
 
+// Each spec that needs an API server starts its own (testenv.RequireAssets
+// finds the binaries).
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	SetDefaultEventuallyTimeout(60 * time.Second)
-	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
+	testenv.Suite(testenv.SuiteOptions{
+		NoControlPlane:    true,
+		EventuallyTimeout: 60 * time.Second, EventuallyPolling: 100 * time.Millisecond,
+	})
 })
-
-// requireAssets returns the envtest binaries' directory for a spec that
-// needs an API server (localcluster.TestAssetsDir): it fails the spec when
-// they are missing and skips it only when ROSTER_SKIP_ENVTEST asks to.
-func requireAssets() string {
-	GinkgoHelper()
-	dir, err := localcluster.TestAssetsDir()
-	if errors.Is(err, localcluster.ErrSkipEnvtest) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
-	return dir
-}

@@ -1,7 +1,6 @@
 package fault_test
 
 import (
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -19,8 +18,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/access"
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // world is what the API server acknowledged: every Member, Invitation and
@@ -271,7 +272,7 @@ func (w *world) nextAcceptance(fresh bool) *acceptance {
 				continue
 			}
 			for _, t := range tokens[o.home+"/"+invName] {
-				if invite.HashToken(t) == inv.Status.TokenHash {
+				if invitation.HashToken(t) == inv.Status.TokenHash {
 					a := &acceptance{org: o.name, home: o.home, invitation: invName, token: t, role: inv.Spec.Role}
 					w.accepting[o.home+"/"+invName] = a
 					return a
@@ -287,7 +288,7 @@ func (w *world) nextAcceptance(fresh bool) *acceptance {
 // and retires the Invitation; no answer, or Roster unable to answer,
 // leaves it owed; a link a restarted manager replaced gives way to the
 // newer one.
-func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
+func (w *world) answered(a *acceptance, res acceptserver.APIResponse, err error) {
 	GinkgoHelper()
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -304,7 +305,7 @@ func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
 	}
 	w.answers[string(res.Outcome)]++
 	switch res.Outcome {
-	case invite.OutcomeUsed:
+	case invitation.OutcomeUsed:
 		if res.Member == "" {
 			// Accepted (the Invitation says so), and the Member not made
 			// yet: the manager died in between, and its successor
@@ -312,13 +313,13 @@ func (w *world) answered(a *acceptance, res invite.APIResponse, err error) {
 			return
 		}
 		fallthrough
-	case invite.OutcomeAccepted:
+	case invitation.OutcomeAccepted:
 		Expect(res.Member).NotTo(BeEmpty(), "%s: %+v", key, res)
 		o.members[res.Member] = orgsv1alpha1.MemberSpec{User: res.User, Role: a.role}
 		delete(o.invitations, a.invitation)
 		delete(w.accepting, key)
-	case invite.OutcomeUnavailable, invite.OutcomeRateLimited:
-	case invite.OutcomeUnknown, invite.OutcomeReplaced:
+	case invitation.OutcomeUnavailable, invitation.OutcomeRateLimited:
+	case invitation.OutcomeUnknown, invitation.OutcomeReplaced:
 		delete(w.accepting, key)
 	default:
 		Fail(fmt.Sprintf("answering the link of %s came to %q: %s", key, res.Outcome, res.Message))
@@ -453,7 +454,7 @@ func (o *orgState) check(g Gomega) {
 		// invitee holds a working link, whatever the kills did.
 		var delivered []string
 		for _, t := range tokens[key] {
-			delivered = append(delivered, invite.HashToken(t))
+			delivered = append(delivered, invitation.HashToken(t))
 		}
 		g.Expect(delivered).To(ContainElement(inv.Status.TokenHash), "Invitation %s: no delivered link matches the stored token hash", key)
 	}
@@ -484,7 +485,7 @@ func (o *orgState) expectedRBAC(org *orgsv1alpha1.Organization) []string {
 	}
 	var out []string
 	for _, obj := range access.Render(s) {
-		out = append(out, describeRBAC(obj))
+		out = append(out, testenv.DescribeRBAC(obj))
 	}
 	sort.Strings(out)
 	return out
@@ -498,44 +499,15 @@ func renderedRBAC(g Gomega, organization string) []string {
 // rbacByOrganization lists every RBAC object labelled as Roster's, by the
 // organization its access-for label names.
 func rbacByOrganization(g Gomega) map[string][]string {
-	sel := client.MatchingLabels{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue}
+	objs, err := testenv.ListRBAC(ctx, env.Admin, client.MatchingLabels{orgsv1alpha1.ManagedByLabel: orgsv1alpha1.ManagedByValue})
+	g.Expect(err).NotTo(HaveOccurred())
 	out := map[string][]string{}
-	add := func(obj client.Object) {
+	for _, obj := range objs {
 		org := obj.GetLabels()[access.AccessForLabel]
-		out[org] = append(out[org], describeRBAC(obj))
-	}
-	var crs rbacv1.ClusterRoleList
-	g.Expect(env.Admin.List(ctx, &crs, sel)).To(Succeed())
-	for i := range crs.Items {
-		add(&crs.Items[i])
-	}
-	var crbs rbacv1.ClusterRoleBindingList
-	g.Expect(env.Admin.List(ctx, &crbs, sel)).To(Succeed())
-	for i := range crbs.Items {
-		add(&crbs.Items[i])
-	}
-	var rbs rbacv1.RoleBindingList
-	g.Expect(env.Admin.List(ctx, &rbs, sel)).To(Succeed())
-	for i := range rbs.Items {
-		add(&rbs.Items[i])
+		out[org] = append(out[org], testenv.DescribeRBAC(obj))
 	}
 	for org := range out {
 		slices.Sort(out[org])
 	}
 	return out
-}
-
-// describeRBAC is what matters about an RBAC object, as one line.
-func describeRBAC(obj client.Object) string {
-	var body any
-	switch o := obj.(type) {
-	case *rbacv1.ClusterRole:
-		body = o.Rules
-	case *rbacv1.ClusterRoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	case *rbacv1.RoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	}
-	b, _ := json.Marshal(body)
-	return fmt.Sprintf("%T %s/%s %s", obj, obj.GetNamespace(), obj.GetName(), b)
 }

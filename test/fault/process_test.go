@@ -20,7 +20,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
-	"github.com/roster-dev/roster/internal/invite"
+	"github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/testenv"
 )
 
@@ -161,19 +162,19 @@ func (p *managerProcess) acceptAPI() string {
 	if m == nil {
 		return ""
 	}
-	return "http://" + m[1] + invite.APIPath
+	return "http://" + m[1] + invitation.APIPath
 }
 
 var acceptAddress = regexp.MustCompile(`serving invitation links\t\{"address": "([^"]+)"`)
 
 // answerLink accepts a link through the JSON API; an error means no
 // answer came (the manager died, or was not serving yet).
-func answerLink(api, token string) (invite.APIResponse, error) {
-	var res invite.APIResponse
+func answerLink(api, token string) (acceptserver.APIResponse, error) {
+	var res acceptserver.APIResponse
 	if api == "" {
 		return res, fmt.Errorf("no accept server")
 	}
-	body, _ := json.Marshal(invite.APIRequest{Token: token, Decision: invite.DecisionAccept})
+	body, _ := json.Marshal(acceptserver.APIRequest{Token: token, Decision: invitation.DecisionAccept})
 	c := &http.Client{Timeout: 10 * time.Second}
 	resp, err := c.Post(api, "application/json", bytes.NewReader(body))
 	if err != nil {

@@ -18,7 +18,6 @@ package fault_test
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,8 +30,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/yaml"
 
 	"github.com/roster-dev/roster/internal/testenv"
@@ -40,7 +37,7 @@ import (
 
 var (
 	env *testenv.Env
-	ctx context.Context
+	ctx = context.Background()
 	// workDir holds the manager binary, kubeconfigs and the managers' logs.
 	workDir string
 	// managerBin is ./cmd/manager, built once per run.
@@ -60,18 +57,11 @@ func TestFault(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	ctx = context.Background()
-	SetDefaultEventuallyTimeout(60 * time.Second)
-	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	long, _ = strconv.ParseBool(os.Getenv("ROSTER_LONG"))
-
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{Webhooks: true, Controllers: false})
-	if errors.Is(err, testenv.ErrNoAssets) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
+	env = testenv.Suite(testenv.SuiteOptions{
+		Options:           testenv.Options{Webhooks: true, Controllers: false},
+		EventuallyTimeout: 60 * time.Second, EventuallyPolling: 100 * time.Millisecond,
+	})
 
 	workDir = GinkgoT().TempDir()
 	managerBin = filepath.Join(workDir, "manager")
@@ -94,9 +84,6 @@ var _ = AfterSuite(func() {
 	stopAllManagers()
 	if hooks != nil {
 		hooks.close()
-	}
-	if env != nil {
-		Expect(env.Stop()).To(Succeed())
 	}
 })
 

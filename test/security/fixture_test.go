@@ -1,9 +1,7 @@
 package security_test
 
 import (
-	"encoding/json"
 	"fmt"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -22,7 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/controllers"
+	rosterorg "github.com/roster-dev/roster/controllers/organization"
 	"github.com/roster-dev/roster/internal/access"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/testenv"
@@ -75,25 +73,6 @@ const (
 	adminInvite = "admin-invite"
 )
 
-var (
-	clientsMu sync.Mutex
-	clients   = map[string]client.Client{}
-)
-
-// as returns a client acting as user, authenticated by a client certificate.
-func as(user string) client.Client {
-	GinkgoHelper()
-	clientsMu.Lock()
-	defer clientsMu.Unlock()
-	if c, ok := clients[user]; ok {
-		return c
-	}
-	c, err := env.User(user)
-	Expect(err).NotTo(HaveOccurred())
-	clients[user] = c
-	return c
-}
-
 // impersonating returns a client authenticated as user that asks the API
 // server to act as target.
 func impersonating(user, target string) client.Client {
@@ -118,7 +97,7 @@ func setUpWorld() {
 			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{})).To(Succeed())
 		}).Should(Succeed())
 		for _, p := range o.members {
-			Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
+			Expect(env.Admin.Create(ctx, testenv.NewMember(o.home, p.member, p.user, p.role))).To(Succeed())
 		}
 		Expect(env.Admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{
 			Name: o.project, Labels: map[string]string{orgsv1alpha1.OrganizationLabel: o.name},
@@ -130,8 +109,8 @@ func setUpWorld() {
 	for _, o := range []org{acme, globex} {
 		waitConverged(o)
 	}
-	Expect(as(alice).Create(ctx, newInvitation(acme.home, ownerInvite, "otto@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
-	Expect(as(bob).Create(ctx, newInvitation(acme.home, adminInvite, "adam@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
+	Expect(env.As(alice).Create(ctx, testenv.NewInvitation(acme.home, ownerInvite, "otto@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+	Expect(env.As(bob).Create(ctx, testenv.NewInvitation(acme.home, adminInvite, "adam@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
 	waitConverged(acme)
 	// Roster makes no write once converged: the world stands still, so
 	// any change an attempt makes is the attempt's. Still for longer than
@@ -142,7 +121,7 @@ func setUpWorld() {
 		prev := last
 		last = now
 		g.Expect(now).To(Equal(prev))
-	}).WithPolling(controllers.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
+	}).WithPolling(rosterorg.DefaultBatching.Quiet + 500*time.Millisecond).Should(Succeed())
 }
 
 // createOrg creates o (a home, no project) with its Members and waits
@@ -152,7 +131,7 @@ func createOrg(o org) {
 	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: o.name}})).To(Succeed())
 	Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: o.home}, &corev1.Namespace{}) }).Should(Succeed())
 	for _, p := range o.members {
-		Expect(env.Admin.Create(ctx, newMember(o.home, p.member, p.user, p.role))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(o.home, p.member, p.user, p.role))).To(Succeed())
 	}
 	waitConverged(o)
 }
@@ -176,7 +155,7 @@ func waitConverged(o org) {
 		}
 		g.Expect(renderedRBAC(g, o.name)).To(Equal(expectedRBAC(g, organization, o.home)))
 		// Changes of Invitations reach the Organization's status batched
-		// (controllers.Batching): wait for them, or a later refused attempt
+		// (organization.Batching): wait for them, or a later refused attempt
 		// would see the status change under it.
 		var invitations orgsv1alpha1.InvitationList
 		g.Expect(env.Admin.List(ctx, &invitations, client.InNamespace(o.home))).To(Succeed())
@@ -210,50 +189,14 @@ func expectedRBAC(g Gomega, organization *orgsv1alpha1.Organization, home string
 	for _, m := range members.Items {
 		s.Subjects = append(s.Subjects, access.Subject{Kind: rbacv1.UserKind, Name: m.Spec.User, Role: m.Spec.Role})
 	}
-	var out []string
-	for _, obj := range access.Render(s) {
-		out = append(out, describeRBAC(obj))
-	}
-	sort.Strings(out)
-	return out
+	return testenv.DescribeAll(access.Render(s))
 }
 
 // renderedRBAC is every RBAC object labelled as Roster's for organization.
 func renderedRBAC(g Gomega, organization string) []string {
-	sel := client.MatchingLabels{access.AccessForLabel: organization}
-	var out []string
-	var crs rbacv1.ClusterRoleList
-	g.Expect(env.Admin.List(ctx, &crs, sel)).To(Succeed())
-	for i := range crs.Items {
-		out = append(out, describeRBAC(&crs.Items[i]))
-	}
-	var crbs rbacv1.ClusterRoleBindingList
-	g.Expect(env.Admin.List(ctx, &crbs, sel)).To(Succeed())
-	for i := range crbs.Items {
-		out = append(out, describeRBAC(&crbs.Items[i]))
-	}
-	var rbs rbacv1.RoleBindingList
-	g.Expect(env.Admin.List(ctx, &rbs, sel)).To(Succeed())
-	for i := range rbs.Items {
-		out = append(out, describeRBAC(&rbs.Items[i]))
-	}
-	sort.Strings(out)
-	return out
-}
-
-// describeRBAC is what matters about an RBAC object, as one line.
-func describeRBAC(obj client.Object) string {
-	var body any
-	switch o := obj.(type) {
-	case *rbacv1.ClusterRole:
-		body = o.Rules
-	case *rbacv1.ClusterRoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	case *rbacv1.RoleBinding:
-		body = []any{o.RoleRef, o.Subjects}
-	}
-	b, _ := json.Marshal(body)
-	return fmt.Sprintf("%T %s/%s %s", obj, obj.GetNamespace(), obj.GetName(), b)
+	objs, err := testenv.ListRBAC(ctx, env.Admin, client.MatchingLabels{access.AccessForLabel: organization})
+	g.Expect(err).NotTo(HaveOccurred())
+	return testenv.DescribeAll(objs)
 }
 
 // world is the resourceVersion of everything an attack could change: both
@@ -434,20 +377,6 @@ func checkAttemptCount() {
 	attempts.Lock()
 	defer attempts.Unlock()
 	Expect(len(attempts.list)).To(BeNumerically(">=", 30), "the attack suite refused fewer than 30 attempts")
-}
-
-func newMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
-	return &orgsv1alpha1.Member{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
-	}
-}
-
-func newInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
-	return &orgsv1alpha1.Invitation{
-		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name},
-		Spec:       orgsv1alpha1.InvitationSpec{Email: email, Role: role},
-	}
 }
 
 func member(o org, name string) *orgsv1alpha1.Member {

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // When admission is bypassed (or two owners are removed at once), the
@@ -68,11 +69,11 @@ var _ = Describe("Releasing the controller's hold on the last owner", Ordered, f
 	lastOwner := func() string { return `user "` + held.Spec.User + `" is the last owner of organization "hold"` }
 
 	It("the admin removes the last-owner finalizer", func() {
-		refusedKeeping(keep(), byMemberWebhook, strip(as("ivan@example.com")), lastOwner(), "assign the Owner role to another user first")
+		refusedKeeping(keep(), byMemberWebhook, strip(env.As("ivan@example.com")), lastOwner(), "assign the Owner role to another user first")
 	})
 
 	It("the held owner removes it herself", func() {
-		refusedKeeping(keep(), byMemberWebhook, strip(as(held.Spec.User)), lastOwner())
+		refusedKeeping(keep(), byMemberWebhook, strip(env.As(held.Spec.User)), lastOwner())
 	})
 
 	It("a cluster admin removes it", func() {
@@ -80,7 +81,7 @@ var _ = Describe("Releasing the controller's hold on the last owner", Ordered, f
 	})
 
 	It("lets the held owner go once another owner exists", func() {
-		Expect(env.Admin.Create(ctx, newMember(hold.home, "nora", "nora@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(hold.home, "nora", "nora@example.com", orgsv1alpha1.RoleOwner))).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKeyFromObject(held), &orgsv1alpha1.Member{}))
 		}).Should(BeTrue())
@@ -117,9 +118,9 @@ var _ = Describe("An admin deleting the last owner and removing the hold, the we
 
 	It("keeps the removed owner's access, without a Member, and says so", func() {
 		restore := bypassMemberWebhook(orphan.home)
-		Expect(as(ivan).Delete(ctx, member(orphan, "olive"))).To(Succeed())
+		Expect(env.As(ivan).Delete(ctx, member(orphan, "olive"))).To(Succeed())
 		Eventually(func() error {
-			return mergePatch(as(ivan), member(orphan, "olive"), func(m *orgsv1alpha1.Member) {
+			return mergePatch(env.As(ivan), member(orphan, "olive"), func(m *orgsv1alpha1.Member) {
 				controllerutil.RemoveFinalizer(m, orgsv1alpha1.LastOwnerFinalizer)
 			})
 		}).Should(Succeed())
@@ -144,7 +145,7 @@ var _ = Describe("An admin deleting the last owner and removing the hold, the we
 
 	It("hands the access over once another owner exists", func() {
 		const nora = "nora@example.com"
-		Expect(env.Admin.Create(ctx, newMember(orphan.home, "nora", nora, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(orphan.home, "nora", nora, orgsv1alpha1.RoleOwner))).To(Succeed())
 		Eventually(holds(nora)).Should(BeTrue())
 		Eventually(holds(olive)).Should(BeFalse())
 		Eventually(func(g Gomega) {
@@ -200,7 +201,7 @@ func duplicateMember(namespace string) *orgsv1alpha1.Member {
 	Expect(env.Admin.List(ctx, &members, client.InNamespace(namespace))).To(Succeed())
 	for _, m := range members.Items {
 		if m.Spec.User != "" && m.Spec.Role != orgsv1alpha1.RoleOwner {
-			return newMember(namespace, "duplicate-probe", m.Spec.User, orgsv1alpha1.RoleViewer)
+			return testenv.NewMember(namespace, "duplicate-probe", m.Spec.User, orgsv1alpha1.RoleViewer)
 		}
 	}
 	Fail("namespace " + namespace + " has no user Member to duplicate")

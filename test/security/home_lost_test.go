@@ -18,6 +18,7 @@ import (
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // A home namespace on its way out, or claimed by another organization,
@@ -57,8 +58,8 @@ var _ = Describe("Deleting the home namespace while a Member holds it open", Ord
 		ops := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: "ops"},
 			Spec: orgsv1alpha1.MemberSpec{Group: group, Role: orgsv1alpha1.RoleAdmin}}
 		for _, m := range []*orgsv1alpha1.Member{
-			newMember(home, "fay", fay, orgsv1alpha1.RoleOwner), ops,
-			newMember(home, "vic", vic, orgsv1alpha1.RoleViewer), newMember(home, "stan", stan, orgsv1alpha1.RoleViewer),
+			testenv.NewMember(home, "fay", fay, orgsv1alpha1.RoleOwner), ops,
+			testenv.NewMember(home, "vic", vic, orgsv1alpha1.RoleViewer), testenv.NewMember(home, "stan", stan, orgsv1alpha1.RoleViewer),
 		} {
 			Expect(env.Admin.Create(ctx, m)).To(Succeed())
 		}
@@ -150,7 +151,7 @@ var _ = Describe("Another organization's label on the home namespace", Ordered, 
 	BeforeAll(func() {
 		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
 		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKey{Name: home}, &corev1.Namespace{}) }).Should(Succeed())
-		Expect(env.Admin.Create(ctx, newMember(home, "cleo", cleo, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(home, "cleo", cleo, orgsv1alpha1.RoleOwner))).To(Succeed())
 		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: "ops"},
 			Spec: orgsv1alpha1.MemberSpec{Group: group, Role: orgsv1alpha1.RoleAdmin}})).To(Succeed())
 		Expect(env.Admin.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{

@@ -11,7 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Identities are compared exactly, as RBAC compares them: a username that
@@ -66,16 +67,16 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 	It("refuses a Member that folds to an existing one, in both orders of creation", func() {
 		// ivan exists: the U+0130 variant comes second.
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "ivan-dotted", "\u0130van@example.com", orgsv1alpha1.RoleOwner))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "ivan-dotted", "\u0130van@example.com", orgsv1alpha1.RoleOwner))
 		}, "may not add user \u0130van@example.com to organization \"lookalike\": it looks the same as user ivan@example.com, Member \"ivan\"",
 			"is a different identity to Kubernetes")
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleViewer))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "ivan-upper", "IVAN@example.com", orgsv1alpha1.RoleViewer))
 		}, `it looks the same as user ivan@example.com, Member "ivan"`)
 		// The variant first (U+212A KELVIN SIGN), then the plain name.
-		Expect(env.Admin.Create(ctx, newMember(lookalike.home, "kate-kelvin", "\u212aate@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "kate-kelvin", "\u212aate@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		refused(byMemberWebhook, func() error {
-			return env.Admin.Create(ctx, newMember(lookalike.home, "kate", "kate@example.com", orgsv1alpha1.RoleOwner))
+			return env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "kate", "kate@example.com", orgsv1alpha1.RoleOwner))
 		}, "may not add user kate@example.com to organization \"lookalike\": it looks the same as user \u212aate@example.com, Member \"kate-kelvin\"")
 		// Groups too.
 		refused(byMemberWebhook, func() error {
@@ -87,23 +88,23 @@ var _ = Describe("Look-alike identities", Ordered, func() {
 	})
 
 	It("refuses an Invitation whose e-mail resembles a Member's or a pending invitation's", func() {
-		olivia := as("olivia@example.com")
+		olivia := env.As("olivia@example.com")
 		refused(byInvitationWebhook, func() error {
-			return olivia.Create(ctx, newInvitation(lookalike.home, "ivan-case", "Ivan@Example.com", orgsv1alpha1.RoleViewer))
+			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "ivan-case", "Ivan@Example.com", orgsv1alpha1.RoleViewer))
 		}, `may not add an invitation for Ivan@Example.com to organization "lookalike": it looks the same as ivan@example.com, Member "ivan"`)
-		Expect(olivia.Create(ctx, newInvitation(lookalike.home, "nina", "nina@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "nina", "nina@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		refused(byInvitationWebhook, func() error {
-			return olivia.Create(ctx, newInvitation(lookalike.home, "nina-fullwidth", "\uff4eina@example.com", orgsv1alpha1.RoleOwner))
+			return olivia.Create(ctx, testenv.NewInvitation(lookalike.home, "nina-fullwidth", "\uff4eina@example.com", orgsv1alpha1.RoleOwner))
 		}, `it looks the same as nina@example.com, Invitation "nina"`)
 	})
 
 	It("refuses accepting an invitation for a look-alike of a Member made meanwhile, and merges nothing", func() {
-		Expect(as("olivia@example.com").Create(ctx, newInvitation(lookalike.home, "zoe", "zoe@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
+		Expect(env.As("olivia@example.com").Create(ctx, testenv.NewInvitation(lookalike.home, "zoe", "zoe@example.com", orgsv1alpha1.RoleAdmin))).To(Succeed())
 		link := linkFor(lookalike.home, "zoe", 1)
 		// A Member for ZOE@example.com made while the webhook did not see
 		// the namespace: another identity to the API server.
 		restore := bypassMemberWebhook(lookalike.home)
-		Expect(env.Admin.Create(ctx, newMember(lookalike.home, "zoe-upper", "ZOE@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(lookalike.home, "zoe-upper", "ZOE@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		restore()
 
 		res, code := answer(link, invite.DecisionAccept)
@@ -140,9 +141,9 @@ var _ = Describe("Kubernetes system identities as Members", func() {
 		{"the controller manager", "system:kube-controller-manager", "", "spec.user"},
 	} {
 		It("refuses a Member for "+c.name, func() {
-			m := newMember(acme.home, "system-identity", c.user, orgsv1alpha1.RoleViewer)
+			m := testenv.NewMember(acme.home, "system-identity", c.user, orgsv1alpha1.RoleViewer)
 			m.Spec.Group = c.group
-			for _, requester := range []client.Client{as(alice), env.Admin} {
+			for _, requester := range []client.Client{env.As(alice), env.Admin} {
 				refused(byMemberWebhookInvalid, func() error { return requester.Create(ctx, m.DeepCopy()) },
 					c.field, "Kubernetes reserves for itself (prefix \"system:\")")
 			}

@@ -37,7 +37,7 @@ var _ = Describe("Attaching namespaces as projects", func() {
 
 	It("creates a namespace already labelled for acme, without the rights to bind there", func() {
 		ns := labelled(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "lou-new"}}, acme.name)
-		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error { return as(lou).Create(ctx, ns.DeepCopy()) },
+		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error { return env.As(lou).Create(ctx, ns.DeepCopy()) },
 			`user "lou@example.com" may not attach namespace "lou-new" to organization "acme"`, "admin, edit, roster-viewer, view")
 	})
 
@@ -45,20 +45,20 @@ var _ = Describe("Attaching namespaces as projects", func() {
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "lou-existing"}}
 		createIgnoringExisting(ns)
 		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
-			return mergePatch(as(lou), get(ns.Name), func(n *corev1.Namespace) { labelled(n, acme.name) })
+			return mergePatch(env.As(lou), get(ns.Name), func(n *corev1.Namespace) { labelled(n, acme.name) })
 		}, `may not attach namespace "lou-existing" to organization "acme"`)
 		Expect(canI(mallory, "get", "", "secrets", ns.Name)).To(BeFalse())
 	})
 
 	It("moves globex's project to acme with a JSON patch, without the rights to bind there", func() {
 		refused(byNamespaceGuard, func() error {
-			return jsonPatch(as(lou), get(globex.project), `[{"op":"replace","path":"/metadata/labels/orgs.roster.dev~1organization","value":"acme"}]`)
+			return jsonPatch(env.As(lou), get(globex.project), `[{"op":"replace","path":"/metadata/labels/orgs.roster.dev~1organization","value":"acme"}]`)
 		}, `may not attach namespace "globex-api" to organization "acme"`)
 	})
 
 	It("attaches globex's home namespace to acme", func() {
 		refused(byNamespaceGuard, func() error {
-			return mergePatch(as(lou), get(globex.home), func(n *corev1.Namespace) { labelled(n, acme.name) })
+			return mergePatch(env.As(lou), get(globex.home), func(n *corev1.Namespace) { labelled(n, acme.name) })
 		}, `namespace "org-globex" is the home namespace of organization "globex" and cannot be a project of organization "acme"`)
 	})
 
@@ -99,7 +99,7 @@ var _ = Describe("Attaching namespaces as projects", func() {
 		grantCluster(lou, "finalize-namespaces", rbacRule("", "namespaces/finalize", "update"))
 		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
 			n := labelled(get(ns.Name), acme.name)
-			return as(lou).SubResource("finalize").Update(ctx, n)
+			return env.As(lou).SubResource("finalize").Update(ctx, n)
 		}, `may not attach namespace "lou-finalize" to organization "acme"`)
 	})
 })
@@ -110,13 +110,13 @@ var _ = Describe("Attaching namespaces as projects", func() {
 var _ = Describe("Creating RBAC by hand to gain access", func() {
 	It("the contributor creates a Roster-labelled RoleBinding in the project", func() {
 		rb := rosterLabelled(acme.project, "roster:sneaky", "admin", carol)
-		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return as(carol).Create(ctx, rb.DeepCopy()) },
+		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return env.As(carol).Create(ctx, rb.DeepCopy()) },
 			rbacMessage(carol, "create", "rolebindings"))
 	})
 
 	It("the admin binds the organization's owner ClusterRole to himself in the project", func() {
 		rb := rosterLabelled(acme.project, "roster:owner-for-bob", "roster:org:acme:owner", bob)
-		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return as(bob).Create(ctx, rb.DeepCopy()) },
+		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return env.As(bob).Create(ctx, rb.DeepCopy()) },
 			"is attempting to grant RBAC permissions not currently held", "manage-owners")
 	})
 
@@ -126,7 +126,7 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "roster:org:acme:owner"},
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: bob}},
 		}
-		refusedKeeping([]client.Object{crb}, byRBAC, func() error { return as(bob).Create(ctx, crb.DeepCopy()) },
+		refusedKeeping([]client.Object{crb}, byRBAC, func() error { return env.As(bob).Create(ctx, crb.DeepCopy()) },
 			rbacMessage(bob, "create", "clusterrolebindings"))
 	})
 
@@ -135,13 +135,13 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 			cr := &rbacv1.ClusterRole{}
 			Expect(env.Admin.Get(ctx, client.ObjectKey{Name: "roster:org:acme:admin"}, cr)).To(Succeed())
 			cr.Rules[0].Verbs = append(cr.Rules[0].Verbs, orgsv1alpha1.VerbManageOwners)
-			return as(bob).Update(ctx, cr)
+			return env.As(bob).Update(ctx, cr)
 		}, rbacMessage(bob, "update", "clusterroles"))
 	})
 
 	It("the admin binds himself in the home namespace beyond Members and Invitations", func() {
 		rb := rosterLabelled(acme.home, "roster:home-admin", "admin", bob)
-		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return as(bob).Create(ctx, rb.DeepCopy()) },
+		refusedKeeping([]client.Object{rb}, byRBAC, func() error { return env.As(bob).Create(ctx, rb.DeepCopy()) },
 			rbacMessage(bob, "create", "rolebindings"), `in the namespace "org-acme"`)
 	})
 
@@ -150,7 +150,7 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 			rb := &rbacv1.RoleBinding{}
 			Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: globex.project, Name: "roster:owner"}, rb)).To(Succeed())
 			rb.Subjects = append(rb.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: mallory})
-			return as(bob).Update(ctx, rb)
+			return env.As(bob).Update(ctx, rb)
 		}, rbacMessage(bob, "update", "rolebindings"), `in the namespace "globex-api"`)
 	})
 
@@ -160,7 +160,7 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 	// it did not render, and puts back what it did.
 	It("a binding the admin labelled as Roster's is pruned", func() {
 		rb := rosterLabelled(acme.project, "roster:contractor", "view", mallory)
-		Expect(as(bob).Create(ctx, rb)).To(Succeed())
+		Expect(env.As(bob).Create(ctx, rb)).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKeyFromObject(rb), &rbacv1.RoleBinding{}))
 		}).Should(BeTrue(), "Roster left a RoleBinding labelled as its own that it did not render")
@@ -172,7 +172,7 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 		rb := &rbacv1.RoleBinding{}
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.project, Name: "roster:viewer"}, rb)).To(Succeed())
 		rb.Subjects = append(rb.Subjects, rbacv1.Subject{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: mallory})
-		Expect(as(bob).Update(ctx, rb)).To(Succeed())
+		Expect(env.As(bob).Update(ctx, rb)).To(Succeed())
 		Eventually(func() bool { return canI(mallory, "get", "", "secrets", acme.project) }).Should(BeFalse())
 		waitConverged(acme)
 	})
@@ -180,7 +180,7 @@ var _ = Describe("Creating RBAC by hand to gain access", func() {
 	It("a Roster binding the admin deleted is put back", func() {
 		rb := &rbacv1.RoleBinding{}
 		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.project, Name: "roster:contributor"}, rb)).To(Succeed())
-		Expect(as(bob).Delete(ctx, rb)).To(Succeed())
+		Expect(env.As(bob).Delete(ctx, rb)).To(Succeed())
 		Eventually(func() bool { return canI(carol, "create", "", "configmaps", acme.project) }).Should(BeTrue())
 		waitConverged(acme)
 	})
@@ -273,8 +273,8 @@ var _ = Describe("Inheriting a deleted organization by its name", func() {
 		second := newOrganization(name, "")
 		Expect(second.UID).NotTo(Equal(first.UID))
 		home := second.HomeNamespaceName()
-		Expect(env.Admin.Create(ctx, newMember(home, "rhea", owner, orgsv1alpha1.RoleOwner))).To(Succeed())
-		Expect(env.Admin.Create(ctx, newMember(home, "vic", viewer, orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(home, "rhea", owner, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(home, "vic", viewer, orgsv1alpha1.RoleViewer))).To(Succeed())
 		Eventually(func() error { return env.RoleInEffect(ctx, viewer, name, home, orgsv1alpha1.RoleViewer) }).Should(Succeed())
 
 		Consistently(func() bool { return canI(viewer, "get", "", "secrets", vault) }, "2s").Should(BeFalse(),
@@ -302,7 +302,7 @@ var _ = Describe("Inheriting a deleted organization by its name", func() {
 		DeferCleanup(deleteNamespace, shop)
 		DeferCleanup(deleteOrganization, name)
 		o := newOrganization(name, "")
-		Expect(env.Admin.Create(ctx, newMember(o.HomeNamespaceName(), "fay", owner, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(o.HomeNamespaceName(), "fay", owner, orgsv1alpha1.RoleOwner))).To(Succeed())
 		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: shop}}
 		createIgnoringExisting(ns)
 		// fay may attach shop: she could create the RoleBindings herself.
@@ -313,18 +313,18 @@ var _ = Describe("Inheriting a deleted organization by its name", func() {
 		globexUID := string(organization(globex).UID)
 
 		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
-			return mergePatch(as(owner), get(shop), func(n *corev1.Namespace) {
+			return mergePatch(env.As(owner), get(shop), func(n *corev1.Namespace) {
 				labelled(n, name)
 				n.Annotations = map[string]string{orgsv1alpha1.OrganizationUIDAnnotation: globexUID}
 			})
 		}, fmt.Sprintf(`annotation orgs.roster.dev/organization-uid of namespace "forge-shop" is %q, but organization "forge" has UID %q`, globexUID, o.UID))
 
 		By("attaching it without forging: Roster records the UID")
-		Expect(mergePatch(as(owner), get(shop), func(n *corev1.Namespace) { labelled(n, name) })).To(Succeed())
+		Expect(mergePatch(env.As(owner), get(shop), func(n *corev1.Namespace) { labelled(n, name) })).To(Succeed())
 		Expect(get(shop).Annotations).To(HaveKeyWithValue(orgsv1alpha1.OrganizationUIDAnnotation, string(o.UID)))
 
 		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
-			return jsonPatch(as(owner), get(shop), `[{"op":"replace","path":"/metadata/annotations/orgs.roster.dev~1organization-uid","value":"00000000-0000-0000-0000-000000000000"}]`)
+			return jsonPatch(env.As(owner), get(shop), `[{"op":"replace","path":"/metadata/annotations/orgs.roster.dev~1organization-uid","value":"00000000-0000-0000-0000-000000000000"}]`)
 		}, `annotation orgs.roster.dev/organization-uid of namespace "forge-shop" is "00000000-0000-0000-0000-000000000000"`)
 	})
 
@@ -338,7 +338,7 @@ var _ = Describe("Inheriting a deleted organization by its name", func() {
 
 		By("the first heir, whose Owner is olaf")
 		newOrganization(name, home)
-		Expect(env.Admin.Create(ctx, newMember(home, "olaf", old, orgsv1alpha1.RoleOwner))).To(Succeed())
+		Expect(env.Admin.Create(ctx, testenv.NewMember(home, "olaf", old, orgsv1alpha1.RoleOwner))).To(Succeed())
 		Eventually(func() error { return env.RoleInEffect(ctx, old, name, home, orgsv1alpha1.RoleOwner) }).Should(Succeed())
 
 		By("deleting it: olaf's Member stays in the namespace")

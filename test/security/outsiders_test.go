@@ -10,13 +10,14 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Deleting an Organization takes every Member's access with it: it needs
 // an Owner, and a confirmation while Members remain, whoever asks.
 var _ = Describe("Deleting an organization that has members", func() {
 	It("the owner deletes it without confirming", func() {
-		refused(byOrganizationWebhook, func() error { return as(alice).Delete(ctx, organization(acme)) },
+		refused(byOrganizationWebhook, func() error { return env.As(alice).Delete(ctx, organization(acme)) },
 			`user "alice@example.com" may not delete organization "acme" yet: it still has 5 Members`,
 			"kubectl annotate organization acme orgs.roster.dev/confirm-delete=acme")
 	})
@@ -33,65 +34,67 @@ var _ = Describe("Deleting an organization that has members", func() {
 
 	It("the owner confirms with another organization's name", func() {
 		o := organization(acme)
-		Expect(mergePatch(as(alice), o, func(o *orgsv1alpha1.Organization) {
+		Expect(mergePatch(env.As(alice), o, func(o *orgsv1alpha1.Organization) {
 			o.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteAnnotation: globex.name}
 		})).To(Succeed())
 		DeferCleanup(func() {
-			Expect(jsonPatch(as(alice), organization(acme), `[{"op":"remove","path":"/metadata/annotations/orgs.roster.dev~1confirm-delete"}]`)).To(Succeed())
+			Expect(jsonPatch(env.As(alice), organization(acme), `[{"op":"remove","path":"/metadata/annotations/orgs.roster.dev~1confirm-delete"}]`)).To(Succeed())
 		})
-		refused(byOrganizationWebhook, func() error { return as(alice).Delete(ctx, organization(acme)) },
+		refused(byOrganizationWebhook, func() error { return env.As(alice).Delete(ctx, organization(acme)) },
 			`may not delete organization "acme" yet`, "orgs.roster.dev/confirm-delete=acme")
 	})
 
 	It("the admin confirms the deletion for the owner", func() {
 		refused(byRBAC, func() error {
-			return mergePatch(as(bob), organization(acme), func(o *orgsv1alpha1.Organization) {
+			return mergePatch(env.As(bob), organization(acme), func(o *orgsv1alpha1.Organization) {
 				o.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteAnnotation: acme.name}
 			})
 		}, rbacMessage(bob, "patch", "organizations"))
 	})
 
 	It("the admin deletes it", func() {
-		refused(byRBAC, func() error { return as(bob).Delete(ctx, organization(acme)) }, rbacMessage(bob, "delete", "organizations"))
+		refused(byRBAC, func() error { return env.As(bob).Delete(ctx, organization(acme)) }, rbacMessage(bob, "delete", "organizations"))
 	})
 })
 
 // An organization's membership is visible to its members only.
 var _ = Describe("An outsider reading an organization's members", func() {
 	It("lists acme's Members", func() {
-		refused(byRBAC, func() error { return as(mallory).List(ctx, &orgsv1alpha1.MemberList{}, client.InNamespace(acme.home)) },
+		refused(byRBAC, func() error {
+			return env.As(mallory).List(ctx, &orgsv1alpha1.MemberList{}, client.InNamespace(acme.home))
+		},
 			rbacMessage(mallory, "list", "members"), `in the namespace "org-acme"`)
 	})
 
 	It("reads the owner's Member", func() {
 		refused(byRBAC, func() error {
-			return as(mallory).Get(ctx, client.ObjectKey{Namespace: acme.home, Name: "alice"}, &orgsv1alpha1.Member{})
+			return env.As(mallory).Get(ctx, client.ObjectKey{Namespace: acme.home, Name: "alice"}, &orgsv1alpha1.Member{})
 		}, rbacMessage(mallory, "get", "members"))
 	})
 
 	It("lists acme's Invitations, and with them invitees' e-mail addresses", func() {
 		refused(byRBAC, func() error {
-			return as(mallory).List(ctx, &orgsv1alpha1.InvitationList{}, client.InNamespace(acme.home))
+			return env.As(mallory).List(ctx, &orgsv1alpha1.InvitationList{}, client.InNamespace(acme.home))
 		}, rbacMessage(mallory, "list", "invitations"))
 	})
 
 	It("lists Members across every namespace", func() {
-		refused(byRBAC, func() error { return as(mallory).List(ctx, &orgsv1alpha1.MemberList{}) },
+		refused(byRBAC, func() error { return env.As(mallory).List(ctx, &orgsv1alpha1.MemberList{}) },
 			rbacMessage(mallory, "list", "members"), "at the cluster scope")
 	})
 
 	It("lists Organizations", func() {
-		refused(byRBAC, func() error { return as(mallory).List(ctx, &orgsv1alpha1.OrganizationList{}) },
+		refused(byRBAC, func() error { return env.As(mallory).List(ctx, &orgsv1alpha1.OrganizationList{}) },
 			rbacMessage(mallory, "list", "organizations"))
 	})
 
 	It("globex's admin lists acme's Members", func() {
-		refused(byRBAC, func() error { return as(pete).List(ctx, &orgsv1alpha1.MemberList{}, client.InNamespace(acme.home)) },
+		refused(byRBAC, func() error { return env.As(pete).List(ctx, &orgsv1alpha1.MemberList{}, client.InNamespace(acme.home)) },
 			rbacMessage(pete, "list", "members"), `in the namespace "org-acme"`)
 	})
 
 	It("an acme member lists Members across every namespace", func() {
-		refused(byRBAC, func() error { return as(dave).List(ctx, &orgsv1alpha1.MemberList{}) },
+		refused(byRBAC, func() error { return env.As(dave).List(ctx, &orgsv1alpha1.MemberList{}) },
 			rbacMessage(dave, "list", "members"), "at the cluster scope")
 	})
 })
@@ -99,37 +102,37 @@ var _ = Describe("An outsider reading an organization's members", func() {
 // Being someone in one organization gives nothing in another.
 var _ = Describe("A member of one organization acting on another", func() {
 	It("globex's owner adds herself to acme as Owner", func() {
-		m := newMember(acme.home, "olga", olga, orgsv1alpha1.RoleOwner)
-		refusedKeeping([]client.Object{m}, byRBAC, func() error { return as(olga).Create(ctx, m.DeepCopy()) },
+		m := testenv.NewMember(acme.home, "olga", olga, orgsv1alpha1.RoleOwner)
+		refusedKeeping([]client.Object{m}, byRBAC, func() error { return env.As(olga).Create(ctx, m.DeepCopy()) },
 			rbacMessage(olga, "create", "members"), `in the namespace "org-acme"`)
 	})
 
 	It("globex's owner removes acme's owner", func() {
-		refused(byRBAC, func() error { return as(olga).Delete(ctx, member(acme, "alice")) },
+		refused(byRBAC, func() error { return env.As(olga).Delete(ctx, member(acme, "alice")) },
 			rbacMessage(olga, "delete", "members"), `in the namespace "org-acme"`)
 	})
 
 	It("globex's admin invites into acme", func() {
-		inv := newInvitation(acme.home, "pete-friend", "friend@example.com", orgsv1alpha1.RoleAdmin)
-		refusedKeeping([]client.Object{inv}, byRBAC, func() error { return as(pete).Create(ctx, inv.DeepCopy()) },
+		inv := testenv.NewInvitation(acme.home, "pete-friend", "friend@example.com", orgsv1alpha1.RoleAdmin)
+		refusedKeeping([]client.Object{inv}, byRBAC, func() error { return env.As(pete).Create(ctx, inv.DeepCopy()) },
 			rbacMessage(pete, "create", "invitations"), `in the namespace "org-acme"`)
 	})
 
 	It("acme's owner, a viewer in globex, promotes herself there", func() {
 		refused(byRBAC, func() error {
-			return mergePatch(as(alice), member(globex, "alice"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleOwner })
+			return mergePatch(env.As(alice), member(globex, "alice"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleOwner })
 		}, rbacMessage(alice, "patch", "members"), `in the namespace "org-globex"`)
 	})
 
 	It("acme's owner, a viewer in globex, invites into globex", func() {
-		inv := newInvitation(globex.home, "alice-friend", "friend@example.com", orgsv1alpha1.RoleViewer)
-		refusedKeeping([]client.Object{inv}, byRBAC, func() error { return as(alice).Create(ctx, inv.DeepCopy()) },
+		inv := testenv.NewInvitation(globex.home, "alice-friend", "friend@example.com", orgsv1alpha1.RoleViewer)
+		refusedKeeping([]client.Object{inv}, byRBAC, func() error { return env.As(alice).Create(ctx, inv.DeepCopy()) },
 			rbacMessage(alice, "create", "invitations"), `in the namespace "org-globex"`)
 	})
 
 	It("acme's owner renames globex", func() {
 		refused(byRBAC, func() error {
-			return mergePatch(as(alice), organization(globex), func(o *orgsv1alpha1.Organization) { o.Spec.DisplayName = "Acme's subsidiary" })
+			return mergePatch(env.As(alice), organization(globex), func(o *orgsv1alpha1.Organization) { o.Spec.DisplayName = "Acme's subsidiary" })
 		}, rbacMessage(alice, "patch", "organizations"))
 	})
 
@@ -151,26 +154,26 @@ var _ = Describe("A member of one organization acting on another", func() {
 // member may list or watch Organizations at all (issue 13, hole 2).
 var _ = Describe("A member of one organization reading another", func() {
 	It("globex's admin lists Organizations, and with them acme's owners", func() {
-		refused(byRBAC, func() error { return as(pete).List(ctx, &orgsv1alpha1.OrganizationList{}) },
+		refused(byRBAC, func() error { return env.As(pete).List(ctx, &orgsv1alpha1.OrganizationList{}) },
 			rbacMessage(pete, "list", "organizations"), "at the cluster scope")
 	})
 
 	It("globex's owner lists Organizations' metadata only", func() {
 		list := &metav1.PartialObjectMetadataList{}
 		list.SetGroupVersionKind(orgsv1alpha1.GroupVersion.WithKind("OrganizationList"))
-		refused(byRBAC, func() error { return as(olga).List(ctx, list) },
+		refused(byRBAC, func() error { return env.As(olga).List(ctx, list) },
 			rbacMessage(olga, "list", "organizations"))
 	})
 
 	It("globex's owner gets acme", func() {
 		refused(byRBAC, func() error {
-			return as(olga).Get(ctx, client.ObjectKey{Name: acme.name}, &orgsv1alpha1.Organization{})
+			return env.As(olga).Get(ctx, client.ObjectKey{Name: acme.name}, &orgsv1alpha1.Organization{})
 		},
 			rbacMessage(olga, "get", "organizations"), `"acme"`)
 	})
 
 	It("a member of both lists Organizations", func() {
-		refused(byRBAC, func() error { return as(alice).List(ctx, &orgsv1alpha1.OrganizationList{}) },
+		refused(byRBAC, func() error { return env.As(alice).List(ctx, &orgsv1alpha1.OrganizationList{}) },
 			rbacMessage(alice, "list", "organizations"))
 	})
 
@@ -180,7 +183,7 @@ var _ = Describe("A member of one organization reading another", func() {
 			Expect(canI(user, "list", orgsv1alpha1.GroupVersion.Group, "organizations", "")).To(BeFalse(), user)
 		}
 		// Each still reads their own organization by name.
-		Expect(as(pete).Get(ctx, client.ObjectKey{Name: globex.name}, &orgsv1alpha1.Organization{})).To(Succeed())
+		Expect(env.As(pete).Get(ctx, client.ObjectKey{Name: globex.name}, &orgsv1alpha1.Organization{})).To(Succeed())
 	})
 })
 

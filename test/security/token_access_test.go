@@ -19,6 +19,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var byTokenWebhook = byWebhook("vaccesstoken.roster.dev")
@@ -55,7 +56,7 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 
 	BeforeAll(func() {
 		for _, t := range []struct{ name, user string }{{"alice-ci", alice}, {"bob-ci", bob}, {"carol-ci", carol}} {
-			Expect(as(t.user).Create(ctx, newToken(t.name, "", ""))).To(Succeed())
+			Expect(env.As(t.user).Create(ctx, newToken(t.name, "", ""))).To(Succeed())
 		}
 		for _, name := range []string{"alice-ci", "bob-ci", "carol-ci"} {
 			Eventually(func() orgsv1alpha1.AccessTokenPhase { return token(name).Status.Phase }).Should(Equal(orgsv1alpha1.AccessTokenReady))
@@ -83,13 +84,13 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 	})
 
 	It("refuses a token for someone else (a forged owner)", func() {
-		refused(byTokenWebhook, func() error { return as(carol).Create(ctx, newToken("forged", alice, "")) },
+		refused(byTokenWebhook, func() error { return env.As(carol).Create(ctx, newToken("forged", alice, "")) },
 			`user "carol@example.com" may not create an AccessToken owned by "alice@example.com" in organization "acme"`, "remove spec.owner")
 	})
 
 	It("refuses changing the recorded owner", func() {
 		refusedKeeping([]client.Object{token("carol-ci")}, bySchema, func() error {
-			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) { t.Spec.Owner = alice })
+			return mergePatch(env.As(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) { t.Spec.Owner = alice })
 		}, "spec.owner cannot be changed")
 	})
 
@@ -97,13 +98,13 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 	// (and the Role and RoleBinding of that name) impossible to create.
 	It("refuses a token name too long for its ServiceAccount", func() {
 		refused(bySchema, func() error {
-			return as(carol).Create(ctx, newToken(strings.Repeat("n", orgsv1alpha1.MaxAccessTokenNameLength+1), "", ""))
+			return env.As(carol).Create(ctx, newToken(strings.Repeat("n", orgsv1alpha1.MaxAccessTokenNameLength+1), "", ""))
 		}, "metadata.name of an AccessToken may be at most 240 characters")
 	})
 
 	It("refuses a Viewer's and a ViewerNoSecrets' token, naming the matrix row", func() {
 		for _, user := range []string{dave, erin} {
-			refused(byTokenWebhook, func() error { return as(user).Create(ctx, newToken("viewer", "", "")) },
+			refused(byTokenWebhook, func() error { return env.As(user).Create(ctx, newToken("viewer", "", "")) },
 				`the permission matrix's row "Create personal API access tokens" allows Owners, Admins and Contributors only`)
 		}
 	})
@@ -113,36 +114,36 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 			// Someone else to the API server: no RBAC in the home namespace,
 			// whether naming carol as the owner or not (policy's table tests
 			// cover the webhook's own exact comparison).
-			refused(byRBAC, func() error { return as(variant).Create(ctx, newToken("variant", carol, "")) })
-			refused(byRBAC, func() error { return as(variant).Create(ctx, newToken("variant", "", "")) })
+			refused(byRBAC, func() error { return env.As(variant).Create(ctx, newToken("variant", carol, "")) })
+			refused(byRBAC, func() error { return env.As(variant).Create(ctx, newToken("variant", "", "")) })
 		}
 	})
 
 	It("refuses a role above the owner's, and an expiry past the maximum", func() {
-		refused(byTokenWebhookInvalid, func() error { return as(carol).Create(ctx, newToken("more", "", orgsv1alpha1.RoleAdmin)) },
+		refused(byTokenWebhookInvalid, func() error { return env.As(carol).Create(ctx, newToken("more", "", orgsv1alpha1.RoleAdmin)) },
 			"spec.role", `not "Admin"`)
 		late := newToken("late", "", "")
 		late.Spec.ExpiresAt = &metav1.Time{Time: time.Now().Add(policy.DefaultTokenMaxTTL + time.Hour)}
-		refused(byTokenWebhookInvalid, func() error { return as(carol).Create(ctx, late) }, "spec.expiresAt", "spec.tokenPolicy.maxTTL")
+		refused(byTokenWebhookInvalid, func() error { return env.As(carol).Create(ctx, late) }, "spec.expiresAt", "spec.tokenPolicy.maxTTL")
 	})
 
 	It("refuses an Admin revoking or deleting an Owner's token", func() {
-		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, revoke(as(bob), "alice-ci"), "it is an Owner's token")
-		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, func() error { return as(bob).Delete(ctx, token("alice-ci")) }, "it is an Owner's token")
+		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, revoke(env.As(bob), "alice-ci"), "it is an Owner's token")
+		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, func() error { return env.As(bob).Delete(ctx, token("alice-ci")) }, "it is an Owner's token")
 	})
 
 	It("refuses a Contributor revoking someone else's token", func() {
-		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, revoke(as(carol), "bob-ci"), "Owners and Admins")
+		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, revoke(env.As(carol), "bob-ci"), "Owners and Admins")
 	})
 
 	// Any change of someone else's token takes the authority a revocation
 	// does: a label, an annotation, a finalizer that would hold its deletion.
 	It("refuses an Admin changing an Owner's token, and a Contributor someone else's", func() {
 		refusedKeeping([]client.Object{token("alice-ci")}, byTokenWebhook, func() error {
-			return mergePatch(as(bob), token("alice-ci"), func(t *orgsv1alpha1.AccessToken) { t.Labels = map[string]string{"team": "bob"} })
+			return mergePatch(env.As(bob), token("alice-ci"), func(t *orgsv1alpha1.AccessToken) { t.Labels = map[string]string{"team": "bob"} })
 		}, `user "bob@example.com" may not change AccessToken "alice-ci" of "alice@example.com"`, "it is an Owner's token")
 		refusedKeeping([]client.Object{token("bob-ci")}, byTokenWebhook, func() error {
-			return mergePatch(as(carol), token("bob-ci"), func(t *orgsv1alpha1.AccessToken) {
+			return mergePatch(env.As(carol), token("bob-ci"), func(t *orgsv1alpha1.AccessToken) {
 				t.Annotations = map[string]string{"example.com/owner": carol}
 			})
 		}, `user "carol@example.com" may not change AccessToken "bob-ci"`)
@@ -150,29 +151,29 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 
 	It("refuses an owner reference or a foreign finalizer, even on one's own token", func() {
 		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhookInvalid, func() error {
-			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+			return mergePatch(env.As(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
 				t.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Namespace", Name: acme.project, UID: "0ff1ce00-0000-0000-0000-000000000000"}}
 			})
 		}, "metadata.ownerReferences", "the garbage collector would delete the token")
 		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhookInvalid, func() error {
-			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+			return mergePatch(env.As(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
 				t.Finalizers = append(t.Finalizers, "example.com/hold")
 			})
 		}, "metadata.finalizers", `may not add finalizer "example.com/hold"`)
 		refused(byTokenWebhookInvalid, func() error {
 			t := newToken("owned", "", "")
 			t.OwnerReferences = []metav1.OwnerReference{{APIVersion: "v1", Kind: "Namespace", Name: acme.project, UID: "0ff1ce00-0000-0000-0000-000000000000"}}
-			return as(carol).Create(ctx, t)
+			return env.As(carol).Create(ctx, t)
 		}, "metadata.ownerReferences")
 	})
 
 	It("refuses another organization's Admin", func() {
-		refusedKeeping([]client.Object{token("bob-ci")}, byRBAC, revoke(as(pete), "bob-ci"))
+		refusedKeeping([]client.Object{token("bob-ci")}, byRBAC, revoke(env.As(pete), "bob-ci"))
 	})
 
 	It("refuses a forged revoker", func() {
 		refusedKeeping([]client.Object{token("carol-ci")}, byTokenWebhook, func() error {
-			return mergePatch(as(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
+			return mergePatch(env.As(carol), token("carol-ci"), func(t *orgsv1alpha1.AccessToken) {
 				t.Spec.Revoked = true
 				t.Annotations = map[string]string{orgsv1alpha1.TokenRevokedByAnnotation: alice}
 			})
@@ -214,8 +215,10 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 
 	It("refuses a Member for a token's ServiceAccount, whoever asks: the token itself, an Admin or a cluster admin", func() {
 		sa := "system:serviceaccount:" + acme.home + ":" + orgsv1alpha1.TokenServiceAccountPrefix + "bob-ci"
-		for _, c := range []client.Client{withToken(bob, "bob-ci"), as(bob), env.Admin} {
-			refused(byMemberWebhookInvalid, func() error { return c.Create(ctx, newMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer)) },
+		for _, c := range []client.Client{withToken(bob, "bob-ci"), env.As(bob), env.Admin} {
+			refused(byMemberWebhookInvalid, func() error {
+				return c.Create(ctx, testenv.NewMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer))
+			},
 				"spec.user", `is the ServiceAccount of AccessToken "bob-ci" in namespace "org-acme", and tokens are personal`)
 		}
 	})
@@ -255,7 +258,7 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 				return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: acme.home, Name: "prepared"}, &orgsv1alpha1.AccessToken{}))
 			}).Should(BeTrue())
 		})
-		Expect(as(carol).Create(ctx, newToken("prepared", "", ""))).To(Succeed())
+		Expect(env.As(carol).Create(ctx, newToken("prepared", "", ""))).To(Succeed())
 		Eventually(func(g Gomega) {
 			t := token("prepared")
 			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenPending))
@@ -278,7 +281,7 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 	})
 
 	It("lets an Owner revoke an Admin's token, and records who did", func() {
-		Expect(revoke(as(alice), "bob-ci")()).To(Succeed())
+		Expect(revoke(env.As(alice), "bob-ci")()).To(Succeed())
 		Eventually(func(g Gomega) {
 			t := token("bob-ci")
 			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenRevoked))
@@ -289,7 +292,7 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 
 	It("lets a Contributor revoke her own token, whose finalizer then goes", func() {
 		Expect(token("carol-ci").Finalizers).To(ConsistOf(orgsv1alpha1.TokenFinalizer), "a live token's ServiceAccount is cleaned up on deletion")
-		Expect(revoke(as(carol), "carol-ci")()).To(Succeed())
+		Expect(revoke(env.As(carol), "carol-ci")()).To(Succeed())
 		Eventually(func() string { return token("carol-ci").Status.Reason }).Should(Equal(orgsv1alpha1.TokenRevokedByReason))
 		Eventually(func() []string { return token("carol-ci").Finalizers }).Should(BeEmpty(), "nothing is left to clean up")
 	})

@@ -23,7 +23,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/invite"
+	invite "github.com/roster-dev/roster/controllers/invitation"
+	"github.com/roster-dev/roster/internal/acceptserver"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Invitation links are bearer tokens: whoever holds one may answer it. A
@@ -44,7 +46,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 	// notifier delivered for it.
 	invited := func(inviter, name string, role orgsv1alpha1.Role) string {
 		GinkgoHelper()
-		Expect(as(inviter).Create(ctx, newInvitation(tokens.home, name, name+"@example.com", role))).To(Succeed())
+		Expect(env.As(inviter).Create(ctx, testenv.NewInvitation(tokens.home, name, name+"@example.com", role))).To(Succeed())
 		return linkFor(tokens.home, name, 1)
 	}
 
@@ -63,9 +65,9 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 		tokens.members = append(tokens.members, person{res.Member, "vera@example.com", orgsv1alpha1.RoleViewer})
 		waitConverged(tokens)
 
-		linkRefused(tokens, func() (invite.APIResponse, int) { return answer(link, invite.DecisionAccept) },
+		linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answer(link, invite.DecisionAccept) },
 			invite.OutcomeUsed, http.StatusGone, "a link works once")
-		linkRefused(tokens, func() (invite.APIResponse, int) { return answer(link, invite.DecisionDecline) },
+		linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answer(link, invite.DecisionDecline) },
 			invite.OutcomeUsed, http.StatusGone, "a link works once")
 	})
 
@@ -107,7 +109,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 
 	It("guesses a link", func() {
 		for range 3 {
-			linkRefused(tokens, func() (invite.APIResponse, int) { return answerToken(randomToken(), invite.DecisionAccept) },
+			linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answerToken(randomToken(), invite.DecisionAccept) },
 				invite.OutcomeUnknown, http.StatusNotFound, "does not belong to any invitation")
 		}
 	})
@@ -122,7 +124,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 			if mangled == token {
 				continue
 			}
-			linkRefused(tokens, func() (invite.APIResponse, int) { return answerToken(mangled, invite.DecisionAccept) },
+			linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answerToken(mangled, invite.DecisionAccept) },
 				invite.OutcomeUnknown, http.StatusNotFound, "does not belong to any invitation")
 		}
 		// The real link still works: failed attempts do not burn it.
@@ -133,12 +135,12 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 	It("reuses a link that a resend replaced", func() {
 		old := invited("tina@example.com", "yuri", orgsv1alpha1.RoleViewer)
 		inv := invitation(tokens, "yuri")
-		Expect(mergePatch(as("tina@example.com"), inv, func(inv *orgsv1alpha1.Invitation) {
+		Expect(mergePatch(env.As("tina@example.com"), inv, func(inv *orgsv1alpha1.Invitation) {
 			inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation] = "2026-01-01T00:00:00Z"
 		})).To(Succeed())
 		fresh := linkFor(tokens.home, "yuri", 2)
 		Expect(tokenOf(fresh)).NotTo(Equal(tokenOf(old)))
-		linkRefused(tokens, func() (invite.APIResponse, int) { return answer(old, invite.DecisionAccept) },
+		linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answer(old, invite.DecisionAccept) },
 			invite.OutcomeReplaced, http.StatusGone, "use the link in the most recent e-mail")
 	})
 
@@ -147,23 +149,23 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 		res, _ := answer(link, invite.DecisionDecline)
 		Expect(res.Outcome).To(Equal(invite.OutcomeDeclined))
 		Eventually(func() orgsv1alpha1.InvitationPhase { return invitation(tokens, "zack").Status.Phase }).Should(Equal(orgsv1alpha1.InvitationDeclined))
-		linkRefused(tokens, func() (invite.APIResponse, int) { return answer(link, invite.DecisionAccept) },
+		linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answer(link, invite.DecisionAccept) },
 			invite.OutcomeAlreadyDeclined, http.StatusGone, "declined already")
 	})
 
 	It("accepts a revoked invitation", func() {
 		link := invited("ada@example.com", "quinn", orgsv1alpha1.RoleViewer)
-		Expect(as("ada@example.com").Delete(ctx, invitation(tokens, "quinn"))).To(Succeed())
+		Expect(env.As("ada@example.com").Delete(ctx, invitation(tokens, "quinn"))).To(Succeed())
 		Eventually(func() bool {
 			return apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Namespace: tokens.home, Name: "quinn"}, &orgsv1alpha1.Invitation{}))
 		}).Should(BeTrue())
-		linkRefused(tokens, func() (invite.APIResponse, int) { return answer(link, invite.DecisionAccept) },
+		linkRefused(tokens, func() (acceptserver.APIResponse, int) { return answer(link, invite.DecisionAccept) },
 			invite.OutcomeRevoked, http.StatusGone, "withdrew this invitation")
 	})
 
 	It("accepts an Owner invitation after the inviting owner was demoted", func() {
 		link := invited("tina@example.com", "olaf", orgsv1alpha1.RoleOwner)
-		Expect(mergePatch(as("tom@example.com"), member(tokens, "tina"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleAdmin })).To(Succeed())
+		Expect(mergePatch(env.As("tom@example.com"), member(tokens, "tina"), func(m *orgsv1alpha1.Member) { m.Spec.Role = orgsv1alpha1.RoleAdmin })).To(Succeed())
 		setRole(&tokens, "tina", orgsv1alpha1.RoleAdmin)
 		waitConverged(tokens)
 		Eventually(func() bool { return holds("tina@example.com", orgsv1alpha1.VerbManageOwners, tokens.name) }).Should(BeFalse())
@@ -172,7 +174,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 
 	It("accepts an Admin invitation after the inviting admin was removed", func() {
 		link := invited("ada@example.com", "nils", orgsv1alpha1.RoleAdmin)
-		Expect(as("tom@example.com").Delete(ctx, member(tokens, "ada"))).To(Succeed())
+		Expect(env.As("tom@example.com").Delete(ctx, member(tokens, "ada"))).To(Succeed())
 		removePerson(&tokens, "ada")
 		waitConverged(tokens)
 		Eventually(func() bool { return holds("ada@example.com", orgsv1alpha1.VerbManageMembers, tokens.name) }).Should(BeFalse())
@@ -199,7 +201,7 @@ var _ = Describe("Invitation tokens", Ordered, func() {
 // Invitation with InviterLostAuthority.
 func linkFailed(o org, name, link string) {
 	GinkgoHelper()
-	linkRefusedChanging(o, true, func() (invite.APIResponse, int) { return answer(link, invite.DecisionAccept) },
+	linkRefusedChanging(o, true, func() (acceptserver.APIResponse, int) { return answer(link, invite.DecisionAccept) },
 		invite.OutcomeInviterLostAuthority, http.StatusForbidden, "may no longer grant this role")
 	Eventually(func(g Gomega) {
 		inv := &orgsv1alpha1.Invitation{}
@@ -213,7 +215,7 @@ func linkFailed(o org, name, link string) {
 
 // linkRefused answers a link through action and asserts the outcome, the
 // HTTP status, the message, and that nothing in o changed.
-func linkRefused(o org, action func() (invite.APIResponse, int), outcome invite.Outcome, status int, says string) {
+func linkRefused(o org, action func() (acceptserver.APIResponse, int), outcome invite.Outcome, status int, says string) {
 	GinkgoHelper()
 	linkRefusedChanging(o, false, action, outcome, status, says)
 }
@@ -222,7 +224,7 @@ func linkRefused(o org, action func() (invite.APIResponse, int), outcome invite.
 // Invitations may record the refusal in their status, and the
 // Organization its count of pending invitations: Members and RBAC, what
 // grants access, still may not change.
-func linkRefusedChanging(o org, invitationsMayChange bool, action func() (invite.APIResponse, int), outcome invite.Outcome, status int, says string) {
+func linkRefusedChanging(o org, invitationsMayChange bool, action func() (acceptserver.APIResponse, int), outcome invite.Outcome, status int, says string) {
 	GinkgoHelper()
 	// Roster may still be catching up with what the spec did before (a
 	// count of pending invitations): start from a still world.
@@ -321,7 +323,7 @@ func tokenOf(link string) string {
 }
 
 // answer sends the link's token to the JSON API next to the link.
-func answer(link, decision string) (invite.APIResponse, int) {
+func answer(link, decision string) (acceptserver.APIResponse, int) {
 	GinkgoHelper()
 	u, err := url.Parse(link)
 	Expect(err).NotTo(HaveOccurred())
@@ -332,7 +334,7 @@ func answer(link, decision string) (invite.APIResponse, int) {
 var acceptAPI string
 
 // answerToken sends any token to the JSON API.
-func answerToken(token, decision string) (invite.APIResponse, int) {
+func answerToken(token, decision string) (acceptserver.APIResponse, int) {
 	GinkgoHelper()
 	if acceptAPI == "" {
 		u, err := url.Parse(linkFor(acme.home, ownerInvite, 1))
@@ -342,14 +344,14 @@ func answerToken(token, decision string) (invite.APIResponse, int) {
 	return post(acceptAPI, token, decision)
 }
 
-func post(api, token, decision string) (invite.APIResponse, int) {
+func post(api, token, decision string) (acceptserver.APIResponse, int) {
 	GinkgoHelper()
-	body, err := json.Marshal(invite.APIRequest{Token: token, Decision: decision})
+	body, err := json.Marshal(acceptserver.APIRequest{Token: token, Decision: decision})
 	Expect(err).NotTo(HaveOccurred())
 	resp, err := http.Post(api, "application/json", bytes.NewReader(body))
 	Expect(err).NotTo(HaveOccurred())
 	defer func() { _ = resp.Body.Close() }()
-	var res invite.APIResponse
+	var res acceptserver.APIResponse
 	Expect(json.NewDecoder(resp.Body).Decode(&res)).To(Succeed())
 	return res, resp.StatusCode
 }
@@ -408,7 +410,7 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 	BeforeAll(func() { createOrg(links) })
 
 	It("finds the token of a link in a URL after the link itself (the page's form, a POST with ?token=)", func() {
-		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
+		Expect(env.As("lena@example.com").Create(ctx, testenv.NewInvitation(links.home, "lou", "lou@example.com", orgsv1alpha1.RoleViewer))).To(Succeed())
 		link := linkFor(links.home, "lou", 1)
 		token := tokenOf(link)
 		waitConverged(links)
@@ -437,11 +439,11 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		// A POST with the token in its URL, as the form used to send, acts
 		// on nothing: a client that leaks the token into logs fails loudly.
 		for _, form := range []url.Values{{"decision": {"accept"}}, {"decision": {"accept"}, "token": {token}}} {
-			linkRefused(links, func() (invite.APIResponse, int) { return pageAnswer(link, form, token) },
+			linkRefused(links, func() (acceptserver.APIResponse, int) { return pageAnswer(link, form, token) },
 				invite.OutcomeBadRequest, http.StatusBadRequest, "never in the URL")
 		}
 		apiWithQuery := base.Scheme + "://" + base.Host + invite.APIPath + "?token=" + url.QueryEscape(token)
-		linkRefused(links, func() (invite.APIResponse, int) { return post(apiWithQuery, token, invite.DecisionAccept) },
+		linkRefused(links, func() (acceptserver.APIResponse, int) { return post(apiWithQuery, token, invite.DecisionAccept) },
 			invite.OutcomeBadRequest, http.StatusBadRequest, "never in the URL")
 
 		// The form, as a browser sends it, accepts; no answer puts the token anywhere.
@@ -472,10 +474,10 @@ var _ = Describe("Invitation links and acceptance", Ordered, func() {
 		for attempt := range 50 {
 			name := invite.MemberName(sam, attempt)
 			squatted[name] = true
-			Expect(as("abe@example.com").Create(ctx, newMember(links.home, name, fmt.Sprintf("squatter%d@example.com", attempt), orgsv1alpha1.RoleViewer))).
+			Expect(env.As("abe@example.com").Create(ctx, testenv.NewMember(links.home, name, fmt.Sprintf("squatter%d@example.com", attempt), orgsv1alpha1.RoleViewer))).
 				To(Succeed(), "abe, an Admin, may create Member %s", name)
 		}
-		Expect(as("lena@example.com").Create(ctx, newInvitation(links.home, "sam", sam, orgsv1alpha1.RoleContributor))).To(Succeed())
+		Expect(env.As("lena@example.com").Create(ctx, testenv.NewInvitation(links.home, "sam", sam, orgsv1alpha1.RoleContributor))).To(Succeed())
 		res, code := answer(linkFor(links.home, "sam", 1), invite.DecisionAccept)
 		Expect(res.Outcome).To(Equal(invite.OutcomeAccepted), res.Message)
 		Expect(code).To(Equal(http.StatusOK))
@@ -531,7 +533,7 @@ var (
 
 // pageAnswer posts form to the accept page at target and reads the page's
 // outcome as the API would say it; the answer must not hold token.
-func pageAnswer(target string, form url.Values, token string) (invite.APIResponse, int) {
+func pageAnswer(target string, form url.Values, token string) (acceptserver.APIResponse, int) {
 	GinkgoHelper()
 	code, header, page := httpPage(http.MethodPost, target, form)
 	tokenNotInHeaders(header, token)
@@ -542,7 +544,7 @@ func pageAnswer(target string, form url.Values, token string) (invite.APIRespons
 	for _, t := range pageText.FindAllStringSubmatch(page, -1) {
 		text = append(text, html.UnescapeString(t[1]))
 	}
-	return invite.APIResponse{Outcome: invite.Outcome(m[1]), Message: strings.Join(text, " ")}, code
+	return acceptserver.APIResponse{Outcome: invite.Outcome(m[1]), Message: strings.Join(text, " ")}, code
 }
 
 func tokenNotInHeaders(h http.Header, token string) {
