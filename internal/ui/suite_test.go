@@ -1,9 +1,7 @@
 package ui_test
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -11,41 +9,44 @@ import (
 	"regexp"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	ctrl "sigs.k8s.io/controller-runtime"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/acceptserver"
 	"github.com/roster-dev/roster/internal/cli"
-	"github.com/roster-dev/roster/internal/localcluster"
-	"github.com/roster-dev/roster/pkg/rostertest"
+	"github.com/roster-dev/roster/internal/manager"
+	"github.com/roster-dev/roster/internal/notify"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // The browser suite runs `kubectl roster ui` in-process against a control
-// plane with Roster (webhooks, controllers, invitations), as Owner, Admin,
-// Viewer and a non-member (--as), and clicks through the page in headless
-// Chromium, checking both the page and the API afterwards.
+// plane with Roster (webhooks, controllers, invitations and the accept
+// server), each time with one user's own kubeconfig (Owner, Admin,
+// Viewer...), and clicks through the page in headless Chromium, checking
+// both the page and the API afterwards.
 
 var (
 	ctx        = context.Background()
-	testEnv    *envtest.Environment
-	roster     *rostertest.Roster
-	admin      client.Client
-	kubeconfig string
+	env        *testenv.Env
 	browser    context.Context
 	stopChrome func()
-	orgSeq     atomic.Int32
+	// delivered records the invitation links the manager sent, as an
+	// invitee's mailbox would.
+	delivered = &mailbox{}
+	// kubeconfigs are the users' own kubeconfig files (client
+	// certificates the API server authenticates), by user.
+	kubeconfigs   = map[string]string{}
+	kubeconfigsMu sync.Mutex
 )
 
 func TestUI(t *testing.T) {
@@ -64,9 +65,6 @@ func chromiumPath() string {
 }
 
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	SetDefaultEventuallyTimeout(30 * time.Second)
-	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	path := chromiumPath()
 	if path == "" {
 		if os.Getenv("CI") != "" {
@@ -74,25 +72,15 @@ var _ = BeforeSuite(func() {
 		}
 		Skip("chromium is not installed: `apt-get install -y chromium` (.ci/run installs it) to run the browser tests")
 	}
-	_, err := localcluster.TestAssetsDir()
-	if errors.Is(err, localcluster.ErrSkipEnvtest) {
-		Skip(err.Error())
-	}
+	acceptAddr, err := testenv.FreeAddress()
 	Expect(err).NotTo(HaveOccurred())
-	testEnv = &envtest.Environment{}
-	cfg, err := testEnv.Start()
-	Expect(err).NotTo(HaveOccurred())
-	roster, err = rostertest.Start(ctx, cfg, rostertest.Options{Invitations: true, AggregateBuiltinRoles: true})
-	Expect(err).NotTo(HaveOccurred())
-	admin = roster.Client()
-	// A cluster admin's kubeconfig: each page runs with --as, as a person
-	// would run `kubectl roster ui --as alice@example.com` in local mode.
-	user, err := testEnv.AddUser(envtest.User{Name: "ui-admin", Groups: []string{"system:masters"}}, nil)
-	Expect(err).NotTo(HaveOccurred())
-	raw, err := user.KubeConfig()
-	Expect(err).NotTo(HaveOccurred())
-	kubeconfig = filepath.Join(GinkgoT().TempDir(), "kubeconfig")
-	Expect(os.WriteFile(kubeconfig, raw, 0o600)).To(Succeed())
+	env = testenv.Suite(testenv.SuiteOptions{
+		Options: testenv.Options{Webhooks: true, Controllers: true, Invitations: &manager.InvitationOptions{
+			Deliver: delivered,
+			Accept:  acceptserver.ServerOptions{BindAddress: acceptAddr},
+		}},
+		EventuallyPolling: 100 * time.Millisecond,
+	})
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
@@ -119,85 +107,91 @@ var _ = AfterSuite(func() {
 	if stopChrome != nil {
 		stopChrome()
 	}
-	if roster != nil {
-		Expect(roster.Stop()).To(Succeed())
-	}
-	if testEnv != nil {
-		Expect(testEnv.Stop()).To(Succeed())
-	}
 })
 
-// People of every test organization.
+// mailbox is the notifier the manager delivers invitation links with.
+type mailbox struct {
+	mu   sync.Mutex
+	sent []notify.Message
+}
+
+func (*mailbox) Name() string { return "ui-test" }
+
+func (m *mailbox) Notify(_ context.Context, msg notify.Message) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.sent = append(m.sent, msg)
+	return nil
+}
+
+// link is the last link delivered to email, or "".
+func (m *mailbox) link(email string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for i := len(m.sent) - 1; i >= 0; i-- {
+		if strings.EqualFold(m.sent[i].Email, email) {
+			return m.sent[i].Link
+		}
+	}
+	return ""
+}
+
+// The people of every test organization: testenv.Team (alice the only
+// Owner, bob Admin, carol Contributor, dave Viewer, erin ViewerNoSecrets).
 const (
-	owner    = "alice@example.com"
-	admin2   = "bob@example.com"
-	contrib  = "carol@example.com"
-	viewer   = "dave@example.com"
-	outsider = "mallory@example.com"
+	owner    = testenv.Alice
+	admin2   = testenv.Bob
+	contrib  = testenv.Carol
+	viewer   = testenv.Dave
+	outsider = testenv.Mallory
 )
 
-// newOrg makes an organization whose only owner is alice, with bob, carol
-// and dave as Admin, Contributor and Viewer, and waits until it is Ready.
-func newOrg() string {
+// newOrg makes an organization with testenv.Team as its Members and waits
+// until each has their role.
+func newOrg() testenv.Org {
 	GinkgoHelper()
-	name := fmt.Sprintf("ui%d", orgSeq.Add(1))
-	Expect(admin.Create(ctx, &orgsv1alpha1.Organization{
+	name := testenv.UniqueName("ui")
+	return env.NewOrg(ctx, &orgsv1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       orgsv1alpha1.OrganizationSpec{DisplayName: "Acme " + strings.ToUpper(name)},
-	})).To(Succeed())
-	Eventually(func(g Gomega) {
-		o := &orgsv1alpha1.Organization{}
-		g.Expect(admin.Get(ctx, client.ObjectKey{Name: name}, o)).To(Succeed())
-		g.Expect(meta.IsStatusConditionTrue(o.Status.Conditions, orgsv1alpha1.HomeNamespaceReadyCondition)).To(BeTrue())
-	}).Should(Succeed())
-	for _, m := range []struct {
-		name, user string
-		role       orgsv1alpha1.Role
-	}{{"alice", owner, orgsv1alpha1.RoleOwner}, {"bob", admin2, orgsv1alpha1.RoleAdmin}, {"carol", contrib, orgsv1alpha1.RoleContributor}, {"dave", viewer, orgsv1alpha1.RoleViewer}} {
-		addMember(name, m.name, m.user, m.role)
-	}
-	Expect(roster.WaitForOrganizationReady(ctx, name)).To(Succeed())
-	return name
+	}, testenv.Team...)
 }
 
-func home(org string) string { return orgsv1alpha1.DefaultHomeNamespacePrefix + org }
-
-func addMember(org, name, user string, role orgsv1alpha1.Role) {
-	GinkgoHelper()
-	Expect(admin.Create(ctx, &orgsv1alpha1.Member{
-		ObjectMeta: metav1.ObjectMeta{Namespace: home(org), Name: name},
-		Spec:       orgsv1alpha1.MemberSpec{User: user, Role: role},
-	})).To(Succeed())
-}
-
-func member(org, name string) (*orgsv1alpha1.Member, error) {
+func member(org testenv.Org, name string) (*orgsv1alpha1.Member, error) {
 	m := &orgsv1alpha1.Member{}
-	return m, admin.Get(ctx, client.ObjectKey{Namespace: home(org), Name: name}, m)
+	return m, env.Admin.Get(ctx, client.ObjectKey{Namespace: org.Home, Name: name}, m)
 }
 
-func invitations(org string) []orgsv1alpha1.Invitation {
+func invitations(org testenv.Org) []orgsv1alpha1.Invitation {
 	GinkgoHelper()
 	var list orgsv1alpha1.InvitationList
-	Expect(admin.List(ctx, &list, client.InNamespace(home(org)))).To(Succeed())
+	Expect(env.Admin.List(ctx, &list, client.InNamespace(org.Home))).To(Succeed())
 	return list.Items
 }
 
-// syncBuffer is the plugin's stdout, read while it runs.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+// kubeconfigFor writes a kubeconfig of user's own (a client certificate)
+// and returns its path.
+func kubeconfigFor(user string) string {
+	GinkgoHelper()
+	kubeconfigsMu.Lock()
+	defer kubeconfigsMu.Unlock()
+	if path, ok := kubeconfigs[user]; ok {
+		return path
+	}
+	cfg, err := env.UserConfig(user)
+	Expect(err).NotTo(HaveOccurred())
+	kc := clientcmdapi.NewConfig()
+	kc.Clusters["test"] = &clientcmdapi.Cluster{Server: cfg.Host, CertificateAuthorityData: cfg.CAData, CertificateAuthority: cfg.CAFile}
+	kc.AuthInfos["test"] = &clientcmdapi.AuthInfo{
+		ClientCertificateData: cfg.CertData, ClientKeyData: cfg.KeyData,
+		ClientCertificate: cfg.CertFile, ClientKey: cfg.KeyFile, Token: cfg.BearerToken,
+	}
+	kc.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "test"}
+	kc.CurrentContext = "test"
+	path := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+	Expect(clientcmd.WriteToFile(*kc, path)).To(Succeed())
+	kubeconfigs[user] = path
+	return path
 }
 
 var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/session\?secret=[A-Za-z0-9_-]+(&org=[a-z0-9-]+)?`)
@@ -205,19 +199,19 @@ var urlPattern = regexp.MustCompile(`http://127\.0\.0\.1:\d+/session\?secret=[A-
 // page is `kubectl roster ui` running as a user, and a browser tab on it.
 type page struct {
 	tab  context.Context
-	out  *syncBuffer
+	out  *testenv.SyncBuffer
 	base string
 }
 
-// openUI runs `kubectl roster ui --as user --org org` and opens its
+// openUI runs `kubectl roster ui --org org` with user's kubeconfig and opens its
 // address in a new tab; both stop when the spec ends.
 func openUI(user, org string) *page {
 	GinkgoHelper()
-	out := &syncBuffer{}
+	out := &testenv.SyncBuffer{}
 	o := &cli.Options{IOStreams: genericiooptions.IOStreams{In: strings.NewReader(""), Out: out, ErrOut: GinkgoWriter}}
 	runCtx, cancel := context.WithCancel(ctx)
 	code := make(chan int, 1)
-	args := []string{"--kubeconfig", kubeconfig, "--as", user, "ui", "--no-browser", "--poll", "300ms"}
+	args := []string{"--kubeconfig", kubeconfigFor(user), "ui", "--no-browser", "--poll", "300ms"}
 	if org != "" {
 		args = append(args, "--org", org)
 	}
@@ -271,10 +265,10 @@ func (p *page) actions(name string) []string {
 	return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll(%q)].map(b => b.textContent)`, row(name)+` [role=menuitem]`))
 }
 
-// screenshot writes the page to docs/images/name.png.
+// screenshot writes the page to docs/images/name.png (quality 100 is PNG).
 func (p *page) screenshot(name string) {
 	GinkgoHelper()
-	png, err := chromedp.Run(p.tab, chromedp.FullScreenshot(92))
+	png, err := chromedp.Run(p.tab, chromedp.FullScreenshot(100))
 	Expect(err).NotTo(HaveOccurred())
 	dir := filepath.Join("..", "..", "docs", "images")
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())

@@ -134,11 +134,11 @@
       tbody.append(el('tr', {}, el('td', { colspan: '6', class: 'empty', text: state.q ? 'No user matches “' + state.q + '”.' : 'No users yet.' })));
     }
     for (const e of d.items) {
-      const name = el('td', { class: 'name-cell' },
+      const name = el('td', { class: 'name-cell' }, el('div', { class: 'name-wrap' },
         el('span', { class: 'avatar', 'aria-hidden': 'true', text: (e.name.replace(/^group:/, '')[0] || '?').toUpperCase() }),
         el('span', { class: 'name', text: e.name }),
         e.self ? el('span', { class: 'you', text: 'You' }) : null,
-        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null);
+        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null));
       let roleText = e.role;
       const role = el('td', {}, el('span', { class: 'role role-' + e.role, text: roleText }));
       if (e.effectiveRole && e.effectiveRole !== e.role) role.append(el('span', { class: 'detail', text: 'applied: ' + e.effectiveRole }));
