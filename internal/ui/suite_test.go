@@ -47,6 +47,7 @@ var (
 	// certificates the API server authenticates), by user.
 	kubeconfigs   = map[string]string{}
 	kubeconfigsMu sync.Mutex
+	kubeconfigDir string
 )
 
 func TestUI(t *testing.T) {
@@ -81,6 +82,7 @@ var _ = BeforeSuite(func() {
 		}},
 		EventuallyPolling: 100 * time.Millisecond,
 	})
+	kubeconfigDir = GinkgoT().TempDir()
 
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx,
 		chromedp.ExecPath(path),
@@ -188,7 +190,7 @@ func kubeconfigFor(user string) string {
 	}
 	kc.Contexts["test"] = &clientcmdapi.Context{Cluster: "test", AuthInfo: "test"}
 	kc.CurrentContext = "test"
-	path := filepath.Join(GinkgoT().TempDir(), "kubeconfig")
+	path := filepath.Join(kubeconfigDir, fmt.Sprintf("kubeconfig-%d", len(kubeconfigs)))
 	Expect(clientcmd.WriteToFile(*kc, path)).To(Succeed())
 	kubeconfigs[user] = path
 	return path
@@ -217,7 +219,11 @@ func openUI(user, org string) *page {
 	}
 	go func() { code <- o.Run(runCtx, args) }()
 	var url string
-	Eventually(func() string { url = urlPattern.FindString(out.String()); return url }).ShouldNot(BeEmpty(), "kubectl roster ui printed no address")
+	Eventually(func(g Gomega) {
+		g.Expect(code).NotTo(Receive(), "kubectl roster ui stopped")
+		url = urlPattern.FindString(out.String())
+		g.Expect(url).NotTo(BeEmpty(), "kubectl roster ui printed no address")
+	}).Should(Succeed())
 	DeferCleanup(func() {
 		cancel()
 		Eventually(code).Should(Receive(Equal(0)))
@@ -273,4 +279,30 @@ func (p *page) screenshot(name string) {
 	dir := filepath.Join("..", "..", "docs", "images")
 	Expect(os.MkdirAll(dir, 0o755)).To(Succeed())
 	Expect(os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)).To(Succeed())
+}
+
+// choose picks an action from name's row menu (data-action key), opening
+// the menu first as a person would.
+func (p *page) choose(name, key string) {
+	GinkgoHelper()
+	p.do(chromedp.Click(chromedp.CSS(row(name)+` .menu-btn`)),
+		chromedp.WaitVisible(chromedp.CSS(row(name)+` [data-action="`+key+`"]`)),
+		chromedp.Click(chromedp.CSS(row(name)+` [data-action="`+key+`"]`)))
+}
+
+// selectOption sets a <select> and fires its change event, as picking an
+// option does.
+func (p *page) selectOption(sel, value string) {
+	GinkgoHelper()
+	eval[bool](p, fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = %q; s.dispatchEvent(new Event('change', {bubbles: true})); return s.value === %q; })()`, sel, value, value))
+}
+
+// options are the values a <select> offers.
+func (p *page) options(sel string) []string {
+	return eval[[]string](p, fmt.Sprintf(`[...document.querySelectorAll(%q)].filter(o => !o.disabled).map(o => o.value)`, sel+" option"))
+}
+
+// visible says whether the element is shown.
+func (p *page) visible(sel string) bool {
+	return eval[bool](p, fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && !e.hidden && e.getClientRects().length > 0; })()`, sel))
 }

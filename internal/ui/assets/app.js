@@ -274,7 +274,9 @@
     dialogAction = async () => {
       const r = await run();
       notice(r.message);
-      if (leaving) await loadSession();
+      // Having left, the user may no longer read the organization: the
+      // page starts again with what they can still see.
+      if (leaving) await loadSession().catch((err) => showError($('load-error'), err));
     };
     openDialog($('confirm-dialog'));
     $('confirm-cancel').focus();
