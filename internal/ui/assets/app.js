@@ -129,7 +129,12 @@
     const d = state.data;
     const tbody = $('rows');
     tbody.textContent = '';
-    if (!d) return;
+    if (!d) {
+      $('count').textContent = '';
+      $('page-info').textContent = '';
+      $('banner').hidden = true;
+      return;
+    }
     if (d.items.length === 0) {
       tbody.append(el('tr', {}, el('td', { colspan: '6', class: 'empty', text: state.q ? 'No user matches “' + state.q + '”.' : 'No users yet.' })));
     }
@@ -276,7 +281,16 @@
       notice(r.message);
       // Having left, the user may no longer read the organization: the
       // page starts again with what they can still see.
-      if (leaving) await loadSession().catch((err) => showError($('load-error'), err));
+      if (leaving) {
+        state.data = null;
+        renderRows();
+        await loadSession().catch((err) => showError($('load-error'), err));
+        // Whatever the caches still say, the user is no member now.
+        state.session.access = {};
+        state.session.role = '';
+        $('my-role').textContent = 'not a member';
+        $('create-users').hidden = true;
+      }
     };
     openDialog($('confirm-dialog'));
     $('confirm-cancel').focus();
@@ -321,6 +335,8 @@
       }
     } catch (err) {
       showError($('load-error'), err);
+      // Refused as no member (having left): no stale rows, nor controls.
+      if (!myRole() && state.data) { state.data = null; renderRows(); }
     }
   }
 
