@@ -129,16 +129,21 @@
     const d = state.data;
     const tbody = $('rows');
     tbody.textContent = '';
-    if (!d) return;
+    if (!d) {
+      $('count').textContent = '';
+      $('page-info').textContent = '';
+      $('banner').hidden = true;
+      return;
+    }
     if (d.items.length === 0) {
       tbody.append(el('tr', {}, el('td', { colspan: '6', class: 'empty', text: state.q ? 'No user matches “' + state.q + '”.' : 'No users yet.' })));
     }
     for (const e of d.items) {
-      const name = el('td', { class: 'name-cell' },
+      const name = el('td', { class: 'name-cell' }, el('div', { class: 'name-wrap' },
         el('span', { class: 'avatar', 'aria-hidden': 'true', text: (e.name.replace(/^group:/, '')[0] || '?').toUpperCase() }),
         el('span', { class: 'name', text: e.name }),
         e.self ? el('span', { class: 'you', text: 'You' }) : null,
-        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null);
+        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null));
       let roleText = e.role;
       const role = el('td', {}, el('span', { class: 'role role-' + e.role, text: roleText }));
       if (e.effectiveRole && e.effectiveRole !== e.role) role.append(el('span', { class: 'detail', text: 'applied: ' + e.effectiveRole }));
@@ -274,7 +279,18 @@
     dialogAction = async () => {
       const r = await run();
       notice(r.message);
-      if (leaving) await loadSession();
+      // Having left, the user may no longer read the organization: the
+      // page starts again with what they can still see.
+      if (leaving) {
+        state.data = null;
+        renderRows();
+        await loadSession().catch((err) => showError($('load-error'), err));
+        // Whatever the caches still say, the user is no member now.
+        state.session.access = {};
+        state.session.role = '';
+        $('my-role').textContent = 'not a member';
+        $('create-users').hidden = true;
+      }
     };
     openDialog($('confirm-dialog'));
     $('confirm-cancel').focus();
@@ -319,6 +335,8 @@
       }
     } catch (err) {
       showError($('load-error'), err);
+      // Refused as no member (having left): no stale rows, nor controls.
+      if (!myRole() && state.data) { state.data = null; renderRows(); }
     }
   }
 
