@@ -106,8 +106,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if apierrors.IsNotFound(err) {
 			r.batcher.forget(req.Name)
 			r.Access.Forget(req.Name)
+			return ctrl.Result{}, r.syncWaiting(ctx, req.Name, nil)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if !org.DeletionTimestamp.IsZero() {
 		return conflict.Requeue(ctx, r.reconcileDelete(ctx, org))
@@ -127,6 +128,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Orga
 	before := org.Status.DeepCopy()
 
 	if err := r.ensureHomeNamespace(ctx, s); err != nil {
+		return err
+	}
+	if err := r.syncWaiting(ctx, org.Name, org); err != nil {
 		return err
 	}
 	switch {
@@ -580,7 +584,7 @@ func (r *Reconciler) organizationOfNamespace(ctx context.Context, obj client.Obj
 		return nil
 	}
 	if org == nil {
-		return nil
+		return r.awaitedOf(ctx, obj.GetNamespace())
 	}
 	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org.Name}}}
 }
