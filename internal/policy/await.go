@@ -28,7 +28,9 @@ func AwaitedOrganization(namespace, homeOf string) string {
 			return ""
 		}
 	}
-	if len(validation.IsDNS1123Subdomain(name)) > 0 {
+	// An Organization's name is a DNS label of at most 59 characters
+	// (the CRD's rule), so that org-<name> is one too.
+	if len(name) > 59 || len(validation.IsDNS1123Label(name)) > 0 {
 		return ""
 	}
 	return name
