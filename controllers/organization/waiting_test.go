@@ -41,7 +41,9 @@ var _ = Describe("Members waiting for their Organization", func() {
 				g.Expect(reason).To(Equal(orgsv1alpha1.OrganizationNotFoundReason))
 			}).Should(Succeed())
 		}
-		Consistently(func() bool { return can(owner, orgsv1alpha1.VerbManageOwners, orgsv1alpha1.GroupVersion.Group, "organizations", "", org) },
+		Consistently(func() bool {
+			return can(owner, orgsv1alpha1.VerbManageOwners, orgsv1alpha1.GroupVersion.Group, "organizations", "", org)
+		},
 			"1s").Should(BeFalse(), "a waiting Member grants nothing")
 
 		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: org}})).To(Succeed())
