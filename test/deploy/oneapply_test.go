@@ -166,9 +166,9 @@ var _ = Describe("GitOps: one folder applied in one go", Ordered, ContinueOnFail
 		_, objs := oneFolder(org)
 		ordered := argoOrder(objs)
 		Expect(ordered[len(ordered)-1].GetKind()).To(Equal("Organization"), "Argo CD orders kinds it does not know by name: Invitation, Member, Organization")
-		apply := func(o *unstructured.Unstructured, opts ...client.PatchOption) error {
-			c := o.DeepCopy()
-			return gitops.Patch(ctx, c, client.Apply, append(opts, client.FieldOwner("argocd-controller"), client.ForceOwnership)...)
+		apply := func(o *unstructured.Unstructured, opts ...client.ApplyOption) error {
+			return gitops.Apply(ctx, client.ApplyConfigurationFromUnstructured(o.DeepCopy()),
+				append(opts, client.FieldOwner("argocd-controller"), client.ForceOwnership)...)
 		}
 		for _, o := range ordered {
 			if o.GetKind() == "Namespace" {
