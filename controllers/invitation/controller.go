@@ -553,14 +553,22 @@ func (r *InvitationReconciler) invitationsOfOrganization(ctx context.Context, ob
 	if !ok {
 		return nil
 	}
-	var list orgsv1alpha1.InvitationList
-	if err := r.Client.List(ctx, &list, client.InNamespace(org.HomeNamespaceName())); err != nil {
-		log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
-		return nil
+	// Its home, and org-<name> when that is not its home: the Invitations
+	// waiting there learn that it has another one (HomeNamespaceMismatch).
+	namespaces := []string{org.HomeNamespaceName()}
+	if awaiting := orgsv1alpha1.DefaultHomeNamespacePrefix + org.Name; awaiting != namespaces[0] {
+		namespaces = append(namespaces, awaiting)
 	}
-	out := make([]ctrl.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	var out []ctrl.Request
+	for _, ns := range namespaces {
+		var list orgsv1alpha1.InvitationList
+		if err := r.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
+			return nil
+		}
+		for i := range list.Items {
+			out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return out
 }
