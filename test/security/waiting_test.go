@@ -34,6 +34,8 @@ var _ = Describe("Filling the home of an organization that does not exist yet", 
 		gina = "gina@example.com"
 		// wendy is the user of the Member gina makes.
 		wendy = "wendy@example.com"
+		// milo may create Members there (RBAC) and holds no custom verb.
+		milo = "milo@example.com"
 	)
 	write := rbacRule(orgsv1alpha1.GroupVersion.Group, "members", "create", "update", "patch", "get", "list")
 	invite := rbacRule(orgsv1alpha1.GroupVersion.Group, "invitations", "create", "get", "list")
@@ -52,6 +54,7 @@ var _ = Describe("Filling the home of an organization that does not exist yet", 
 		for _, ns := range []string{home, lookalike} {
 			grantInNamespace(wade, ns, "wade-writes", write, invite)
 			grantInNamespace(gina, ns, "gina-writes", write, invite)
+			grantInNamespace(milo, ns, "milo-writes", write, invite)
 		}
 		grantCluster(wade, "wade-initech-members", verb(orgsv1alpha1.VerbManageMembers))
 		grantCluster(gina, "gina-initech-owners", verb(orgsv1alpha1.VerbManageOwners))
@@ -62,8 +65,10 @@ var _ = Describe("Filling the home of an organization that does not exist yet", 
 		})
 	})
 
-	It("refuses an outsider a Member there", func() {
-		refused(byMemberWebhook, func() error { return env.As(mallory).Create(ctx, waitingOwner("mallory", mallory)) })
+	It("refuses an outsider, even one RBAC lets create Members there, a Member there", func() {
+		refused(byRBAC, func() error { return env.As(mallory).Create(ctx, waitingOwner("mallory", mallory)) })
+		refused(byMemberWebhook, func() error { return env.As(milo).Create(ctx, waitingOwner("milo", milo)) },
+			`user "milo@example.com" may not create or change Members in namespace "org-initech"`)
 	})
 
 	It("refuses a holder of manage-members, not manage-owners, a Member or an Invitation there", func() {
