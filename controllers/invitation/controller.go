@@ -290,11 +290,39 @@ func (r *Reconciler) noOrganization(ctx context.Context, s *invitationScope) err
 	}
 	setInvitationObserved(inv)
 	if inv.Status.Phase == orgsv1alpha1.InvitationPending {
-		setNotSent(inv, orgsv1alpha1.OrganizationNotFoundReason, fmt.Sprintf(
-			"Not sent: namespace %s is not the home namespace of any Organization. Create the Invitation in its organization's home namespace.", inv.Namespace))
+		reason, msg, err := r.whyNoOrganization(ctx, inv.Namespace)
+		if err != nil {
+			return err
+		}
+		setNotSent(inv, reason, msg)
 	}
 	setInvitationReady(inv, "")
 	return r.updateStatus(ctx, inv, before)
+}
+
+// whyNoOrganization says why an Invitation in namespace, which is no
+// Organization's home, is not sent: the organization the namespace awaits
+// (policy.AwaitedOrganization) does not exist yet, or was created with
+// another home namespace, or the namespace awaits none.
+func (r *Reconciler) whyNoOrganization(ctx context.Context, namespace string) (reason, msg string, err error) {
+	reason = orgsv1alpha1.OrganizationNotFoundReason
+	msg = fmt.Sprintf("Not sent: namespace %s is not the home namespace of any Organization. Create the Invitation in its organization's home namespace.", namespace)
+	ns := &corev1.Namespace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return reason, msg, client.IgnoreNotFound(err)
+	}
+	awaited := policy.AwaitedOrganization(namespace, ns.Labels[orgsv1alpha1.HomeOfLabel])
+	if awaited == "" {
+		return reason, msg, nil
+	}
+	org := &orgsv1alpha1.Organization{}
+	switch err := r.Client.Get(ctx, client.ObjectKey{Name: awaited}, org); {
+	case apierrors.IsNotFound(err):
+		return reason, "Not sent: " + policy.WaitingMessage("Invitations", namespace, awaited), nil
+	case err != nil:
+		return "", "", fmt.Errorf("reading organization %s: %w", awaited, err)
+	}
+	return orgsv1alpha1.HomeNamespaceMismatchReason, "Not sent: " + policy.MismatchMessage("Invitations", namespace, awaited, org.HomeNamespaceName()), nil
 }
 
 func (r *Reconciler) alreadyMember(ctx context.Context, s *invitationScope, m *orgsv1alpha1.Member) error {
@@ -518,14 +546,22 @@ func (r *Reconciler) invitationsOfOrganization(ctx context.Context, obj client.O
 	if !ok {
 		return nil
 	}
-	var list orgsv1alpha1.InvitationList
-	if err := r.Client.List(ctx, &list, client.InNamespace(org.HomeNamespaceName())); err != nil {
-		log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
-		return nil
+	// Its home, and org-<name> when that is not its home: the Invitations
+	// waiting there learn that it has another one (HomeNamespaceMismatch).
+	namespaces := []string{org.HomeNamespaceName()}
+	if awaiting := orgsv1alpha1.DefaultHomeNamespacePrefix + org.Name; awaiting != namespaces[0] {
+		namespaces = append(namespaces, awaiting)
 	}
-	out := make([]ctrl.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	var out []ctrl.Request
+	for _, ns := range namespaces {
+		var list orgsv1alpha1.InvitationList
+		if err := r.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
+			return nil
+		}
+		for i := range list.Items {
+			out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return out
 }

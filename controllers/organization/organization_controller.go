@@ -111,8 +111,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if apierrors.IsNotFound(err) {
 			r.batcher.forget(req.Name)
 			r.Access.Forget(req.Name)
+			return ctrl.Result{}, r.syncWaiting(ctx, req.Name, nil)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if !org.DeletionTimestamp.IsZero() {
 		return conflict.Requeue(ctx, r.reconcileDelete(ctx, org))
@@ -136,6 +137,9 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Orga
 	defer func() { err = kerrors.NewAggregate([]error{s.accessErr, err, r.writeFailure(ctx, s, err)}) }()
 
 	if err := r.ensureHomeNamespace(ctx, s); err != nil {
+		return err
+	}
+	if err := r.syncWaiting(ctx, org.Name, org); err != nil {
 		return err
 	}
 	s.mode = accessModeOf(s.home)
@@ -647,7 +651,7 @@ func (r *Reconciler) organizationOfNamespace(ctx context.Context, obj client.Obj
 		return nil
 	}
 	if org == nil {
-		return nil
+		return r.awaitedOf(ctx, obj.GetNamespace())
 	}
 	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org.Name}}}
 }

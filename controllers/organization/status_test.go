@@ -224,3 +224,25 @@ func TestMemberStatus(t *testing.T) {
 		})
 	}
 }
+
+func TestWaitingMemberStatus(t *testing.T) {
+	g := NewWithT(t)
+	m := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Name: "alice", Namespace: "org-acme", Generation: 2},
+		Spec: orgsv1alpha1.MemberSpec{User: "alice@example.com", Role: orgsv1alpha1.RoleOwner}}
+
+	setWaitingStatus(m, "acme", "")
+	ready := condition(m.Status.Conditions, orgsv1alpha1.ReadyCondition)
+	g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(ready.Reason).To(Equal(orgsv1alpha1.OrganizationNotFoundReason))
+	g.Expect(ready.Message).To(ContainSubstring(`Organization "acme" does not exist yet`))
+	g.Expect(m.Status.EffectiveRole).To(BeEmpty(), "a waiting Member grants nothing")
+	g.Expect(m.Status.Organization).To(BeEmpty(), "it never was an organization's (policy.HomeStale)")
+	g.Expect(m.Status.ObservedGeneration).To(Equal(int64(2)))
+
+	setWaitingStatus(m, "acme", "acme-home")
+	ready = condition(m.Status.Conditions, orgsv1alpha1.ReadyCondition)
+	g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(ready.Reason).To(Equal(orgsv1alpha1.HomeNamespaceMismatchReason))
+	g.Expect(ready.Message).To(ContainSubstring("home namespace acme-home, not org-acme"))
+	g.Expect(condition(m.Status.Conditions, orgsv1alpha1.RoleAppliedCondition).Reason).To(Equal(orgsv1alpha1.HomeNamespaceMismatchReason))
+}

@@ -82,6 +82,10 @@ type Snapshot struct {
 	// deleting them, the fix, needs no decision: they are no current
 	// organization's.
 	HomeStale bool
+	// Awaited, when Organization is nil, is the organization the namespace
+	// will be the home of (AwaitedOrganization), when no Organization of
+	// that name exists yet; "" otherwise.
+	Awaited string
 }
 
 // Code says whether a request is allowed and, if not, how to refuse it.
