@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"k8s.io/utils/clock"
 	"time"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -95,15 +96,15 @@ type Acceptor struct {
 	// UserPrefix is put before the e-mail in the Member's spec.user.
 	UserPrefix string
 	Recorder   recorder.EventRecorder
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Clock is the clock (tests); default the real one.
+	Clock clock.PassiveClock
 
 	tombstones *tombstones
 }
 
 func (a *Acceptor) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
+	if a.Clock != nil {
+		return a.Clock.Now()
 	}
 	return time.Now()
 }

@@ -3,6 +3,7 @@ package invitation_test
 import (
 	"context"
 	"fmt"
+	clocktesting "k8s.io/utils/clock/testing"
 	"testing"
 	"time"
 
@@ -84,7 +85,7 @@ func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alph
 		client: c, events: rec, token: token,
 		acceptor: &invite.Acceptor{
 			Client: c, Live: c, UserPrefix: "oidc:", Recorder: rec,
-			Now: func() time.Time { return now },
+			Clock: clocktesting.NewFakePassiveClock(now),
 		},
 	}
 }

@@ -3,6 +3,7 @@ package invitation
 import (
 	"context"
 	"fmt"
+	"k8s.io/utils/clock"
 	"sync"
 	"time"
 
@@ -60,8 +61,8 @@ type Reconciler struct {
 	// RetryBase and RetryMax bound the exponential backoff of failed
 	// deliveries (default 5s and 10m).
 	RetryBase, RetryMax time.Duration
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Clock is the clock (tests); default the real one.
+	Clock clock.PassiveClock
 
 	once      sync.Once
 	backoff   workqueue.TypedRateLimiter[types.NamespacedName]
@@ -177,8 +178,8 @@ func (r *Reconciler) init() {
 		}
 		r.backoff = workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](base, maxDelay)
 		r.notBefore = map[types.NamespacedName]time.Time{}
-		if r.Now == nil {
-			r.Now = time.Now
+		if r.Clock == nil {
+			r.Clock = clock.RealClock{}
 		}
 	})
 }
@@ -228,7 +229,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 func (r *Reconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.Invitation) (*invitationScope, error) {
-	s := &invitationScope{inv: inv, userPrefix: r.UserPrefix, now: r.Now()}
+	s := &invitationScope{inv: inv, userPrefix: r.UserPrefix, now: r.Clock.Now()}
 	var err error
 	if s.org, err = index.OrganizationFor(ctx, r.Client, inv.Namespace); err != nil {
 		return nil, err
@@ -447,7 +448,7 @@ func (r *Reconciler) send(ctx context.Context, s *invitationScope) (ctrl.Result,
 	}
 	sendErr := r.Notifier.Notify(ctx, msg)
 	metrics.RecordDelivery(r.Notifier.Name(), sendErr)
-	now := r.Now()
+	now := r.Clock.Now()
 	var retryIn time.Duration
 	if sendErr != nil {
 		retryIn = r.backoff.When(key)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	clocktesting "k8s.io/utils/clock/testing"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -179,11 +180,11 @@ func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 		Build()
 	acceptor := &invitation.Acceptor{
 		Client: c, Live: c, UserPrefix: "oidc:", Recorder: &events.FakeRecorder{},
-		Now: func() time.Time { return now },
+		Clock: clocktesting.NewFakePassiveClock(now),
 	}
 	unlimited := Limit{Every: time.Nanosecond, Burst: 1 << 20}
 	server, err := NewServer(ServerOptions{BaseURL: "https://roster.example.com", ClientLimit: unlimited, InvitationLimit: unlimited,
-		Now: func() time.Time { return now }}, acceptor)
+		Clock: clocktesting.NewFakePassiveClock(now)}, acceptor)
 	if err != nil {
 		t.Fatal(err)
 	}

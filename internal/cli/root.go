@@ -62,11 +62,14 @@ type Options struct {
 	cl             client.Client
 }
 
-func (o *Options) now() time.Time {
+func (o *Options) now() time.Time { return o.clock().Now() }
+
+// clock is Options.Clock, or the real clock when it is unset.
+func (o *Options) clock() clock.PassiveClock {
 	if o.Clock != nil {
-		return o.Clock.Now()
+		return o.Clock
 	}
-	return time.Now()
+	return clock.RealClock{}
 }
 
 // Main runs `kubectl roster` with args (without the program name) and

@@ -68,7 +68,7 @@ func (o *Options) serveUI(ctx context.Context, uo *uiOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := ui.New(ui.Options{Backend: &uiBackend{o: o, id: id}, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Now: o.now})
+	srv, err := ui.New(ui.Options{Backend: &uiBackend{o: o, id: id}, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Clock: o.clock()})
 	if err != nil {
 		return err
 	}
