@@ -45,6 +45,9 @@
     return data;
   }
 
+  // plural is "1 member", "2 members".
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+
   function showError(node, err) {
     node.textContent = '';
     node.append(el('span', { text: err.message || String(err) }));
@@ -156,7 +159,8 @@
       tr.append(el('td', { class: 'row-error-cell', hidden: true }));
       tbody.append(tr);
     }
-    $('count').textContent = d.total + (d.total === 1 ? ' user' : ' users') + (state.q ? ' match' : '') + ' · ' + d.members + ' members, ' + d.pending + ' invitations';
+    $('count').textContent = plural(d.total, 'user', 'users') + (state.q ? (d.total === 1 ? ' matches' : ' match') : '') +
+      ' · ' + plural(d.members, 'member', 'members') + ', ' + plural(d.pending, 'invitation', 'invitations');
     $('page-info').textContent = 'Page ' + d.page + ' of ' + d.pages;
     $('prev').disabled = d.page <= 1;
     $('next').disabled = d.page >= d.pages;
@@ -377,7 +381,7 @@
   let searchTimer = null;
   $('search').addEventListener('input', (ev) => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => { state.q = ev.target.value; state.page = 1; refresh(); }, 200);
+    searchTimer = setTimeout(() => { state.q = ev.target.value.trim(); state.page = 1; refresh(); }, 200);
   });
   for (const b of document.querySelectorAll('button.sort')) {
     b.addEventListener('click', () => {
@@ -476,7 +480,7 @@
       renderInvitees();
       const failed = r.results.length - ok;
       const s = $('invite-summary');
-      s.textContent = ok + (ok === 1 ? ' invitation sent' : ' invitations sent') + (failed ? '; ' + failed + ' refused: see each row.' : '.');
+      s.textContent = plural(ok, 'invitation', 'invitations') + ' sent' + (failed ? '; ' + failed + ' refused: see each row.' : '.');
       s.hidden = false;
       refresh();
       if (!failed) { showInvite(false); notice(s.textContent); }
