@@ -225,15 +225,23 @@
     if (state.openMenu && !state.openMenu.btn.parentNode.contains(ev.target)) closeMenu();
   });
 
-  let returnFocus = null;
-  function openDialog(d) {
-    returnFocus = document.activeElement;
+  // A dialog opened from a row's menu gives the focus back to that row's
+  // menu button when it closes (Update, Cancel or Escape), found again by
+  // its label since a refresh may have drawn the row anew.
+  let returnTo = null;
+  function openDialog(d, e) {
+    returnTo = e ? 'Actions for ' + e.name : null;
     d.showModal();
   }
   function closeDialog(d) {
     d.close();
-    if (returnFocus && document.body.contains(returnFocus)) returnFocus.focus();
   }
+  function restoreFocus() {
+    const back = returnTo && [...document.querySelectorAll('#rows .menu-btn')].find((n) => n.getAttribute('aria-label') === returnTo);
+    (back || $('search')).focus();
+  }
+  $('edit-dialog').addEventListener('close', restoreFocus);
+  $('confirm-dialog').addEventListener('close', restoreFocus);
 
   function rowError(e, err) {
     const tr = document.querySelector('#rows tr[data-kind="' + e.kind + '"][data-object="' + CSS.escape(e.object) + '"]');
@@ -271,7 +279,7 @@
       await api('/api/members/role', { org: state.org, member: e.object, role });
       notice('Changed the role of ' + e.name + ' to ' + role + '.');
     };
-    openDialog($('edit-dialog'));
+    openDialog($('edit-dialog'), e);
     sel.focus();
   }
 
@@ -296,7 +304,7 @@
         $('create-users').hidden = true;
       }
     };
-    openDialog($('confirm-dialog'));
+    openDialog($('confirm-dialog'), e);
     $('confirm-cancel').focus();
   }
 
