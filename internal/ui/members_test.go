@@ -32,7 +32,7 @@ var _ = Describe("Change Role, Remove Access and Leave Organization", func() {
 		p.do(chromedp.WaitVisible(chromedp.CSS("#edit-dialog")))
 		p.selectOption("#edit-role", "Admin")
 		p.do(chromedp.Click(chromedp.CSS("#edit-update")), chromedp.WaitVisible(chromedp.CSS("#edit-error")))
-		Expect(p.text("#edit-error > span:first-child")).To(Equal(`user "` + owner + `" is the last owner of organization "` + org.Name + `"; assign the Owner role to another user first`),
+		Expect(p.text("#edit-error > span:first-child")).To(Equal(`user "`+owner+`" is the last owner of organization "`+org.Name+`"; assign the Owner role to another user first`),
 			"Roster's own words, without kubectl's wrapper")
 		Expect(p.visible("#edit-dialog")).To(BeTrue(), "the refusal stays beside the control")
 		p.screenshot("ui-edit-user-refused")
