@@ -3,9 +3,10 @@ package invitation
 import (
 	"context"
 	"fmt"
-	"k8s.io/utils/clock"
 	"sync"
 	"time"
+
+	"k8s.io/utils/clock"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	clocktesting "k8s.io/utils/clock/testing"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"

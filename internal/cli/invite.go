@@ -201,6 +201,8 @@ type InviteResult struct {
 	Error    string `json:"error,omitempty"`
 	Hint     string `json:"hint,omitempty"`
 	ExitCode int    `json:"exitCode,omitempty"`
+	// err is the refusal itself, for the Users page (serverWords).
+	err error
 	// Delivery is what --wait saw: sent, not-sent, answered or timeout;
 	// DeliveryMessage says why it was not sent, ExpiresAt until when the
 	// link works.
@@ -455,6 +457,7 @@ func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1al
 func failed(res InviteResult, err error, hint string) InviteResult {
 	res.Result = ResultFailed
 	res.Error = errorMessage(err)
+	res.err = err
 	res.Hint = hintOf(err)
 	if res.Hint == "" {
 		res.Hint = hint
@@ -479,20 +482,8 @@ func inviteHint(err error, org string) string {
 // webhooks (which word their own fix) rather than by RBAC: its API status
 // has a cause of type RefusalCause.
 func fromWebhook(err error) bool {
-	var status apierrors.APIStatus
-	if !errors.As(err, &status) {
-		return false
-	}
-	details := status.Status().Details
-	if details == nil {
-		return false
-	}
-	for _, c := range details.Causes {
-		if c.Type == orgsv1alpha1.RefusalCause {
-			return true
-		}
-	}
-	return false
+	_, ok := refusalCause(err)
+	return ok
 }
 
 // inviteLines prints one aligned line per address as each is done.

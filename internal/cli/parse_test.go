@@ -91,6 +91,24 @@ func TestExitCodes(t *testing.T) {
 	g.Expect(hintOf(withHint(withHint(usageErrorf("x"), "one"), "two"))).To(Equal("one\ntwo"))
 }
 
+func TestServerWords(t *testing.T) {
+	g := NewWithT(t)
+	gr := schema.GroupResource{Group: orgsv1alpha1.GroupVersion.Group, Resource: "invitations"}
+	policy := `user "bob@example.com" may not invite judy@example.com with role Owner in organization "acme"`
+	// A webhook refusal as the API server returns it: the webhook's
+	// Forbidden status, its message wrapped by "admission webhook ... denied".
+	refused := apierrors.NewForbidden(gr, "judy", errors.New(policy))
+	refused.ErrStatus.Message = `admission webhook "vinvitation.roster.dev" denied the request: ` + refused.ErrStatus.Message
+	refused.ErrStatus.Details.Causes = append(refused.ErrStatus.Details.Causes, metav1.StatusCause{Type: orgsv1alpha1.RefusalCause, Message: policy})
+	g.Expect(serverWords(refused)).To(Equal(policy))
+	g.Expect(serverWords(withHint(refused, "ask"))).To(Equal(policy))
+	g.Expect(fromWebhook(refused)).To(BeTrue())
+	rbac := apierrors.NewForbidden(gr, "", errors.New(`User "carol@example.com" cannot create resource "invitations"`))
+	g.Expect(serverWords(rbac)).To(Equal(`invitations.orgs.roster.dev is forbidden: User "carol@example.com" cannot create resource "invitations"`))
+	g.Expect(fromWebhook(rbac)).To(BeFalse())
+	g.Expect(serverWords(usageErrorf("bad"))).To(Equal("bad"))
+}
+
 func TestTableFitsWidth(t *testing.T) {
 	g := NewWithT(t)
 	tb := &table{headers: []string{"NAME", "NOTE"}, shrinkable: map[int]bool{1: true}}

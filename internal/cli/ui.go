@@ -118,8 +118,8 @@ func (b *uiBackend) forOrg(org string) *Options {
 	return &c
 }
 
-// uiProblem is err as the page shows it: the server's words (as the
-// other commands print them) and the plugin's hint.
+// uiProblem is err as the page shows it: Roster's own words (serverWords,
+// without kubectl's "Error from server" wrapper) and the plugin's hint.
 func uiProblem(err error, hint string) error {
 	if err == nil {
 		return nil
@@ -140,7 +140,7 @@ func uiProblem(err error, hint string) error {
 	if h == "" {
 		h = connectionHint(err)
 	}
-	return &ui.Problem{Message: errorMessage(err), Hint: h, Code: code}
+	return &ui.Problem{Message: serverWords(err), Hint: h, Code: code}
 }
 
 func (b *uiBackend) User(context.Context) (string, error) { return b.id.Username, nil }
@@ -291,7 +291,7 @@ func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1al
 	}
 	res := c.inviteOne(ctx, c.cl, o, existingMembers(ctx, c.cl, o), invitee{Email: email, Role: role}, false)
 	if res.Result == ResultFailed {
-		return &ui.Problem{Message: res.Error, Hint: res.Hint, Code: http.StatusForbidden}
+		return uiProblem(res.err, res.Hint)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()

@@ -7,11 +7,12 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
-	"k8s.io/utils/clock"
 	"net"
 	"net/http"
 	"net/url"
 	"time"
+
+	"k8s.io/utils/clock"
 )
 
 //go:embed assets
