@@ -1,8 +1,14 @@
 package ui_test
 
 import (
+	"strings"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 var _ = Describe("The Users list", func() {
@@ -30,5 +36,30 @@ var _ = Describe("The Users list", func() {
 		Expect(eval[bool](p, `document.getElementById('create-users').hidden`)).To(BeTrue())
 		Expect(eval[int](p, `document.querySelectorAll('#rows .menu-btn').length`)).To(Equal(0))
 		Expect(p.text("#banner")).To(ContainSubstring("only one Owner"))
+	})
+
+	It("shows a non-member nothing of the organization and no control, with the server's refusal", func() {
+		org := newOrg()
+		p := openUI(outsider, org.Name)
+		Eventually(func() bool { return eval[bool](p, `!document.getElementById('load-error').hidden`) }).Should(BeTrue())
+		Expect(p.text("#load-error")).To(ContainSubstring("forbidden"))
+		Expect(p.rows()).To(BeEmpty())
+		Expect(eval[bool](p, `document.getElementById('create-users').hidden`)).To(BeTrue())
+		Expect(eval[int](p, `document.querySelectorAll('#rows .menu-btn').length`)).To(Equal(0))
+	})
+
+	It("renders markup in a name as text", func() {
+		name := testenv.UniqueName("ui")
+		markup := `<img src=x onerror="document.title='owned'"> Acme`
+		org := env.NewOrg(ctx, &orgsv1alpha1.Organization{
+			ObjectMeta: metav1.ObjectMeta{Name: name},
+			Spec:       orgsv1alpha1.OrganizationSpec{DisplayName: markup},
+		}, testenv.Team...)
+		p := openUI(owner, org.Name)
+		Eventually(p.rows).Should(HaveLen(5))
+		Expect(eval[string](p, `document.getElementById('org-switcher').selectedOptions[0].textContent`)).To(ContainSubstring(markup))
+		Expect(eval[int](p, `document.querySelectorAll('img').length`)).To(Equal(0), "no element was made of the name")
+		Expect(eval[string](p, `document.title`)).NotTo(Equal("owned"))
+		Expect(strings.Contains(p.text("body"), "<img")).To(BeTrue(), "the name is shown as it is")
 	})
 })
