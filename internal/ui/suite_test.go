@@ -243,9 +243,19 @@ func (p *page) do(actions ...chromedp.Action[chromedp.Void]) {
 	Expect(chromedp.Do(p.tab, actions...)).To(Succeed())
 }
 
+// text is the text of the element sel selects, once it is there. The
+// page redraws its table on every poll: a node found just before a redraw
+// is gone when its text is read, so that read is tried again.
 func (p *page) text(sel string) string {
 	GinkgoHelper()
-	s, err := chromedp.Run(p.tab, chromedp.Text(chromedp.CSS(sel)))
+	var s string
+	var err error
+	for range 5 {
+		s, err = chromedp.Run(p.tab, chromedp.Text(chromedp.CSS(sel)))
+		if err == nil || !strings.Contains(err.Error(), "No node with given id") {
+			break
+		}
+	}
 	Expect(err).NotTo(HaveOccurred())
 	return s
 }
