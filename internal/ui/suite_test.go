@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -55,24 +54,8 @@ func TestUI(t *testing.T) {
 	RunSpecs(t, "Users page Suite")
 }
 
-// chromiumPath finds Debian's chromium (or another build of it).
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
 var _ = BeforeSuite(func() {
-	path := chromiumPath()
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			Fail("chromium is not installed; CI must run the browser tests (.ci/run installs it)")
-		}
-		Skip("chromium is not installed: `apt-get install -y chromium` (.ci/run installs it) to run the browser tests")
-	}
+	path := testenv.RequireChromium()
 	acceptAddr, err := testenv.FreeAddress()
 	Expect(err).NotTo(HaveOccurred())
 	env = testenv.Suite(testenv.SuiteOptions{
