@@ -94,8 +94,8 @@ INTEGRATION_PKGS = $(shell go list -f '{{.ImportPath}} {{join .TestImports " "}}
 	awk '/roster\/internal\/(testenv|localcluster)|controller-runtime\/pkg\/envtest|roster\/pkg\/rostertest/ { print $$1 }')
 
 .PHONY: test-unit
-test-unit: ## Run the tests that need no control plane, in under a minute (ROSTER_SKIP_ENVTEST=1: the envtest suites skip).
-	ROSTER_SKIP_ENVTEST=1 go test ./... -count=1 -timeout=5m
+test-unit: kustomize helm ## Run the tests that need no control plane (ROSTER_SKIP_ENVTEST=1: the envtest suites skip; vet is make vet's): about 90 s on 2 cores, nearly all linking.
+	ROSTER_SKIP_ENVTEST=1 go test ./... -count=1 -vet=off -timeout=5m
 
 .PHONY: test-integration
 test-integration: manifests generate kustomize helm ## Run the suites that start a control plane (INTEGRATION_PKGS) and the examples' modules.

@@ -169,6 +169,21 @@ var _ = Describe("The CRD schema", func() {
 			Expect(k8sClient.Create(ctx, org("emoji", orgsv1alpha1.OrganizationSpec{DisplayName: "Acme 👩‍💻 Çelik"}))).To(Succeed())
 		})
 
+		It("accepts an Organization with only a name, and shows the defaults", func() {
+			// What `kubectl create -f` sends for a manifest with no spec.
+			bare := &unstructured.Unstructured{Object: map[string]any{
+				"apiVersion": orgsv1alpha1.GroupVersion.String(), "kind": "Organization",
+				"metadata": map[string]any{"name": "only-a-name"},
+			}}
+			Expect(k8sClient.Create(ctx, bare)).To(Succeed())
+			ttl, found, err := unstructured.NestedString(bare.Object, "spec", "invitationTTL")
+			Expect(err).NotTo(HaveOccurred())
+			Expect(found).To(BeTrue(), "the default is stored, so kubectl get -o yaml shows it")
+			Expect(ttl).To(Equal("168h"))
+			_, found, _ = unstructured.NestedString(bare.Object, "spec", "homeNamespace")
+			Expect(found).To(BeFalse(), "homeNamespace stays absent (org-<name>): it can be set only at creation")
+		})
+
 		It("refuses setting spec.homeNamespace after creation", func() {
 			o := org("late-home", orgsv1alpha1.OrganizationSpec{})
 			Expect(k8sClient.Create(ctx, o)).To(Succeed())

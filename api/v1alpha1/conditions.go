@@ -90,6 +90,10 @@ const (
 	DuplicateReason = "Duplicate"
 	// OrganizationNotFoundReason: no Organization has this namespace as its home.
 	OrganizationNotFoundReason = "OrganizationNotFound"
+	// HomeNamespaceMismatchReason: the namespace awaited an Organization
+	// (by its orgs.roster.dev/home-of label or its name org-<name>) that was
+	// created with another home namespace, so what it holds grants nothing.
+	HomeNamespaceMismatchReason = "HomeNamespaceMismatch"
 
 	// DeliveredReason: the notifier accepted the invitation link.
 	DeliveredReason = "Delivered"

@@ -25,6 +25,7 @@ type OrganizationSpec struct {
 
 	// InvitationTTL is how long an invitation link stays valid. Default 168h (7 days).
 	// +optional
+	// +kubebuilder:default="168h"
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('8760h')",message="spec.invitationTTL must be between 1m and 8760h (one year), for example 168h"
 	InvitationTTL *metav1.Duration `json:"invitationTTL,omitempty"`
 
@@ -111,7 +112,10 @@ type Organization struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// +required
+	// Spec is optional: an Organization with only a name is valid, and
+	// the API server fills in the defaults (shown by kubectl get -o yaml).
+	// +optional
+	// +kubebuilder:default={}
 	Spec   OrganizationSpec   `json:"spec"`
 	Status OrganizationStatus `json:"status,omitempty"`
 }
@@ -123,6 +127,15 @@ type OrganizationList struct {
 	metav1.TypeMeta `json:",inline"`
 	metav1.ListMeta `json:"metadata,omitempty"`
 	Items           []Organization `json:"items"`
+}
+
+// DisplayNameOrName is what people are shown for the organization:
+// spec.displayName, else its name.
+func (o *Organization) DisplayNameOrName() string {
+	if o.Spec.DisplayName != "" {
+		return o.Spec.DisplayName
+	}
+	return o.Name
 }
 
 // HomeNamespaceName is the organization's home namespace: the one recorded

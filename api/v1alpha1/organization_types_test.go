@@ -19,3 +19,15 @@ func TestOrganizationCountsAreWrittenWhenZero(t *testing.T) {
 		}
 	}
 }
+
+func TestDisplayNameOrName(t *testing.T) {
+	org := Organization{}
+	org.Name = "acme"
+	if got := org.DisplayNameOrName(); got != "acme" {
+		t.Errorf("without a display name: %q, want the name", got)
+	}
+	org.Spec.DisplayName = "Acme Corporation"
+	if got := org.DisplayNameOrName(); got != "Acme Corporation" {
+		t.Errorf("with a display name: %q", got)
+	}
+}

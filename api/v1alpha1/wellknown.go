@@ -90,3 +90,9 @@ const (
 	// leaves such a namespace in place and says so in the Ready condition.
 	ConfirmDeleteNamespacesAnnotation = "orgs.roster.dev/confirm-delete-namespaces"
 )
+
+// RefusalCause is the type of the cause (status.details.causes) that
+// Roster's admission webhooks put in every Forbidden refusal, so a client
+// tells them, which word their own fix, from RBAC's by the API status
+// rather than by the message.
+const RefusalCause = "orgs.roster.dev/Refusal"

@@ -12,13 +12,12 @@ import (
 	clocktesting "k8s.io/utils/clock/testing"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/controllers/accesstoken"
-	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/testenv/fakeapi"
 )
 
 // A token stored with an expiry later than its creation plus the
@@ -51,12 +50,8 @@ func TestTokenRevokedAtTheMaxTTLCap(t *testing.T) {
 		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: token.ServiceAccountName()},
 		Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "olivia@example.com"}},
 	}
-	c := fake.NewClientBuilder().WithScheme(manager.Scheme).
-		WithObjects(org, member, token, bound).
-		WithStatusSubresource(&orgsv1alpha1.AccessToken{}).
-		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
-			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
-		}).Build()
+	c := fakeapi.Builder(manager.Scheme, org, member, token, bound).
+		WithStatusSubresource(&orgsv1alpha1.AccessToken{}).Build()
 	capAt := policy.TokenExpiry(token, policy.TokenMaxTTL(org))
 	g.Expect(capAt).To(Equal(created.Add(7*24*time.Hour + time.Minute)))
 

@@ -27,13 +27,13 @@ var _ = Describe("Personal access tokens", func() {
 	)
 
 	BeforeEach(func() {
-		org = uniqueName("tokens")
-		home = createOrg(org)
+		org = testenv.UniqueName("tokens")
+		home = env.CreateHome(ctx, org)
 		project = org + "-web"
-		createProject(project, org)
-		createMember(home, "olivia", owner, orgsv1alpha1.RoleOwner)
-		createMember(home, "alice", admin, orgsv1alpha1.RoleAdmin)
-		waitOrgReady(org, 2, 1)
+		env.CreateAttachedProject(ctx, project, org)
+		env.CreateMember(ctx, home, "olivia", owner, orgsv1alpha1.RoleOwner)
+		env.CreateMember(ctx, home, "alice", admin, orgsv1alpha1.RoleAdmin)
+		env.WaitReadyProjects(ctx, org, 2, 1)
 	})
 
 	// createToken creates the AccessToken as the webhooks would record it
@@ -78,7 +78,7 @@ var _ = Describe("Personal access tokens", func() {
 		_, err := env.RequestToken(ctx, owner, home, t.ServiceAccountName())
 		Expect(apierrors.IsForbidden(err)).To(BeTrue(), "only the token's owner may request values: %v", err)
 
-		m := memberOf(home, "alice")(Default)
+		m := env.GetMember(ctx, Default, home, "alice")
 		m.Spec.Role = orgsv1alpha1.RoleContributor
 		Expect(env.Admin.Update(ctx, m)).To(Succeed())
 		Eventually(may(token, "create", "rbac.authorization.k8s.io", "rolebindings", project, "")).Should(BeFalse(), "demoted to Contributor: no more admin")
@@ -86,7 +86,7 @@ var _ = Describe("Personal access tokens", func() {
 		Expect(may(token, orgsv1alpha1.VerbManageMembers, orgsv1alpha1.GroupVersion.Group, "organizations", "", org)()).To(BeFalse())
 		Eventually(tokenOf(home, "ci")).Should(HaveField("Status.EffectiveRole", orgsv1alpha1.RoleContributor))
 
-		m = memberOf(home, "alice")(Default)
+		m = env.GetMember(ctx, Default, home, "alice")
 		m.Spec.Role = orgsv1alpha1.RoleViewer
 		Expect(env.Admin.Update(ctx, m)).To(Succeed())
 		refusedWith401(token)
@@ -98,7 +98,7 @@ var _ = Describe("Personal access tokens", func() {
 	It("stops authenticating when its owner is removed", func() {
 		_, token := createToken("script", admin, time.Hour)
 		Expect(token.WhoAmI(ctx)).NotTo(BeEmpty())
-		Expect(env.Admin.Delete(ctx, memberOf(home, "alice")(Default))).To(Succeed())
+		Expect(env.Admin.Delete(ctx, env.GetMember(ctx, Default, home, "alice"))).To(Succeed())
 		refusedWith401(token)
 		Eventually(tokenOf(home, "script")).Should(HaveField("Status.Reason", orgsv1alpha1.TokenOwnerRemovedReason))
 	})
@@ -123,7 +123,7 @@ var _ = Describe("Personal access tokens", func() {
 	It("revokes a token a ServiceAccount owns, even one a Member names (made while the webhooks were down)", func() {
 		parent, _ := createToken("parent", admin, time.Hour)
 		sa := "system:serviceaccount:" + home + ":" + parent.ServiceAccountName()
-		createMember(home, "parent-sa", sa, orgsv1alpha1.RoleAdmin)
+		env.CreateMember(ctx, home, "parent-sa", sa, orgsv1alpha1.RoleAdmin)
 		exp := metav1.NewTime(time.Now().Add(time.Hour))
 		child := &orgsv1alpha1.AccessToken{
 			ObjectMeta: metav1.ObjectMeta{Namespace: home, Name: "child"},

@@ -2,14 +2,10 @@ package accesstoken_test
 
 import (
 	"context"
-	"errors"
 	"testing"
-	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/roster-dev/roster/internal/testenv"
 )
@@ -21,7 +17,7 @@ import (
 
 var (
 	env *testenv.Env
-	ctx context.Context
+	ctx = context.Background()
 )
 
 func TestAccessTokenController(t *testing.T) {
@@ -30,18 +26,5 @@ func TestAccessTokenController(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
-	ctx = context.Background()
-	SetDefaultEventuallyTimeout(30 * time.Second)
-	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
-	var err error
-	env, err = testenv.Start(ctx, testenv.Options{Webhooks: false, Controllers: true})
-	if errors.Is(err, testenv.ErrNoAssets) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
-})
-
-var _ = AfterSuite(func() {
-	Expect(env.Stop()).To(Succeed())
+	env = testenv.Suite(testenv.SuiteOptions{Options: testenv.Options{Controllers: true}})
 })

@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	toolscache "k8s.io/client-go/tools/cache"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -95,15 +96,15 @@ type Acceptor struct {
 	// UserPrefix is put before the e-mail in the Member's spec.user.
 	UserPrefix string
 	Recorder   recorder.EventRecorder
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Clock is the clock (tests); default the real one.
+	Clock clock.PassiveClock
 
 	tombstones *tombstones
 }
 
 func (a *Acceptor) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
+	if a.Clock != nil {
+		return a.Clock.Now()
 	}
 	return time.Now()
 }
@@ -253,28 +254,13 @@ func (a *Acceptor) describeOrganization(ctx context.Context, namespace string, r
 		return
 	}
 	res.Organization = org.Name
-	res.OrganizationDisplayName = displayName(org)
-}
-
-func displayName(org *orgsv1alpha1.Organization) string {
-	if org.Spec.DisplayName != "" {
-		return org.Spec.DisplayName
-	}
-	return org.Name
+	res.OrganizationDisplayName = org.DisplayNameOrName()
 }
 
 // organization is the Organization whose home is namespace: from the
 // cache, else from the API server.
 func (a *Acceptor) organization(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
-	org, err := index.OrganizationFor(ctx, a.Client, namespace)
-	if err != nil || org != nil {
-		return org, err
-	}
-	var orgs orgsv1alpha1.OrganizationList
-	if err := a.Live.List(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
-	}
-	return index.OldestClaim(orgs.Items, namespace), nil
+	return index.OrganizationWithFallback(ctx, a.Client, a.Live, namespace)
 }
 
 // Respond carries out decision (accept or decline) for token. Anything but
@@ -543,14 +529,7 @@ func (a *Acceptor) authority(ctx context.Context, inviter policy.Requester, org,
 	if err := a.Client.Create(ctx, review); err != nil {
 		return policy.Authority{}, fmt.Errorf("checking whether %q may still %s organizations/%s: %w", inviter.User, verb, org, err)
 	}
-	allowed := review.Status.Allowed
-	switch verb {
-	case orgsv1alpha1.VerbManageOwners:
-		return policy.Authority{ManageOwners: allowed}, nil
-	case orgsv1alpha1.VerbManageMembers:
-		return policy.Authority{ManageMembers: allowed}, nil
-	}
-	return policy.Authority{}, fmt.Errorf("unknown verb %q", verb)
+	return policy.ReviewedAuthority(verb, review.Status.Allowed)
 }
 
 // TrackDeletions remembers the token hashes of deleted Invitations, so a

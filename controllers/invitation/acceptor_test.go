@@ -6,21 +6,21 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	invite "github.com/roster-dev/roster/controllers/invitation"
-	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/testenv/fakeapi"
 )
 
 // The acceptor against a fake API server: what each kind of link comes to,
@@ -41,13 +41,7 @@ type acceptFixture struct {
 // inviterAllowed answers the SubjectAccessReview.
 func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alpha1.Invitation), objs ...client.Object) *acceptFixture {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := authorizationv1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	token, hash, err := invite.NewToken()
 	if err != nil {
 		t.Fatal(err)
@@ -71,27 +65,12 @@ func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alph
 		inv,
 	)
 	var reviews []authorizationv1.SubjectAccessReviewSpec
-	c := fake.NewClientBuilder().WithScheme(scheme).
-		WithObjects(objs...).
+	c := fakeapi.Builder(scheme, objs...).
 		WithStatusSubresource(&orgsv1alpha1.Invitation{}).
-		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
-			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
-		}).
-		WithIndex(&orgsv1alpha1.Invitation{}, index.InvitationByTokenHash, func(o client.Object) []string {
-			st := o.(*orgsv1alpha1.Invitation).Status
-			return append([]string{st.TokenHash}, st.PreviousTokenHashes...)
-		}).
-		WithIndex(&orgsv1alpha1.Member{}, index.MemberByAcceptedToken, func(o client.Object) []string {
-			return []string{o.GetAnnotations()[orgsv1alpha1.AcceptedTokenAnnotation]}
-		}).
-		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			if sar, ok := obj.(*authorizationv1.SubjectAccessReview); ok {
-				reviews = append(reviews, sar.Spec)
-				sar.Status.Allowed = inviterAllowed
-				return nil
-			}
-			return c.Create(ctx, obj, opts...)
-		}}).
+		WithInterceptorFuncs(fakeapi.Reviews(func(spec authorizationv1.SubjectAccessReviewSpec) bool {
+			reviews = append(reviews, spec)
+			return inviterAllowed
+		})).
 		Build()
 	rec := events.NewFakeRecorder(20)
 	t.Cleanup(func() {
@@ -107,7 +86,7 @@ func newAcceptFixture(t *testing.T, inviterAllowed bool, mutate func(*orgsv1alph
 		client: c, events: rec, token: token,
 		acceptor: &invite.Acceptor{
 			Client: c, Live: c, UserPrefix: "oidc:", Recorder: rec,
-			Now: func() time.Time { return now },
+			Clock: clocktesting.NewFakePassiveClock(now),
 		},
 	}
 }

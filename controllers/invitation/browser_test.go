@@ -2,7 +2,6 @@ package invitation_test
 
 import (
 	"context"
-	"os/exec"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -10,24 +9,12 @@ import (
 	. "github.com/onsi/gomega"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
-
-// chromiumPath finds Debian's chromium (or another build of it).
-func chromiumPath() string {
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "headless-shell"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
 
 var _ = Describe("The accept page in a browser", func() {
 	It("shows the invitation in headless Chromium; clicking Accept shows the confirmation and makes a Member", func() {
-		path := chromiumPath()
-		if path == "" {
-			Skip("chromium is not installed: `apt-get install -y chromium` (.ci/run installs it) to run the browser test")
-		}
+		path := testenv.RequireChromium()
 		f := newOrg(nil)
 		nia := "nia." + f.name + "@example.com"
 		inviteAs(alice, f, "nia", nia, orgsv1alpha1.RoleViewer)

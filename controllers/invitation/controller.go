@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -42,10 +44,10 @@ const DefaultInvitationTTL = 7 * 24 * time.Hour
 // maxPreviousTokens is how many replaced links the accept page recognises.
 const maxPreviousTokens = 5
 
-// InvitationReconciler delivers an Invitation's link, resends it on
+// Reconciler delivers an Invitation's link, resends it on
 // request, expires it, notices when the invitee became a Member some other
 // way, and finishes acceptances the accept server started.
-type InvitationReconciler struct {
+type Reconciler struct {
 	Client client.Client
 	// Live reads from the API server, to settle a write that raced with
 	// the invitee's answer.
@@ -60,8 +62,8 @@ type InvitationReconciler struct {
 	// RetryBase and RetryMax bound the exponential backoff of failed
 	// deliveries (default 5s and 10m).
 	RetryBase, RetryMax time.Duration
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Clock is the clock (tests); default the real one.
+	Clock clock.PassiveClock
 
 	once      sync.Once
 	backoff   workqueue.TypedRateLimiter[types.NamespacedName]
@@ -166,7 +168,7 @@ func resendRequested(inv *orgsv1alpha1.Invitation) bool {
 	return ok && v != inv.Status.LastResendRequest
 }
 
-func (r *InvitationReconciler) init() {
+func (r *Reconciler) init() {
 	r.once.Do(func() {
 		base, maxDelay := r.RetryBase, r.RetryMax
 		if base <= 0 {
@@ -177,15 +179,15 @@ func (r *InvitationReconciler) init() {
 		}
 		r.backoff = workqueue.NewTypedItemExponentialFailureRateLimiter[types.NamespacedName](base, maxDelay)
 		r.notBefore = map[types.NamespacedName]time.Time{}
-		if r.Now == nil {
-			r.Now = time.Now
+		if r.Clock == nil {
+			r.Clock = clock.RealClock{}
 		}
 	})
 }
 
 // Reconcile moves one Invitation along: deliver, wait, expire, resend,
 // resolve, or finish an acceptance.
-func (r *InvitationReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	r.init()
 	inv := &orgsv1alpha1.Invitation{}
 	if err := r.Client.Get(ctx, req.NamespacedName, inv); err != nil {
@@ -227,8 +229,8 @@ func (r *InvitationReconciler) Reconcile(ctx context.Context, req ctrl.Request) 
 	return invitationResult(ctx, res, err)
 }
 
-func (r *InvitationReconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.Invitation) (*invitationScope, error) {
-	s := &invitationScope{inv: inv, userPrefix: r.UserPrefix, now: r.Now()}
+func (r *Reconciler) loadScope(ctx context.Context, inv *orgsv1alpha1.Invitation) (*invitationScope, error) {
+	s := &invitationScope{inv: inv, userPrefix: r.UserPrefix, now: r.Clock.Now()}
 	var err error
 	if s.org, err = index.OrganizationFor(ctx, r.Client, inv.Namespace); err != nil {
 		return nil, err
@@ -259,7 +261,7 @@ func invitationResult(ctx context.Context, res ctrl.Result, err error) (ctrl.Res
 	return res, nil
 }
 
-func (r *InvitationReconciler) forget(key types.NamespacedName) {
+func (r *Reconciler) forget(key types.NamespacedName) {
 	r.backoff.Forget(key)
 	r.mu.Lock()
 	delete(r.notBefore, key)
@@ -267,7 +269,7 @@ func (r *InvitationReconciler) forget(key types.NamespacedName) {
 }
 
 // updateStatus writes the status if it changed, with the resourceVersion read.
-func (r *InvitationReconciler) updateStatus(ctx context.Context, inv *orgsv1alpha1.Invitation, before *orgsv1alpha1.InvitationStatus) error {
+func (r *Reconciler) updateStatus(ctx context.Context, inv *orgsv1alpha1.Invitation, before *orgsv1alpha1.InvitationStatus) error {
 	if equality.Semantic.DeepEqual(before, &inv.Status) {
 		return nil
 	}
@@ -275,14 +277,14 @@ func (r *InvitationReconciler) updateStatus(ctx context.Context, inv *orgsv1alph
 }
 
 // observe keeps the status current without acting.
-func (r *InvitationReconciler) observe(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) observe(ctx context.Context, s *invitationScope) error {
 	before := s.inv.Status.DeepCopy()
 	setInvitationObserved(s.inv)
 	setInvitationReady(s.inv, "")
 	return r.updateStatus(ctx, s.inv, before)
 }
 
-func (r *InvitationReconciler) noOrganization(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) noOrganization(ctx context.Context, s *invitationScope) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	if inv.Status.Phase == "" {
@@ -290,14 +292,42 @@ func (r *InvitationReconciler) noOrganization(ctx context.Context, s *invitation
 	}
 	setInvitationObserved(inv)
 	if inv.Status.Phase == orgsv1alpha1.InvitationPending {
-		setNotSent(inv, orgsv1alpha1.OrganizationNotFoundReason, fmt.Sprintf(
-			"Not sent: namespace %s is not the home namespace of any Organization. Create the Invitation in its organization's home namespace.", inv.Namespace))
+		reason, msg, err := r.whyNoOrganization(ctx, inv.Namespace)
+		if err != nil {
+			return err
+		}
+		setNotSent(inv, reason, msg)
 	}
 	setInvitationReady(inv, "")
 	return r.updateStatus(ctx, inv, before)
 }
 
-func (r *InvitationReconciler) alreadyMember(ctx context.Context, s *invitationScope, m *orgsv1alpha1.Member) error {
+// whyNoOrganization says why an Invitation in namespace, which is no
+// Organization's home, is not sent: the organization the namespace awaits
+// (policy.AwaitedOrganization) does not exist yet, or was created with
+// another home namespace, or the namespace awaits none.
+func (r *Reconciler) whyNoOrganization(ctx context.Context, namespace string) (reason, msg string, err error) {
+	reason = orgsv1alpha1.OrganizationNotFoundReason
+	msg = fmt.Sprintf("Not sent: namespace %s is not the home namespace of any Organization. Create the Invitation in its organization's home namespace.", namespace)
+	ns := &corev1.Namespace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return reason, msg, client.IgnoreNotFound(err)
+	}
+	awaited := policy.AwaitedOrganization(namespace, ns.Labels[orgsv1alpha1.HomeOfLabel])
+	if awaited == "" {
+		return reason, msg, nil
+	}
+	org := &orgsv1alpha1.Organization{}
+	switch err := r.Client.Get(ctx, client.ObjectKey{Name: awaited}, org); {
+	case apierrors.IsNotFound(err):
+		return reason, "Not sent: " + policy.WaitingMessage("Invitations", namespace, awaited), nil
+	case err != nil:
+		return "", "", fmt.Errorf("reading organization %s: %w", awaited, err)
+	}
+	return orgsv1alpha1.HomeNamespaceMismatchReason, "Not sent: " + policy.MismatchMessage("Invitations", namespace, awaited, org.HomeNamespaceName()), nil
+}
+
+func (r *Reconciler) alreadyMember(ctx context.Context, s *invitationScope, m *orgsv1alpha1.Member) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	note := fmt.Sprintf("%s is already a member (Member %s, role %s), so the invitation resolved itself; nothing more is sent.", inv.Spec.Email, m.Name, m.Spec.Role)
@@ -316,7 +346,7 @@ func (r *InvitationReconciler) alreadyMember(ctx context.Context, s *invitationS
 	return nil
 }
 
-func (r *InvitationReconciler) refuseResend(ctx context.Context, s *invitationScope, message string) error {
+func (r *Reconciler) refuseResend(ctx context.Context, s *invitationScope, message string) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	inv.Status.LastResendRequest = inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation]
@@ -329,7 +359,7 @@ func (r *InvitationReconciler) refuseResend(ctx context.Context, s *invitationSc
 	return nil
 }
 
-func (r *InvitationReconciler) expire(ctx context.Context, s *invitationScope) error {
+func (r *Reconciler) expire(ctx context.Context, s *invitationScope) error {
 	inv := s.inv
 	before := inv.Status.DeepCopy()
 	inv.Status.Phase = orgsv1alpha1.InvitationExpired
@@ -395,7 +425,7 @@ func recordDelivery(inv *orgsv1alpha1.Invitation, notifier string, now time.Time
 // records the outcome. The hash is written before the link leaves, so the
 // link works as soon as it arrives, and the write carries the
 // resourceVersion read, so a stale view never sends twice.
-func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ctrl.Result, error) {
+func (r *Reconciler) send(ctx context.Context, s *invitationScope) (ctrl.Result, error) {
 	inv := s.inv
 	key := client.ObjectKeyFromObject(inv)
 	logger := log.FromContext(ctx)
@@ -410,7 +440,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	}
 	msg := notify.Message{
 		Email: inv.Spec.Email, Link: Link(r.BaseURL, token),
-		Organization: s.org.Name, OrganizationDisplayName: orgDisplayName(s.org),
+		Organization: s.org.Name, OrganizationDisplayName: s.org.DisplayNameOrName(),
 		Role: inv.Spec.Role, InvitedBy: inv.Status.InvitedBy, ExpiresAt: inv.Status.ExpiresAt.Time,
 		Invitation: key,
 	}
@@ -419,7 +449,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 	}
 	sendErr := r.Notifier.Notify(ctx, msg)
 	metrics.RecordDelivery(r.Notifier.Name(), sendErr)
-	now := r.Now()
+	now := r.Clock.Now()
 	var retryIn time.Duration
 	if sendErr != nil {
 		retryIn = r.backoff.When(key)
@@ -455,7 +485,7 @@ func (r *InvitationReconciler) send(ctx context.Context, s *invitationScope) (ct
 // writeDelivery records the delivery. If the Invitation changed since the
 // token was issued (the invitee already answered, or it was resent), the
 // newer state wins; otherwise the outcome is written onto the fresh object.
-func (r *InvitationReconciler) writeDelivery(ctx context.Context, inv *orgsv1alpha1.Invitation, hash string, now time.Time, sendErr error, retryIn time.Duration) error {
+func (r *Reconciler) writeDelivery(ctx context.Context, inv *orgsv1alpha1.Invitation, hash string, now time.Time, sendErr error, retryIn time.Duration) error {
 	obj := inv
 	for range 5 {
 		recordDelivery(obj, r.Notifier.Name(), now, sendErr, retryIn)
@@ -475,16 +505,9 @@ func (r *InvitationReconciler) writeDelivery(ctx context.Context, inv *orgsv1alp
 	return fmt.Errorf("recording the delivery for invitation %s/%s kept conflicting", inv.Namespace, inv.Name)
 }
 
-func orgDisplayName(org *orgsv1alpha1.Organization) string {
-	if org.Spec.DisplayName != "" {
-		return org.Spec.DisplayName
-	}
-	return org.Name
-}
-
 // SetupWithManager watches Invitations, the Members that may make one
 // moot, and the Organizations that give them a home and a TTL.
-func (r *InvitationReconciler) SetupWithManager(mgr ctrl.Manager) error {
+func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.init()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.Invitation{}).
@@ -500,7 +523,7 @@ func (r *InvitationReconciler) SetupWithManager(mgr ctrl.Manager) error {
 }
 
 // invitationsForMember maps a Member to the invitations for its user.
-func (r *InvitationReconciler) invitationsForMember(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) invitationsForMember(ctx context.Context, obj client.Object) []ctrl.Request {
 	m, ok := obj.(*orgsv1alpha1.Member)
 	if !ok {
 		return nil
@@ -520,19 +543,27 @@ func (r *InvitationReconciler) invitationsForMember(ctx context.Context, obj cli
 }
 
 // invitationsOfOrganization maps an Organization to the invitations in its home.
-func (r *InvitationReconciler) invitationsOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
+func (r *Reconciler) invitationsOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {
 	org, ok := obj.(*orgsv1alpha1.Organization)
 	if !ok {
 		return nil
 	}
-	var list orgsv1alpha1.InvitationList
-	if err := r.Client.List(ctx, &list, client.InNamespace(org.HomeNamespaceName())); err != nil {
-		log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
-		return nil
+	// Its home, and org-<name> when that is not its home: the Invitations
+	// waiting there learn that it has another one (HomeNamespaceMismatch).
+	namespaces := []string{org.HomeNamespaceName()}
+	if awaiting := orgsv1alpha1.DefaultHomeNamespacePrefix + org.Name; awaiting != namespaces[0] {
+		namespaces = append(namespaces, awaiting)
 	}
-	out := make([]ctrl.Request, 0, len(list.Items))
-	for i := range list.Items {
-		out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+	var out []ctrl.Request
+	for _, ns := range namespaces {
+		var list orgsv1alpha1.InvitationList
+		if err := r.Client.List(ctx, &list, client.InNamespace(ns)); err != nil {
+			log.FromContext(ctx).Error(err, "mapping an organization to its invitations", "organization", org.Name)
+			return nil
+		}
+		for i := range list.Items {
+			out = append(out, ctrl.Request{NamespacedName: client.ObjectKeyFromObject(&list.Items[i])})
+		}
 	}
 	return out
 }

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/roster-dev/roster/internal/notify/notifytest"
@@ -15,27 +14,24 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	authorizationv1 "k8s.io/api/authorization/v1"
-	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	invite "github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/acceptserver"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
-var seq atomic.Int32
-
-func uniqueName(prefix string) string { return fmt.Sprintf("%s%d", prefix, seq.Add(1)) }
+func uniqueName(prefix string) string { return testenv.UniqueName(prefix) }
 
 // The people of every test organization: two owners and an admin.
 const (
-	alice = "alice@example.com" // Owner
-	carol = "carol@example.com" // Owner
-	bob   = "bob@example.com"   // Admin
+	alice = testenv.Alice // Owner
+	carol = testenv.Carol // Owner
+	bob   = testenv.Bob   // Admin
 )
 
 type orgFixture struct {
@@ -48,35 +44,13 @@ type orgFixture struct {
 func newOrg(ttl *metav1.Duration) orgFixture {
 	GinkgoHelper()
 	name := uniqueName("inv")
-	Expect(env.Admin.Create(ctx, &orgsv1alpha1.Organization{
+	o := env.NewOrg(ctx, &orgsv1alpha1.Organization{
 		ObjectMeta: metav1.ObjectMeta{Name: name},
 		Spec:       orgsv1alpha1.OrganizationSpec{DisplayName: "Team " + name, InvitationTTL: ttl},
-	})).To(Succeed())
-	f := orgFixture{name: name, home: orgsv1alpha1.DefaultHomeNamespacePrefix + name}
-	Eventually(func() error {
-		return env.Admin.Get(ctx, client.ObjectKey{Name: f.home}, &corev1.Namespace{})
-	}).Should(Succeed())
-	people := []struct {
-		name, user string
-		role       orgsv1alpha1.Role
-	}{{"alice", alice, orgsv1alpha1.RoleOwner}, {"carol", carol, orgsv1alpha1.RoleOwner}, {"bob", bob, orgsv1alpha1.RoleAdmin}}
-	for _, m := range people {
-		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
-			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: m.name},
-			Spec:       orgsv1alpha1.MemberSpec{User: m.user, Role: m.role},
-		})).To(Succeed())
-	}
-	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
-		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
-		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
-		g.Expect(org.Status.Members).To(BeEquivalentTo(len(people)))
-		for _, m := range people {
-			g.Expect(env.RoleInEffect(ctx, m.user, f.name, f.home, m.role)).To(Succeed())
-		}
-	}).Should(Succeed())
-	return f
+	}, testenv.Person{Member: "alice", User: alice, Role: orgsv1alpha1.RoleOwner},
+		testenv.Person{Member: "carol", User: carol, Role: orgsv1alpha1.RoleOwner},
+		testenv.Person{Member: "bob", User: bob, Role: orgsv1alpha1.RoleAdmin})
+	return orgFixture{name: o.Name, home: o.Home}
 }
 
 // inviteAs creates an Invitation as user, through the webhooks (which
@@ -248,43 +222,26 @@ func expectSecret(f orgFixture, tokens ...string) {
 // can asks the API server whether user may do verb on group/resource in namespace.
 func can(user, verb, group, resource, namespace, name string) bool {
 	GinkgoHelper()
-	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User: user, Groups: []string{"system:authenticated"},
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource, Name: name},
-	}}
-	Expect(env.Admin.Create(ctx, review)).To(Succeed())
-	return review.Status.Allowed
+	return env.Can(ctx, user, nil, authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource, Name: name})
+}
+
+// invitationSteps counts the reconciles of one Invitation so far: each
+// logs one "invitation step".
+func invitationSteps(f orgFixture, name string) func() int {
+	key := fmt.Sprintf(`{"name":%q,"namespace":%q}`, name, f.home)
+	return func() int {
+		n := 0
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "invitation step") && strings.Contains(line, key) {
+				n++
+			}
+		}
+		return n
+	}
 }
 
 // metricValue sums the samples of a metric family whose labels include want.
 func metricValue(name string, want map[string]string) (float64, bool) {
 	GinkgoHelper()
-	families, err := ctrlmetrics.Registry.Gather()
-	Expect(err).NotTo(HaveOccurred())
-	sum, found := 0.0, false
-	for _, fam := range families {
-		if fam.GetName() != name {
-			continue
-		}
-	metrics:
-		for _, m := range fam.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range m.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
-			}
-			for k, v := range want {
-				if labels[k] != v {
-					continue metrics
-				}
-			}
-			found = true
-			if m.GetCounter() != nil {
-				sum += m.GetCounter().GetValue()
-			}
-			if m.GetGauge() != nil {
-				sum += m.GetGauge().GetValue()
-			}
-		}
-	}
-	return sum, found
+	return testenv.MetricValue(Default, name, want)
 }

@@ -426,17 +426,7 @@ var _ = Describe("Invitations", func() {
 		ivy := "ivy." + f.name + "@example.com"
 		inviteAs(alice, f, "ivy", ivy, orgsv1alpha1.RoleViewer)
 		waitInvitation(f, "ivy", hasPhase(orgsv1alpha1.InvitationSent))
-		// Each reconcile of ivy's Invitation logs one "invitation step".
-		key := fmt.Sprintf(`{"name":"ivy","namespace":%q}`, f.home)
-		steps := func() int {
-			n := 0
-			for _, line := range strings.Split(logs.String(), "\n") {
-				if strings.Contains(line, "invitation step") && strings.Contains(line, key) {
-					n++
-				}
-			}
-			return n
-		}
+		steps := invitationSteps(f, "ivy")
 		Eventually(func() int { n := steps(); time.Sleep(time.Second); return steps() - n }).Should(BeZero(), "ivy's invitation settles")
 		settled := steps()
 
@@ -454,6 +444,45 @@ var _ = Describe("Invitations", func() {
 		Expect(env.Admin.Patch(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: f.name}},
 			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"displayName":"Renamed"}}`)))).To(Succeed())
 		Eventually(steps).Should(BeNumerically(">", settled))
+	})
+
+	It("does not reconcile an invitation when its invitee's Member or the Organization changes only its status", func() {
+		f := newOrg(nil)
+		ivy := "ivy." + f.name + "@example.com"
+		inviteAs(alice, f, "ivy", ivy, orgsv1alpha1.RoleViewer)
+		waitInvitation(f, "ivy", hasPhase(orgsv1alpha1.InvitationSent))
+		// ivy becomes a Member some other way: her Member matches the
+		// Invitation, which stays (AlreadyMember), so every event of that
+		// Member would reach it without the watch's predicate.
+		Expect(env.Admin.Create(ctx, &orgsv1alpha1.Member{
+			ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "ivy"},
+			Spec:       orgsv1alpha1.MemberSpec{User: ivy, Role: orgsv1alpha1.RoleViewer},
+		})).To(Succeed())
+		waitInvitation(f, "ivy", hasPhase(orgsv1alpha1.InvitationAccepted))
+		steps := invitationSteps(f, "ivy")
+		Eventually(func() int { n := steps(); time.Sleep(time.Second); return steps() - n }).Should(BeZero(), "ivy's invitation settles")
+		settled := steps()
+
+		touch := func(obj client.Object, conditions *[]metav1.Condition, i int) {
+			GinkgoHelper()
+			Eventually(func() error {
+				if err := env.Admin.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+					return err
+				}
+				patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+				meta.SetStatusCondition(conditions, metav1.Condition{
+					Type: "test.roster.dev/Touched", Status: metav1.ConditionTrue, Reason: "Touched", Message: fmt.Sprint(i),
+				})
+				return env.Admin.Status().Patch(ctx, obj, patch)
+			}).Should(Succeed())
+		}
+		member := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: f.home, Name: "ivy"}}
+		org := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: f.name}}
+		for i := range 5 {
+			touch(member, &member.Status.Conditions, i)
+			touch(org, &org.Status.Conditions, i)
+		}
+		Consistently(steps, 3*time.Second).Should(Equal(settled), "a status patch reconciled the invitation")
 	})
 
 	It("expires an unanswered invitation at expiresAt (a short TTL), refuses its link, and a resend revives it", func() {

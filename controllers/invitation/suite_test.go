@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,9 +21,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
-	"sigs.k8s.io/controller-runtime/pkg/webhook"
 	"sigs.k8s.io/yaml"
 
 	"github.com/roster-dev/roster/internal/acceptserver"
@@ -46,13 +42,11 @@ const (
 )
 
 var (
-	env        *testenv.Env
-	ctx        context.Context
-	smtpSrv    *notifytest.SMTP
-	stopInvite context.CancelFunc
-	inviteDone chan error
-	// logs holds everything the managers logged, to prove no token leaks.
-	logs = &syncBuffer{}
+	env     *testenv.Env
+	ctx     = context.Background()
+	smtpSrv *notifytest.SMTP
+	// logs holds everything the manager logged, to prove no token leaks.
+	logs = &testenv.SyncBuffer{}
 )
 
 func TestInvitations(t *testing.T) {
@@ -60,49 +54,17 @@ func TestInvitations(t *testing.T) {
 	RunSpecs(t, "Invitations Suite")
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 var _ = BeforeSuite(func() {
-	ctrl.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(GinkgoWriter, logs)), zap.UseDevMode(true)))
-	ctx = context.Background()
-	SetDefaultEventuallyTimeout(30 * time.Second)
-	SetDefaultEventuallyPollingInterval(50 * time.Millisecond)
 	var err error
-	env, err = testenv.Start(ctx, testenv.Options{Webhooks: true, Controllers: true})
-	if errors.Is(err, testenv.ErrNoAssets) {
-		Skip(err.Error())
-	}
-	Expect(err).NotTo(HaveOccurred())
-
 	smtpSrv, err = notifytest.StartSMTP(smtpUser, smtpPassword)
 	Expect(err).NotTo(HaveOccurred())
-	installNotifierSecret()
+	DeferCleanup(smtpSrv.Close) // after the manager stops (cleanups run last in, first out)
 
-	// The Invitation controller and the accept server, built by the
-	// manager package as cmd/manager builds them, as the manager's own
-	// identity. testenv's manager runs the webhooks and the Organization
-	// controller next to it.
-	invCtx, cancel := context.WithCancel(context.Background())
-	mgr, err := manager.New(invCtx, env.ManagerConfig, manager.Options{
-		MetricsAddr: "0", ProbeAddr: "0",
-		Webhook:          webhook.Options{Port: -1},
-		ManagerNamespace: testenv.ManagerNamespace,
-		Invitations: &manager.InvitationOptions{
+	// One manager, as cmd/manager builds it, as the manager's own
+	// identity: the webhooks, the Organization controller, and the
+	// Invitation controller and accept server with the SMTP notifier.
+	env = testenv.Suite(testenv.SuiteOptions{
+		Options: testenv.Options{Webhooks: true, Controllers: true, Invitations: &manager.InvitationOptions{
 			Notifier: notify.NotifierConfig{
 				Kind: notify.NotifierSMTP, SecretNamespace: testenv.ManagerNamespace, SecretName: "roster-notifier",
 				SMTP: notify.SMTPConfig{
@@ -118,31 +80,13 @@ var _ = BeforeSuite(func() {
 			},
 			RetryBase: 300 * time.Millisecond,
 			RetryMax:  2 * time.Second,
-		},
+		}},
+		Log: logs,
 	})
-	if err != nil {
-		cancel()
-	}
-	Expect(err).NotTo(HaveOccurred())
-	stopInvite = cancel
-	inviteDone = make(chan error, 1)
-	go func() { inviteDone <- mgr.Start(invCtx) }()
-	syncCtx, syncCancel := context.WithTimeout(ctx, time.Minute)
-	defer syncCancel()
-	Expect(mgr.GetCache().WaitForCacheSync(syncCtx)).To(BeTrue())
+	// The notifier reads its Secret when it sends, not at start.
+	installNotifierSecret()
 
 	startExpiryClock()
-})
-
-var _ = AfterSuite(func() {
-	if stopInvite != nil {
-		stopInvite()
-		Eventually(inviteDone).Should(Receive(BeNil()))
-	}
-	if smtpSrv != nil {
-		smtpSrv.Close()
-	}
-	Expect(env.Stop()).To(Succeed())
 })
 
 // installNotifierSecret creates the manager's namespace, the SMTP

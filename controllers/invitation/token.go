@@ -53,11 +53,6 @@ func WellFormed(token string) bool {
 	return err == nil
 }
 
-// TokenMatches compares token with a stored hash in constant time.
-func TokenMatches(token, hash string) bool {
-	return HashMatches(HashToken(token), hash)
-}
-
 // HashMatches compares two token hashes in constant time.
 func HashMatches(a, b string) bool {
 	return len(a) == len(b) && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1

@@ -22,7 +22,7 @@ func TestNewToken(t *testing.T) {
 		g.Expect(hash).To(HaveLen(64))
 		g.Expect(hash).NotTo(ContainSubstring(token))
 		g.Expect(HashToken(token)).To(Equal(hash))
-		g.Expect(TokenMatches(token, hash)).To(BeTrue())
+		g.Expect(HashMatches(HashToken(token), hash)).To(BeTrue())
 		g.Expect(seen).NotTo(HaveKey(token))
 		g.Expect(token).NotTo(HavePrefix("-"), "a token on a command line must not read as a flag")
 		seen[token] = true
@@ -55,7 +55,7 @@ func TestTokenChecks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := NewWithT(t)
 			g.Expect(WellFormed(tc.token)).To(Equal(tc.wellFormed))
-			g.Expect(TokenMatches(tc.token, tc.hash)).To(Equal(tc.matches))
+			g.Expect(HashMatches(HashToken(tc.token), tc.hash)).To(Equal(tc.matches))
 		})
 	}
 }

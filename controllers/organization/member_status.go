@@ -60,3 +60,21 @@ func isHeldBack(m *orgsv1alpha1.Member) bool {
 	c := conditions.Get(m, orgsv1alpha1.RoleAppliedCondition)
 	return c != nil && c.Reason == orgsv1alpha1.LastOwnerReason
 }
+
+// setWaitingStatus is the status of a Member in a namespace that awaits
+// organization org (policy.AwaitedOrganization) and is not its home: org
+// does not exist yet (reason OrganizationNotFound), or it was created with
+// home namespace home instead (HomeNamespaceMismatch). The Member grants
+// nothing: no effective role. status.organization is left as it was, so a
+// Member that never was an organization's stays recognisable as one that
+// waited (policy.HomeStale).
+func setWaitingStatus(m *orgsv1alpha1.Member, org, home string) {
+	m.Status.ObservedGeneration = m.Generation
+	m.Status.EffectiveRole = ""
+	reason, msg := orgsv1alpha1.OrganizationNotFoundReason, policy.WaitingMessage("Members", m.Namespace, org)
+	if home != "" {
+		reason, msg = orgsv1alpha1.HomeNamespaceMismatchReason, policy.MismatchMessage("Members", m.Namespace, org, home)
+	}
+	conditions.Set(m, orgsv1alpha1.RoleAppliedCondition, metav1.ConditionFalse, reason, msg)
+	setMemberReady(m, true)
+}

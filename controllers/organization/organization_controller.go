@@ -29,6 +29,7 @@ import (
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/controllers/accesstoken"
 	"github.com/roster-dev/roster/internal/access"
+	"github.com/roster-dev/roster/internal/conditions"
 	"github.com/roster-dev/roster/internal/conflict"
 	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/parallel"
@@ -68,8 +69,12 @@ type scope struct {
 	projects   []string
 	unattached []string // labelled for the name, not attached to this Organization (policy.NotAttached)
 	effective  policy.Effective
-	accessErr  error
-	accessDone bool
+	// accessErr is why the RBAC could not be applied; nil once it is.
+	// AccessReady tells it; the steps return only their other failures.
+	accessErr error
+	// before is the Organization's status as the API server has it: a
+	// status is written only when it differs.
+	before *orgsv1alpha1.OrganizationStatus
 	// rbac and changes are what this reconcile wrote, for its summary Event.
 	rbac    access.Result
 	changes membershipChanges
@@ -106,8 +111,9 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		if apierrors.IsNotFound(err) {
 			r.batcher.forget(req.Name)
 			r.Access.Forget(req.Name)
+			return ctrl.Result{}, r.syncWaiting(ctx, req.Name, nil)
 		}
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return ctrl.Result{}, err
 	}
 	if !org.DeletionTimestamp.IsZero() {
 		return conflict.Requeue(ctx, r.reconcileDelete(ctx, org))
@@ -122,26 +128,25 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return conflict.Requeue(ctx, r.reconcileNormal(ctx, org))
 }
 
-func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) error {
-	s := &scope{org: org}
-	before := org.Status.DeepCopy()
+// reconcileNormal runs the steps of a reconcile. Every exit writes status
+// (writeFailure, deferred): a step that fails says so in Ready rather than
+// leave the conditions of an earlier reconcile standing. An RBAC failure is
+// told by AccessReady (setAccessReady) and returned as well, for the retry.
+func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Organization) (err error) {
+	s := &scope{org: org, before: org.Status.DeepCopy()}
+	defer func() { err = kerrors.NewAggregate([]error{s.accessErr, err, r.writeFailure(ctx, s, err)}) }()
 
 	if err := r.ensureHomeNamespace(ctx, s); err != nil {
 		return err
 	}
-	switch {
-	case s.home.ok:
-		s.mode = grantAccess
-	case s.home.reason == orgsv1alpha1.HomeNamespaceTerminatingReason:
-		// Deleting the home namespace removes the membership wholesale: the
-		// last-owner rule lets its Members go so that it can finish, and
-		// until it is gone access can be taken away but not added.
-		s.mode = withdrawAccess
-	default:
+	if err := r.syncWaiting(ctx, org.Name, org); err != nil {
+		return err
+	}
+	s.mode = accessModeOf(s.home)
+	if s.mode == noAccess {
 		// Another organization holds the home namespace: its Members are
 		// not this organization's, and grant nothing.
-		s.mode = noAccess
-		return r.reconcileWithoutHome(ctx, s, before)
+		return r.reconcileWithoutHome(ctx, s)
 	}
 	if err := r.loadMembership(ctx, s); err != nil {
 		return err
@@ -152,25 +157,86 @@ func (r *Reconciler) reconcileNormal(ctx context.Context, org *orgsv1alpha1.Orga
 	if err := r.commitOwners(ctx, s); err != nil {
 		return err
 	}
-	var errs []error
 	s.accessErr = r.applyAccess(ctx, s)
-	s.accessDone = s.accessErr == nil
-	errs = append(errs, s.accessErr)
-	// The Organization's status does not depend on the Members' writes:
-	// both go out at once.
+	// Decided before the writes go out: while they run, scope is only read.
+	setOrganizationStatus(s)
+	errs := r.writeInParallel(ctx, s)
+	r.recordSummary(s)
+	return kerrors.NewAggregate(errs)
+}
+
+// accessModeOf is what the state of the home namespace lets a reconcile do.
+func accessModeOf(home homeNamespace) accessMode {
+	switch {
+	case home.ok:
+		return grantAccess
+	case home.reason == orgsv1alpha1.HomeNamespaceTerminatingReason:
+		// Deleting the home namespace removes the membership wholesale: the
+		// last-owner rule lets its Members go so that it can finish, and
+		// until it is gone access can be taken away but not added.
+		return withdrawAccess
+	default:
+		return noAccess
+	}
+}
+
+// writeInParallel writes the Organization's status and the Members' at
+// once: the Organization's status does not depend on the Members' writes.
+// Neither writes scope; what they did is recorded once both are done.
+func (r *Reconciler) writeInParallel(ctx context.Context, s *scope) []error {
 	var (
 		wg        sync.WaitGroup
+		written   *orgsv1alpha1.Organization
 		statusErr error
 	)
-	name := org.Name
-	wg.Go(func() { statusErr = parallel.Recover(func() error { return r.writeStatus(ctx, s, before) }) })
-	errs = append(errs, r.syncMembers(ctx, s, name)...)
+	wg.Go(func() {
+		statusErr = parallel.Recover(func() error {
+			var err error
+			written, err = r.writeStatus(ctx, s)
+			return err
+		})
+	})
+	changes, errs := r.syncMembers(ctx, s)
 	wg.Wait()
-	errs = append(errs, statusErr)
+	s.changes = changes
+	s.wrote(written)
+	return append(errs, statusErr)
+}
+
+// wrote records an Organization the API server returned from a status
+// write (nil: nothing was written) as what it now has.
+func (s *scope) wrote(org *orgsv1alpha1.Organization) {
+	if org != nil {
+		s.org, s.before = org, org.Status.DeepCopy()
+	}
+}
+
+// recordSummary records one Event for what the reconcile changed.
+func (r *Reconciler) recordSummary(s *scope) {
 	if reason, note := s.changes.summary(s.rbac); reason != "" {
 		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
 	}
-	return kerrors.NewAggregate(errs)
+}
+
+// writeFailure says in Ready that a step failed with err (an RBAC failure
+// is no step's: AccessReady tells it). A conflict is no failure: the retry
+// reads a newer view and writes the status. Only a success records
+// observedGeneration.
+func (r *Reconciler) writeFailure(ctx context.Context, s *scope, err error) error {
+	if err == nil || conflict.Is(err) {
+		return nil
+	}
+	failed := s.org.DeepCopy()
+	failed.Status.ObservedGeneration = s.before.ObservedGeneration
+	conditions.Set(failed, orgsv1alpha1.ReadyCondition, metav1.ConditionFalse, orgsv1alpha1.ReconcileFailedReason,
+		fmt.Sprintf("Reconciling organization %s failed, and Roster retries: %s.", s.org.Name, err.Error()))
+	if equality.Semantic.DeepEqual(s.before, &failed.Status) {
+		return nil
+	}
+	if err := r.Client.Status().Update(ctx, failed); err != nil {
+		return fmt.Errorf("writing the status of %q: %w", s.org.Name, err)
+	}
+	return nil
 }
 
 // decideRoles computes the effective roles from the wishes and the owners
@@ -188,17 +254,17 @@ func (r *Reconciler) decideRoles(s *scope) {
 // another organization holds its home namespace, as
 // policy.MembershipAuthority already grants nothing then. The owners last
 // committed stay, for when the namespace is the organization's again.
-func (r *Reconciler) reconcileWithoutHome(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
+func (r *Reconciler) reconcileWithoutHome(ctx context.Context, s *scope) error {
 	n, err := r.Access.DeleteAll(ctx, s.org.Name)
 	s.rbac = access.Result{Deleted: n}
 	if err != nil {
 		s.accessErr = fmt.Errorf("deleting RBAC: %w", err)
 	}
-	s.accessDone = err == nil
-	if reason, note := s.changes.summary(s.rbac); reason != "" {
-		r.Recorder.Eventf(s.org, nil, corev1.EventTypeNormal, reason, "Reconcile", "%s", note)
-	}
-	return kerrors.NewAggregate([]error{s.accessErr, r.writeStatus(ctx, s, before)})
+	setOrganizationStatus(s)
+	written, err := r.writeStatus(ctx, s)
+	s.wrote(written)
+	r.recordSummary(s)
+	return err
 }
 
 // ensureHomeNamespace creates the home namespace, or adopts one that no other
@@ -361,10 +427,12 @@ func (r *Reconciler) commitOwners(ctx context.Context, s *scope) error {
 		(len(s.org.Status.EffectiveOwners) == 0 && len(s.effective.Owners) == 0) {
 		return nil
 	}
-	s.org.Status.EffectiveOwners = s.effective.Owners
-	if err := r.Client.Status().Update(ctx, s.org); err != nil {
+	org := s.org.DeepCopy()
+	org.Status.EffectiveOwners = s.effective.Owners
+	if err := r.Client.Status().Update(ctx, org); err != nil {
 		return fmt.Errorf("committing the effective owners of %q: %w", s.org.Name, err)
 	}
+	s.wrote(org)
 	return nil
 }
 
@@ -409,27 +477,28 @@ func (r *Reconciler) applyAccess(ctx context.Context, s *scope) error {
 
 // syncMembers keeps the last-owner finalizer on effective owners only, lets
 // released Members go, and writes each Member's status when it changed. The
-// Members' writes are independent and go out at once.
-// s.org is being written at the same time (writeStatus): syncMembers does
-// not read it.
-func (r *Reconciler) syncMembers(ctx context.Context, s *scope, org string) []error {
+// Members' writes are independent and go out at once. The Organization's
+// status is written at the same time (writeStatus): syncMembers only reads
+// scope, and returns what it changed.
+func (r *Reconciler) syncMembers(ctx context.Context, s *scope) (membershipChanges, []error) {
 	changes := make([]memberChange, len(s.members))
 	errs := parallel.Each(len(s.members), parallel.Limit, func(i int) error {
 		var err error
-		changes[i], err = r.syncMember(ctx, &s.members[i], org, s.effective.Members[s.members[i].Name], s.accessDone, s.mode == withdrawAccess)
+		changes[i], err = r.syncMember(ctx, s.members[i].DeepCopy(), s.org.Name, s.effective.Members[s.members[i].Name], s.accessErr == nil, s.mode == withdrawAccess)
 		return err
 	})
+	var total membershipChanges
 	for _, c := range changes {
 		switch {
 		case c.left || (c.from != "" && c.to == ""):
-			s.changes.left++
+			total.left++
 		case c.from == "" && c.to != "":
-			s.changes.joined++
+			total.joined++
 		case c.from != c.to:
-			s.changes.changed++
+			total.changed++
 		}
 	}
-	return errs
+	return total, errs
 }
 
 // memberChange is what a reconcile did to one Member's effective role, for
@@ -441,7 +510,7 @@ type memberChange struct {
 
 // syncMember keeps m's last-owner finalizer and writes its status;
 // release lets every Member go (the home namespace is being deleted).
-func (r *Reconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessDone, release bool) (memberChange, error) {
+func (r *Reconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org string, outcome policy.Outcome, accessApplied, release bool) (memberChange, error) {
 	if err := r.syncFinalizer(ctx, m, outcome.OwnerUser(m) && !release); err != nil {
 		return memberChange{}, err
 	}
@@ -449,7 +518,7 @@ func (r *Reconciler) syncMember(ctx context.Context, m *orgsv1alpha1.Member, org
 		return memberChange{left: m.Status.EffectiveRole != ""}, nil
 	}
 	before := m.DeepCopy()
-	setMemberStatus(m, org, outcome, accessDone)
+	setMemberStatus(m, org, outcome, accessApplied)
 	if equality.Semantic.DeepEqual(before.Status, m.Status) {
 		return memberChange{}, nil
 	}
@@ -481,16 +550,18 @@ func (r *Reconciler) syncFinalizer(ctx context.Context, m *orgsv1alpha1.Member, 
 	return nil
 }
 
-// writeStatus writes the Organization's status when it changed.
-func (r *Reconciler) writeStatus(ctx context.Context, s *scope, before *orgsv1alpha1.OrganizationStatus) error {
-	setOrganizationStatus(s)
-	if equality.Semantic.DeepEqual(before, &s.org.Status) {
-		return nil
+// writeStatus writes the Organization's status as decided, when it
+// changed, and returns what the API server made of it (nil: no write).
+// It writes a copy: scope is read by syncMembers meanwhile.
+func (r *Reconciler) writeStatus(ctx context.Context, s *scope) (*orgsv1alpha1.Organization, error) {
+	if equality.Semantic.DeepEqual(s.before, &s.org.Status) {
+		return nil, nil
 	}
-	if err := r.Client.Status().Update(ctx, s.org); err != nil {
-		return fmt.Errorf("writing the status of %q: %w", s.org.Name, err)
+	org := s.org.DeepCopy()
+	if err := r.Client.Status().Update(ctx, org); err != nil {
+		return nil, fmt.Errorf("writing the status of %q: %w", s.org.Name, err)
 	}
-	return nil
+	return org, nil
 }
 
 // reconcileDelete removes what Roster made for the organization: its RBAC,
@@ -580,7 +651,7 @@ func (r *Reconciler) organizationOfNamespace(ctx context.Context, obj client.Obj
 		return nil
 	}
 	if org == nil {
-		return nil
+		return r.awaitedOf(ctx, obj.GetNamespace())
 	}
 	return []ctrl.Request{{NamespacedName: client.ObjectKey{Name: org.Name}}}
 }

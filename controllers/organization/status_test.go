@@ -44,21 +44,21 @@ func TestOrganizationStatus(t *testing.T) {
 		says string
 	}{{
 		name: "two owners, access applied: Ready",
-		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+		scope: scope{home: home, effective: policy.Effective{
 			Owners: []string{"a", "b"}, Members: outcomes(orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleViewer),
 		}},
 		ready: metav1.ConditionTrue, readyWhy: orgsv1alpha1.ReadyReason,
 		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.RedundantOwnersReason, access: metav1.ConditionTrue, members: 3,
 	}, {
 		name: "one owner: Ready, with the redundancy advice",
-		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+		scope: scope{home: home, effective: policy.Effective{
 			Owners: []string{"a"}, Members: outcomes(orgsv1alpha1.RoleOwner),
 		}},
 		ready: metav1.ConditionTrue, readyWhy: orgsv1alpha1.ReadyReason,
 		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionTrue, members: 1,
 	}, {
 		name: "no owner: not Ready, says so",
-		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+		scope: scope{home: home, effective: policy.Effective{
 			Members: outcomes(orgsv1alpha1.RoleViewer),
 		}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.NoOwnerReason,
@@ -69,15 +69,21 @@ func TestOrganizationStatus(t *testing.T) {
 			Owners: []string{"a"}, Members: outcomes(orgsv1alpha1.RoleOwner),
 		}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.AccessFailedReason,
-		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionFalse, members: 1,
+		owner: metav1.ConditionTrue, redundancy: orgsv1alpha1.SingleOwnerReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessFailedReason, members: 1,
+		says: "Applying RBAC failed: boom",
 	}, {
 		name:  "home namespace claimed by another organization: access withdrawn",
-		scope: scope{mode: noAccess, accessDone: true, home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceConflictReason, msg: "taken"}},
+		scope: scope{mode: noAccess, home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceConflictReason, msg: "taken"}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceConflictReason,
 		owner: metav1.ConditionUnknown, redundancy: orgsv1alpha1.ReconcilingReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessWithdrawnReason,
 	}, {
+		name:  "home namespace claimed by another organization, deleting the RBAC failed: says the failure",
+		scope: scope{mode: noAccess, accessErr: errors.New("boom"), home: homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceConflictReason, msg: "taken"}},
+		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceConflictReason,
+		owner: metav1.ConditionUnknown, redundancy: orgsv1alpha1.ReconcilingReason, access: metav1.ConditionFalse, accessWhy: orgsv1alpha1.AccessFailedReason,
+	}, {
 		name: "home namespace being deleted: access withdraw-only, owners still counted",
-		scope: scope{mode: withdrawAccess, accessDone: true,
+		scope: scope{mode: withdrawAccess,
 			home:      homeNamespace{name: "org-acme", reason: orgsv1alpha1.HomeNamespaceTerminatingReason, msg: "going"},
 			effective: policy.Effective{Owners: []string{"a"}, Members: outcomes(orgsv1alpha1.RoleOwner, orgsv1alpha1.RoleViewer)}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.HomeNamespaceTerminatingReason,
@@ -85,7 +91,7 @@ func TestOrganizationStatus(t *testing.T) {
 		members: 2,
 	}, {
 		name: "owner held without a Member: not Ready, says whose access is kept",
-		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+		scope: scope{home: home, effective: policy.Effective{
 			Owners: []string{"gone@example.com"}, HeldOwners: []string{"gone@example.com"}, Members: outcomes(orgsv1alpha1.RoleAdmin),
 		}},
 		ready: metav1.ConditionFalse, readyWhy: orgsv1alpha1.OwnerHeldWithoutMemberReason,
@@ -93,7 +99,7 @@ func TestOrganizationStatus(t *testing.T) {
 		says: "the owner access of gone@example.com is kept although no Member gives it: assign the Owner role to another user",
 	}, {
 		name: "duplicates and leaving Members are not counted",
-		scope: scope{home: home, accessDone: true, effective: policy.Effective{
+		scope: scope{home: home, effective: policy.Effective{
 			Owners: []string{"a", "b"},
 			Members: map[string]policy.Outcome{
 				"a": {Role: orgsv1alpha1.RoleOwner}, "b": {Role: orgsv1alpha1.RoleOwner},
@@ -141,7 +147,6 @@ func TestOrganizationStatusCounts(t *testing.T) {
 			"o": {Role: orgsv1alpha1.RoleOwner}, "a": {Role: orgsv1alpha1.RoleAdmin}, "c": {Role: orgsv1alpha1.RoleContributor},
 			"v": {Role: orgsv1alpha1.RoleViewer}, "n1": {Role: orgsv1alpha1.RoleViewerNoSecrets}, "n2": {Role: orgsv1alpha1.RoleViewerNoSecrets},
 		}},
-		accessDone: true,
 	}
 	setOrganizationStatus(&s)
 	g.Expect(s.org.Status.RoleCounts).To(Equal(orgsv1alpha1.RoleCounts{Owners: 1, Admins: 1, Contributors: 1, Viewers: 1, ViewersNoSecrets: 2}))
@@ -154,10 +159,9 @@ func TestOrganizationStatusIsStable(t *testing.T) {
 	// "write only when changed" makes no write.
 	g := NewWithT(t)
 	s := scope{
-		org:        &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}},
-		home:       homeNamespace{name: "org-acme", ok: true, reason: orgsv1alpha1.HomeNamespaceCreatedReason},
-		effective:  policy.Effective{Owners: []string{"o"}, Members: map[string]policy.Outcome{"o": {Role: orgsv1alpha1.RoleOwner}}},
-		accessDone: true,
+		org:       &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}},
+		home:      homeNamespace{name: "org-acme", ok: true, reason: orgsv1alpha1.HomeNamespaceCreatedReason},
+		effective: policy.Effective{Owners: []string{"o"}, Members: map[string]policy.Outcome{"o": {Role: orgsv1alpha1.RoleOwner}}},
 	}
 	setOrganizationStatus(&s)
 	first := s.org.Status.DeepCopy()
@@ -219,4 +223,26 @@ func TestMemberStatus(t *testing.T) {
 			g.Expect(ready.Message + applied.Message).To(ContainSubstring(tt.messageSays))
 		})
 	}
+}
+
+func TestWaitingMemberStatus(t *testing.T) {
+	g := NewWithT(t)
+	m := &orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Name: "alice", Namespace: "org-acme", Generation: 2},
+		Spec: orgsv1alpha1.MemberSpec{User: "alice@example.com", Role: orgsv1alpha1.RoleOwner}}
+
+	setWaitingStatus(m, "acme", "")
+	ready := condition(m.Status.Conditions, orgsv1alpha1.ReadyCondition)
+	g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(ready.Reason).To(Equal(orgsv1alpha1.OrganizationNotFoundReason))
+	g.Expect(ready.Message).To(ContainSubstring(`Organization "acme" does not exist yet`))
+	g.Expect(m.Status.EffectiveRole).To(BeEmpty(), "a waiting Member grants nothing")
+	g.Expect(m.Status.Organization).To(BeEmpty(), "it never was an organization's (policy.HomeStale)")
+	g.Expect(m.Status.ObservedGeneration).To(Equal(int64(2)))
+
+	setWaitingStatus(m, "acme", "acme-home")
+	ready = condition(m.Status.Conditions, orgsv1alpha1.ReadyCondition)
+	g.Expect(ready.Status).To(Equal(metav1.ConditionFalse))
+	g.Expect(ready.Reason).To(Equal(orgsv1alpha1.HomeNamespaceMismatchReason))
+	g.Expect(ready.Message).To(ContainSubstring("home namespace acme-home, not org-acme"))
+	g.Expect(condition(m.Status.Conditions, orgsv1alpha1.RoleAppliedCondition).Reason).To(Equal(orgsv1alpha1.HomeNamespaceMismatchReason))
 }

@@ -12,19 +12,18 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	"github.com/roster-dev/roster/controllers/invitation"
 
 	authorizationv1 "k8s.io/api/authorization/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/index"
 	"github.com/roster-dev/roster/internal/policy"
+	"github.com/roster-dev/roster/internal/testenv/fakeapi"
 )
 
 // fuzzToken is the one link that works in the fuzzed cluster: base64url
@@ -157,13 +156,7 @@ func acceptRequest(mode uint8, token string, body []byte) *http.Request {
 // fuzzToken; rate limits out of the way.
 func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 	t.Helper()
-	scheme := runtime.NewScheme()
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
-	if err := authorizationv1.AddToScheme(scheme); err != nil {
-		t.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	inv := &orgsv1alpha1.Invitation{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "erin", UID: "uid-erin",
@@ -175,39 +168,24 @@ func fuzzAcceptServer(t *testing.T) (client.Client, *Server) {
 			ExpiresAt:           &metav1.Time{Time: now.Add(time.Hour)},
 		},
 	}
-	c := fake.NewClientBuilder().WithScheme(scheme).
-		WithObjects(
-			&orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}},
-			&orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "alice"},
-				Spec: orgsv1alpha1.MemberSpec{User: "alice@example.com", Role: orgsv1alpha1.RoleOwner}},
-			inv,
-		).
+	c := fakeapi.Builder(scheme,
+		&orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}},
+		&orgsv1alpha1.Member{ObjectMeta: metav1.ObjectMeta{Namespace: "org-acme", Name: "alice"},
+			Spec: orgsv1alpha1.MemberSpec{User: "alice@example.com", Role: orgsv1alpha1.RoleOwner}},
+		inv,
+	).
 		WithStatusSubresource(&orgsv1alpha1.Invitation{}).
-		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
-			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
-		}).
-		WithIndex(&orgsv1alpha1.Invitation{}, index.InvitationByTokenHash, func(o client.Object) []string {
-			st := o.(*orgsv1alpha1.Invitation).Status
-			return append([]string{st.TokenHash}, st.PreviousTokenHashes...)
-		}).
-		WithIndex(&orgsv1alpha1.Member{}, index.MemberByAcceptedToken, func(o client.Object) []string {
-			return []string{o.GetAnnotations()[orgsv1alpha1.AcceptedTokenAnnotation]}
-		}).
-		WithInterceptorFuncs(interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			if sar, ok := obj.(*authorizationv1.SubjectAccessReview); ok {
-				sar.Status.Allowed = sar.Spec.User == "alice@example.com"
-				return nil
-			}
-			return c.Create(ctx, obj, opts...)
-		}}).
+		WithInterceptorFuncs(fakeapi.Reviews(func(spec authorizationv1.SubjectAccessReviewSpec) bool {
+			return spec.User == "alice@example.com"
+		})).
 		Build()
 	acceptor := &invitation.Acceptor{
 		Client: c, Live: c, UserPrefix: "oidc:", Recorder: &events.FakeRecorder{},
-		Now: func() time.Time { return now },
+		Clock: clocktesting.NewFakePassiveClock(now),
 	}
 	unlimited := Limit{Every: time.Nanosecond, Burst: 1 << 20}
 	server, err := NewServer(ServerOptions{BaseURL: "https://roster.example.com", ClientLimit: unlimited, InvitationLimit: unlimited,
-		Now: func() time.Time { return now }}, acceptor)
+		Clock: clocktesting.NewFakePassiveClock(now)}, acceptor)
 	if err != nil {
 		t.Fatal(err)
 	}

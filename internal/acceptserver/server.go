@@ -13,6 +13,8 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/utils/clock"
+
 	"github.com/roster-dev/roster/controllers/invitation"
 	"github.com/roster-dev/roster/internal/metrics"
 
@@ -54,8 +56,8 @@ type ServerOptions struct {
 	// so revoked links are recognised.
 	Informers cache.Informers
 	Log       logr.Logger
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Clock is the clock (tests); default the real one.
+	Clock clock.PassiveClock
 }
 
 // Default rate limits: a person clicking around never meets them; a
@@ -80,8 +82,8 @@ type Server struct {
 // NewServer listens on opts.BindAddress (so the base URL is known before
 // the manager starts) and returns the server.
 func NewServer(opts ServerOptions, answerer Answerer) (*Server, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	if opts.Clock == nil {
+		opts.Clock = clock.RealClock{}
 	}
 	s := &Server{
 		opts: opts, answerer: answerer,
@@ -342,7 +344,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 
 // answer rate-limits, then looks up or responds. It never logs the token.
 func (s *Server) answer(ctx context.Context, r *http.Request, token, decision string, act bool) (invitation.Result, time.Duration) {
-	now := s.opts.Now()
+	now := s.opts.Clock.Now()
 	client := s.clientAddress(r)
 	res, wait := s.limitedAnswer(ctx, client, token, decision, act, now)
 	metrics.RecordAcceptRequest(string(res.Outcome))

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	clocktesting "k8s.io/utils/clock/testing"
+
 	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
 
@@ -209,7 +211,7 @@ func TestAcceptAPI(t *testing.T) {
 
 func TestAcceptRateLimits(t *testing.T) {
 	g := NewWithT(t)
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	now := clocktesting.NewFakePassiveClock(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
 	f := &fakeAnswerer{
 		results: map[string]invitation.Result{"a1": valid(), "a2": valid(), "b": valid()},
 		// a1 and a2 are two links (a resend) of one invitation.
@@ -218,7 +220,7 @@ func TestAcceptRateLimits(t *testing.T) {
 	h := newTestServer(t, f, acceptserver.ServerOptions{
 		ClientLimit:     acceptserver.Limit{Every: time.Minute, Burst: 5},
 		InvitationLimit: acceptserver.Limit{Every: time.Minute, Burst: 3},
-		Now:             func() time.Time { return now },
+		Clock:           now,
 	})
 	get := func(token, remote string) *httptest.ResponseRecorder {
 		return do(h, "GET", "/team/invitations/accept?token="+url.QueryEscape(token), "", "", remote)
@@ -244,7 +246,7 @@ func TestAcceptRateLimits(t *testing.T) {
 	g.Expect(f.responses).To(BeEmpty(), "a refused request decides nothing")
 
 	// The bucket refills.
-	now = now.Add(time.Minute)
+	now.SetTime(now.Now().Add(time.Minute))
 	g.Expect(get("b", "10.9.9.9:4").Code).To(Equal(200))
 }
 
@@ -254,7 +256,7 @@ func TestAcceptRateLimitBehindProxy(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	h := newTestServer(t, f, acceptserver.ServerOptions{
 		ClientLimit: acceptserver.Limit{Every: time.Hour, Burst: 1}, TrustForwardedFor: true,
-		Now: func() time.Time { return now },
+		Clock: clocktesting.NewFakePassiveClock(now),
 	})
 	req := func(xff string) int {
 		r := httptest.NewRequest("GET", "/team/invitations/accept?token=nope", nil)

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/go-logr/logr"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -132,29 +133,16 @@ func (a *Applier) Withdraw(ctx context.Context, org *orgsv1alpha1.Organization, 
 }
 
 func (a *Applier) write(ctx context.Context, org *orgsv1alpha1.Organization, desired []client.Object, create bool) (Result, error) {
-	var res Result
 	if org == nil || org.Name == "" {
-		return res, errors.New("access: Apply needs an Organization with a name")
+		return Result{}, errors.New("access: Apply needs an Organization with a name")
 	}
-	want := make(map[objKey]client.Object, len(desired))
-	keys := make([]objKey, 0, len(desired))
-	for _, obj := range desired {
-		k, err := keyOf(obj)
-		if err != nil {
-			return res, err
-		}
-		if got := obj.GetLabels()[AccessForLabel]; got != org.Name {
-			return res, fmt.Errorf("access: %s has label %s=%q, want %q", k, AccessForLabel, got, org.Name)
-		}
-		if _, dup := want[k]; dup {
-			return res, fmt.Errorf("access: %s is rendered twice", k)
-		}
-		want[k] = obj
-		keys = append(keys, k)
+	want, keys, err := indexDesired(org.Name, desired)
+	if err != nil {
+		return Result{}, err
 	}
 	existing, err := a.list(ctx, org.Name)
 	if err != nil {
-		return res, err
+		return Result{}, err
 	}
 	if !create {
 		keys = slices.DeleteFunc(keys, func(k objKey) bool {
@@ -169,66 +157,102 @@ func (a *Applier) write(ctx context.Context, org *orgsv1alpha1.Organization, des
 	// Before the writes: their watch events can come back before their responses.
 	a.last.set(org.Name, want)
 
-	log := logf.FromContext(ctx).WithValues("organization", org.Name)
-	var (
-		mu   sync.Mutex
-		errs []error
-	)
-	count := func(n *int) {
-		mu.Lock()
-		*n++
-		mu.Unlock()
-	}
-	writeOne := func(k objKey) error {
-		obj := want[k]
-		cur, found := existing[k]
-		switch {
-		case !found:
-			if err := a.apply(ctx, obj); err != nil {
-				return fmt.Errorf("creating %s: %w", k, err)
-			}
-			log.V(1).Info("created RBAC object", "object", k.String())
-			count(&res.Created)
-		case matches(obj, cur):
-			count(&res.Unchanged)
-		case roleRefChanged(obj, cur):
-			// roleRef is immutable: delete and create again. Access through
-			// this binding is briefly absent, never wider than desired.
-			if err := a.delete(ctx, cur); err != nil {
-				return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
-			}
-			if err := a.apply(ctx, obj); err != nil {
-				return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
-			}
-			log.V(1).Info("re-created RBAC binding with a new roleRef", "object", k.String())
-			count(&res.Updated)
-		default:
-			if err := a.apply(ctx, obj); err != nil {
-				return fmt.Errorf("updating %s: %w", k, err)
-			}
-			log.V(1).Info("updated RBAC object", "object", k.String())
-			count(&res.Updated)
-		}
-		return nil
-	}
+	w := &writeRun{a: a, log: logf.FromContext(ctx).WithValues("organization", org.Name), existing: existing, want: want}
+	var errs []error
 	// ClusterRoles first, so that no binding refers to one not yet written;
 	// then every binding at once.
 	for _, stage := range stages(keys) {
-		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return writeOne(stage[i]) })...)
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return w.write(ctx, stage[i]) })...)
 	}
-
 	for _, stage := range stages(pruneOrder(existing, want)) {
-		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error {
-			k := stage[i]
-			if err := a.delete(ctx, existing[k]); err != nil {
-				return fmt.Errorf("deleting %s: %w", k, err)
-			}
-			log.V(1).Info("deleted RBAC object", "object", k.String())
-			count(&res.Deleted)
-			return nil
-		})...)
+		errs = append(errs, parallel.Each(len(stage), parallel.Limit, func(i int) error { return w.prune(ctx, stage[i]) })...)
 	}
-	return res, utilerrors.NewAggregate(errs)
+	return w.res, utilerrors.NewAggregate(errs)
+}
+
+// indexDesired keys desired, refusing an object without the organization's
+// AccessForLabel or rendered twice; keys are in desired's order.
+func indexDesired(org string, desired []client.Object) (map[objKey]client.Object, []objKey, error) {
+	want := make(map[objKey]client.Object, len(desired))
+	keys := make([]objKey, 0, len(desired))
+	for _, obj := range desired {
+		k, err := keyOf(obj)
+		if err != nil {
+			return nil, nil, err
+		}
+		if got := obj.GetLabels()[AccessForLabel]; got != org {
+			return nil, nil, fmt.Errorf("access: %s has label %s=%q, want %q", k, AccessForLabel, got, org)
+		}
+		if _, dup := want[k]; dup {
+			return nil, nil, fmt.Errorf("access: %s is rendered twice", k)
+		}
+		want[k] = obj
+		keys = append(keys, k)
+	}
+	return want, keys, nil
+}
+
+// writeRun is one Apply or Withdraw's writes, which run in parallel, and
+// their counts.
+type writeRun struct {
+	a        *Applier
+	log      logr.Logger
+	existing map[objKey]client.Object
+	want     map[objKey]client.Object
+
+	mu  sync.Mutex
+	res Result
+}
+
+func (w *writeRun) count(n *int) {
+	w.mu.Lock()
+	*n++
+	w.mu.Unlock()
+}
+
+// write creates, leaves alone, re-creates (roleRef changed) or updates the
+// object of k.
+func (w *writeRun) write(ctx context.Context, k objKey) error {
+	obj := w.want[k]
+	cur, found := w.existing[k]
+	switch {
+	case !found:
+		if err := w.a.apply(ctx, obj); err != nil {
+			return fmt.Errorf("creating %s: %w", k, err)
+		}
+		w.log.V(1).Info("created RBAC object", "object", k.String())
+		w.count(&w.res.Created)
+	case matches(obj, cur):
+		w.count(&w.res.Unchanged)
+	case roleRefChanged(obj, cur):
+		// roleRef is immutable: delete and create again. Access through
+		// this binding is briefly absent, never wider than desired.
+		if err := w.a.delete(ctx, cur); err != nil {
+			return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
+		}
+		if err := w.a.apply(ctx, obj); err != nil {
+			return fmt.Errorf("re-creating %s (roleRef changed): %w", k, err)
+		}
+		w.log.V(1).Info("re-created RBAC binding with a new roleRef", "object", k.String())
+		w.count(&w.res.Updated)
+	default:
+		if err := w.a.apply(ctx, obj); err != nil {
+			return fmt.Errorf("updating %s: %w", k, err)
+		}
+		w.log.V(1).Info("updated RBAC object", "object", k.String())
+		w.count(&w.res.Updated)
+	}
+	return nil
+}
+
+// prune deletes the existing object of k, no longer desired.
+func (w *writeRun) prune(ctx context.Context, k objKey) error {
+	if err := w.a.delete(ctx, w.existing[k]); err != nil {
+		return fmt.Errorf("deleting %s: %w", k, err)
+	}
+	w.log.V(1).Info("deleted RBAC object", "object", k.String())
+	w.count(&w.res.Deleted)
+	return nil
 }
 
 // stages splits keys, already in the order they must be written, into the

@@ -159,12 +159,27 @@ func Render(s Snapshot) []client.Object {
 		home = org.HomeNamespaceName()
 	}
 	r := renderer{org: org}
+	subjects, tokens := boundSubjects(s, home)
+	g := groupSubjects(subjects, home)
 
-	// The custom verbs each role holds are internal/policy's
-	// (RoleAuthority): the owner tier binds whoever manages owners, the
-	// admin tier whoever manages members only, home-manage both.
-	byRole := map[orgsv1alpha1.Role][]rbacv1.Subject{}
-	var everyone, owners, admins []rbacv1.Subject
+	objs := r.clusterRoles()
+	objs = append(objs, r.tierBindings(home, g)...)
+	objs = append(objs, r.tokenObjects(home, tokens)...)
+	for _, ns := range projectNamespaces(s.ProjectNamespaces, home) {
+		for _, role := range orgsv1alpha1.Roles {
+			subjects := sortedSubjects(g.byRole[role])
+			if len(subjects) == 0 {
+				continue
+			}
+			objs = append(objs, r.roleBinding(ns, ProjectRoleBindingName(role), ProjectClusterRoles[role], subjects))
+		}
+	}
+	return objs
+}
+
+// boundSubjects is who of s may be bound, the tokens' ServiceAccounts (each
+// with its token's role) included, and the tokens that get a ServiceAccount.
+func boundSubjects(s Snapshot, home string) ([]Subject, []Token) {
 	// Members are Users and Groups; a ServiceAccount is bound only as a
 	// token's. An identity Kubernetes reserves (system:masters,
 	// system:authenticated...) is bound to nothing, whatever Member names
@@ -192,6 +207,25 @@ func Render(s Snapshot) []client.Object {
 		// so that it has exactly that role's access and follows it.
 		subjects = append(subjects, Subject{Kind: rbacv1.ServiceAccountKind, Name: orgsv1alpha1.TokenServiceAccountPrefix + t.Name, Role: t.Role})
 	}
+	return subjects, tokens
+}
+
+// subjectGroups is the RBAC subjects of an organization by what they are
+// bound to.
+type subjectGroups struct {
+	// byRole is for the project RoleBindings (unsorted).
+	byRole map[orgsv1alpha1.Role][]rbacv1.Subject
+	// everyone, owners, admins and managers (owners and admins) are
+	// sorted.
+	everyone, owners, admins, managers []rbacv1.Subject
+}
+
+// groupSubjects sorts subjects with a valid role and a name into their
+// groups. The custom verbs each role holds are internal/policy's
+// (RoleAuthority): the owner tier binds whoever manages owners, the admin
+// tier whoever manages members only, home-manage both.
+func groupSubjects(subjects []Subject, home string) subjectGroups {
+	g := subjectGroups{byRole: map[orgsv1alpha1.Role][]rbacv1.Subject{}}
 	for _, sub := range subjects {
 		if !sub.Role.IsValid() || sub.Name == "" {
 			continue
@@ -200,24 +234,28 @@ func Render(s Snapshot) []client.Object {
 		if sub.Kind == rbacv1.ServiceAccountKind {
 			rs = rbacv1.Subject{Kind: sub.Kind, Namespace: home, Name: sub.Name}
 		}
-		byRole[sub.Role] = append(byRole[sub.Role], rs)
-		everyone = append(everyone, rs)
+		g.byRole[sub.Role] = append(g.byRole[sub.Role], rs)
+		g.everyone = append(g.everyone, rs)
 		switch authority := policy.RoleAuthority(sub.Role); {
 		case authority.ManageOwners:
-			owners = append(owners, rs)
+			g.owners = append(g.owners, rs)
 		case authority.ManageMembers:
-			admins = append(admins, rs)
+			g.admins = append(g.admins, rs)
 		}
 	}
-	owners, admins = sortedSubjects(owners), sortedSubjects(admins)
-	managers := sortedSubjects(append(append([]rbacv1.Subject{}, owners...), admins...))
-	everyone = sortedSubjects(everyone)
+	g.owners, g.admins = sortedSubjects(g.owners), sortedSubjects(g.admins)
+	g.managers = sortedSubjects(append(append([]rbacv1.Subject{}, g.owners...), g.admins...))
+	g.everyone = sortedSubjects(g.everyone)
+	return g
+}
 
+// clusterRoles is the organization's five ClusterRoles, always rendered.
+func (r renderer) clusterRoles() []client.Object {
 	orgRule := func(verbs ...string) rbacv1.PolicyRule {
 		return rbacv1.PolicyRule{
 			APIGroups:     []string{orgsv1alpha1.GroupVersion.Group},
 			Resources:     []string{resourceOrganizations},
-			ResourceNames: []string{org.Name},
+			ResourceNames: []string{r.org.Name},
 			Verbs:         verbs,
 		}
 	}
@@ -238,8 +276,7 @@ func Render(s Snapshot) []client.Object {
 		Resources: []string{resourceAccessTokens, resourceProjects},
 		Verbs:     []string{"create", "update", "patch", "delete"},
 	}
-
-	objs := []client.Object{
+	return []client.Object{
 		r.clusterRole(TierOwner, []rbacv1.PolicyRule{orgRule(
 			orgsv1alpha1.VerbManageOwners, orgsv1alpha1.VerbManageMembers, "get", "update", "patch", "delete")}),
 		r.clusterRole(TierAdmin, []rbacv1.PolicyRule{orgRule(orgsv1alpha1.VerbManageMembers, "get")}),
@@ -247,23 +284,34 @@ func Render(s Snapshot) []client.Object {
 		r.clusterRole(TierHomeManage, []rbacv1.PolicyRule{homeRule("get", "list", "watch", "create", "update", "patch", "delete")}),
 		r.clusterRole(TierHomeRead, []rbacv1.PolicyRule{homeRule("get", "list", "watch"), tokenRule}),
 	}
+}
+
+// tierBindings is the ClusterRoleBindings of the owner, admin and member
+// tiers and the home RoleBindings, each rendered when it has subjects.
+func (r renderer) tierBindings(home string, g subjectGroups) []client.Object {
+	var objs []client.Object
 	for _, tier := range []struct {
 		name     string
 		subjects []rbacv1.Subject
-	}{{TierOwner, owners}, {TierAdmin, admins}, {TierMember, everyone}} {
+	}{{TierOwner, g.owners}, {TierAdmin, g.admins}, {TierMember, g.everyone}} {
 		if len(tier.subjects) > 0 {
 			objs = append(objs, r.clusterRoleBinding(tier.name, tier.subjects))
 		}
 	}
-	if len(managers) > 0 {
-		objs = append(objs, r.roleBinding(home, HomeManageBindingName, ClusterRoleName(org.Name, TierHomeManage), managers))
+	if len(g.managers) > 0 {
+		objs = append(objs, r.roleBinding(home, HomeManageBindingName, ClusterRoleName(r.org.Name, TierHomeManage), g.managers))
 	}
-	if len(everyone) > 0 {
-		objs = append(objs, r.roleBinding(home, HomeReadBindingName, ClusterRoleName(org.Name, TierHomeRead), everyone))
+	if len(g.everyone) > 0 {
+		objs = append(objs, r.roleBinding(home, HomeReadBindingName, ClusterRoleName(r.org.Name, TierHomeRead), g.everyone))
 	}
+	return objs
+}
 
-	// Each token's owner may request values for its ServiceAccount, and
-	// for no other: a Role naming that one ServiceAccount.
+// tokenObjects is, per token by name, a Role and RoleBinding in home by
+// which the token's owner may request values for its ServiceAccount, and
+// for no other.
+func (r renderer) tokenObjects(home string, tokens []Token) []client.Object {
+	var objs []client.Object
 	sort.Slice(tokens, func(i, j int) bool { return tokens[i].Name < tokens[j].Name })
 	for _, t := range tokens {
 		name := orgsv1alpha1.TokenServiceAccountPrefix + t.Name
@@ -275,16 +323,6 @@ func Render(s Snapshot) []client.Object {
 			RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name},
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: t.Owner}},
 		})
-	}
-
-	for _, ns := range projectNamespaces(s.ProjectNamespaces, home) {
-		for _, role := range orgsv1alpha1.Roles {
-			subjects := sortedSubjects(byRole[role])
-			if len(subjects) == 0 {
-				continue
-			}
-			objs = append(objs, r.roleBinding(ns, ProjectRoleBindingName(role), ProjectClusterRoles[role], subjects))
-		}
 	}
 	return objs
 }

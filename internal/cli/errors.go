@@ -9,6 +9,8 @@ import (
 	"syscall"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
 
 // Exit codes. Scripts may rely on them; docs/plugin.md lists them.
@@ -151,6 +153,42 @@ func errorMessage(err error) string {
 		return fmt.Sprintf("Error from server (%s): %s", s.Reason, msg)
 	}
 	return "error: " + err.Error()
+}
+
+// serverWords is err in Roster's own words, without kubectl's wrapper
+// ("Error from server (Forbidden): admission webhook ... denied the
+// request: ... is forbidden: "): a refusal by Roster's webhooks is the
+// policy's sentence they attach as the RefusalCause; another API error is
+// its status message; the plugin's own errors are their text.
+func serverWords(err error) string {
+	if msg, ok := refusalCause(err); ok && msg != "" {
+		return msg
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) && status.Status().Message != "" {
+		return status.Status().Message
+	}
+	return err.Error()
+}
+
+// refusalCause is the message of err's RefusalCause, if its API status has
+// one: the mark of a refusal by Roster's admission webhooks rather than by
+// RBAC.
+func refusalCause(err error) (string, bool) {
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return "", false
+	}
+	details := status.Status().Details
+	if details == nil {
+		return "", false
+	}
+	for _, c := range details.Causes {
+		if c.Type == orgsv1alpha1.RefusalCause {
+			return c.Message, true
+		}
+	}
+	return "", false
 }
 
 // connectionHint explains the usual reasons the API server cannot be

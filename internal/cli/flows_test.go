@@ -184,7 +184,9 @@ var _ = Describe("kubectl roster", func() {
 			Expect(json.Unmarshal([]byte(r.out), &report)).To(Succeed())
 			Expect(report.Failed).To(Equal(1))
 			Expect(report.Results[0]).To(SatisfyAll(HaveField("Result", cli.ResultFailed), HaveField("ExitCode", cli.ExitRefused),
-				HaveField("Error", ContainSubstring(`admission webhook "vinvitation.roster.dev" denied the request`))))
+				HaveField("Error", ContainSubstring(`admission webhook "vinvitation.roster.dev" denied the request`)),
+				// Told from RBAC's by its status cause: no RBAC hint.
+				HaveField("Hint", BeEmpty())))
 		})
 
 		It("refuses bad addresses and roles before sending anything, exit 2", func() {

@@ -11,6 +11,7 @@ import (
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	clocktesting "k8s.io/utils/clock/testing"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -151,7 +152,7 @@ func goldenInviteReport(dryRun bool) InviteReport {
 // goldenOptions prints into a buffer, as in a pipe.
 func goldenOptions(output string) (*Options, *bytes.Buffer) {
 	var out bytes.Buffer
-	o := &Options{IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &out}, Output: output, Now: func() time.Time { return goldenNow }}
+	o := &Options{IOStreams: genericiooptions.IOStreams{Out: &out, ErrOut: &out}, Output: output, Clock: clocktesting.NewFakePassiveClock(goldenNow)}
 	return o, &out
 }
 

@@ -201,6 +201,8 @@ type InviteResult struct {
 	Error    string `json:"error,omitempty"`
 	Hint     string `json:"hint,omitempty"`
 	ExitCode int    `json:"exitCode,omitempty"`
+	// err is the refusal itself, for the Users page (serverWords).
+	err error
 	// Delivery is what --wait saw: sent, not-sent, answered or timeout;
 	// DeliveryMessage says why it was not sent, ExpiresAt until when the
 	// link works.
@@ -216,7 +218,7 @@ type inviteOptions struct {
 }
 
 func newInviteCommand(o *Options) *cobra.Command {
-	io := &inviteOptions{}
+	flags := &inviteOptions{}
 	cmd := &cobra.Command{
 		Use:   "invite ADDRESS[=ROLE][,ADDRESS[=ROLE]...] ...",
 		Short: "Invite people by e-mail, many at once, each with a role",
@@ -250,21 +252,21 @@ was invited but some invitation was not sent in time (Roster keeps trying).`,
 		},
 		ValidArgsFunction: completeInvitees,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return o.invite(cmd.Context(), args, io)
+			return o.invite(cmd.Context(), args, flags)
 		},
 	}
-	cmd.Flags().StringVar(&io.role, "role", "", "Role for the addresses that do not name one: "+roleNames())
-	cmd.Flags().BoolVar(&io.dryRun, "dry-run", false, "Let the server check every invitation (admission included) without creating or sending any")
-	cmd.Flags().DurationVar(&io.wait, "wait", 0, "Wait up to this long (e.g. 30s) until Roster has sent each invitation; 0 does not wait")
+	cmd.Flags().StringVar(&flags.role, "role", "", "Role for the addresses that do not name one: "+roleNames())
+	cmd.Flags().BoolVar(&flags.dryRun, "dry-run", false, "Let the server check every invitation (admission included) without creating or sending any")
+	cmd.Flags().DurationVar(&flags.wait, "wait", 0, "Wait up to this long (e.g. 30s) until Roster has sent each invitation; 0 does not wait")
 	_ = cmd.RegisterFlagCompletionFunc("role", completeRoles)
 	return cmd
 }
 
-func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) error {
-	if io.wait < 0 || (io.wait > 0 && io.dryRun) {
+func (o *Options) invite(ctx context.Context, args []string, flags *inviteOptions) error {
+	if flags.wait < 0 || (flags.wait > 0 && flags.dryRun) {
 		return usageErrorf("--wait takes a positive duration and does not go with --dry-run")
 	}
-	invitees, problems := parseInvitees(args, io.role)
+	invitees, problems := parseInvitees(args, flags.role)
 	if len(problems) > 0 {
 		for _, p := range problems[:len(problems)-1] {
 			o.note("error: %s", p)
@@ -277,11 +279,11 @@ func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) 
 	}
 	cl, _ := o.client()
 	members := existingMembers(ctx, cl, org)
-	report := InviteReport{Kind: "InviteReport", Organization: org.Name, DryRun: io.dryRun, Results: []InviteResult{}}
-	lines := newInviteLines(o, invitees, io.dryRun)
+	report := InviteReport{Kind: "InviteReport", Organization: org.Name, DryRun: flags.dryRun, Results: []InviteResult{}}
+	lines := newInviteLines(o, invitees, flags.dryRun)
 	for i, inv := range invitees {
 		o.progress("[%d/%d] %s", i+1, len(invitees), inv.Email)
-		res := o.inviteOne(ctx, cl, org, members, inv, io.dryRun)
+		res := o.inviteOne(ctx, cl, org, members, inv, flags.dryRun)
 		o.progressDone()
 		lines.print(res)
 		report.Results = append(report.Results, res)
@@ -291,15 +293,15 @@ func (o *Options) invite(ctx context.Context, args []string, io *inviteOptions) 
 			report.Succeeded++
 		}
 	}
-	if report.Succeeded > 0 && !io.dryRun {
+	if report.Succeeded > 0 && !flags.dryRun {
 		report.Notifier = o.notifierOf(ctx, cl, org, report.Results)
 	}
 	if !o.structured() {
 		o.say(report.summary())
 	}
 	unsent := 0
-	if io.wait > 0 {
-		unsent = o.waitInvitations(ctx, cl, org, &report, io.wait)
+	if flags.wait > 0 {
+		unsent = o.waitInvitations(ctx, cl, org, &report, flags.wait)
 	}
 	if o.structured() {
 		if err := o.printData(report); err != nil {
@@ -455,6 +457,7 @@ func (o *Options) inviteOne(ctx context.Context, cl client.Client, org *orgsv1al
 func failed(res InviteResult, err error, hint string) InviteResult {
 	res.Result = ResultFailed
 	res.Error = errorMessage(err)
+	res.err = err
 	res.Hint = hintOf(err)
 	if res.Hint == "" {
 		res.Hint = hint
@@ -475,10 +478,12 @@ func inviteHint(err error, org string) string {
 	return ""
 }
 
-// fromWebhook reports whether err is a refusal by an admission webhook
-// (which words its own fix) rather than by RBAC.
+// fromWebhook reports whether err is a refusal by Roster's admission
+// webhooks (which word their own fix) rather than by RBAC: its API status
+// has a cause of type RefusalCause.
 func fromWebhook(err error) bool {
-	return strings.Contains(err.Error(), "admission webhook")
+	_, ok := refusalCause(err)
+	return ok
 }
 
 // inviteLines prints one aligned line per address as each is done.

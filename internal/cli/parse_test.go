@@ -8,6 +8,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -90,6 +91,24 @@ func TestExitCodes(t *testing.T) {
 	g.Expect(hintOf(withHint(withHint(usageErrorf("x"), "one"), "two"))).To(Equal("one\ntwo"))
 }
 
+func TestServerWords(t *testing.T) {
+	g := NewWithT(t)
+	gr := schema.GroupResource{Group: orgsv1alpha1.GroupVersion.Group, Resource: "invitations"}
+	policy := `user "bob@example.com" may not invite judy@example.com with role Owner in organization "acme"`
+	// A webhook refusal as the API server returns it: the webhook's
+	// Forbidden status, its message wrapped by "admission webhook ... denied".
+	refused := apierrors.NewForbidden(gr, "judy", errors.New(policy))
+	refused.ErrStatus.Message = `admission webhook "vinvitation.roster.dev" denied the request: ` + refused.ErrStatus.Message
+	refused.ErrStatus.Details.Causes = append(refused.ErrStatus.Details.Causes, metav1.StatusCause{Type: orgsv1alpha1.RefusalCause, Message: policy})
+	g.Expect(serverWords(refused)).To(Equal(policy))
+	g.Expect(serverWords(withHint(refused, "ask"))).To(Equal(policy))
+	g.Expect(fromWebhook(refused)).To(BeTrue())
+	rbac := apierrors.NewForbidden(gr, "", errors.New(`User "carol@example.com" cannot create resource "invitations"`))
+	g.Expect(serverWords(rbac)).To(Equal(`invitations.orgs.roster.dev is forbidden: User "carol@example.com" cannot create resource "invitations"`))
+	g.Expect(fromWebhook(rbac)).To(BeFalse())
+	g.Expect(serverWords(usageErrorf("bad"))).To(Equal("bad"))
+}
+
 func TestTableFitsWidth(t *testing.T) {
 	g := NewWithT(t)
 	tb := &table{headers: []string{"NAME", "NOTE"}, shrinkable: map[int]bool{1: true}}
@@ -100,4 +119,21 @@ func TestTableFitsWidth(t *testing.T) {
 		g.Expect(len([]rune(line))).To(BeNumerically("<=", 40), line)
 	}
 	g.Expect(b.String()).To(ContainSubstring("…"))
+}
+
+func TestInviteHint(t *testing.T) {
+	g := NewWithT(t)
+	gr := schema.GroupResource{Group: orgsv1alpha1.GroupVersion.Group, Resource: "invitations"}
+	rbac := apierrors.NewForbidden(gr, "", errors.New(`User "carol@example.com" cannot create resource "invitations"`))
+	g.Expect(inviteHint(rbac, "acme")).To(ContainSubstring("only Owners and Admins of organization acme may invite"))
+	g.Expect(inviteHint(fmt.Errorf("wrapped: %w", rbac), "acme")).NotTo(BeEmpty())
+
+	// A refusal by Roster's webhook is told by its status cause, not its
+	// message, and explains itself.
+	refused := apierrors.NewForbidden(gr, "judy-at-example-com", errors.New("only owners may invite an Owner"))
+	refused.ErrStatus.Message = `admission webhook "vinvitation.roster.dev" denied the request: ` + refused.ErrStatus.Message
+	refused.ErrStatus.Details.Causes = []metav1.StatusCause{{Type: orgsv1alpha1.RefusalCause, Message: "only owners may invite an Owner"}}
+	g.Expect(inviteHint(refused, "acme")).To(BeEmpty())
+	g.Expect(inviteHint(fmt.Errorf("wrapped: %w", refused), "acme")).To(BeEmpty())
+	g.Expect(inviteHint(errors.New("admission webhook denied"), "acme")).To(BeEmpty())
 }

@@ -17,9 +17,11 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/index"
 )
 
 // CompletionShimName is the executable name kubectl runs for the plugin's
@@ -50,8 +52,8 @@ type Options struct {
 	// Org is --org.
 	Org string
 
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	// Clock tells the time (the real one when nil); tests fix it.
+	Clock clock.PassiveClock
 	// HTTPClient talks to the invitation server (accept, decline).
 	HTTPClient *http.Client
 
@@ -60,11 +62,14 @@ type Options struct {
 	cl             client.Client
 }
 
-func (o *Options) now() time.Time {
-	if o.Now != nil {
-		return o.Now()
+func (o *Options) now() time.Time { return o.clock().Now() }
+
+// clock is Options.Clock, or the real clock when it is unset.
+func (o *Options) clock() clock.PassiveClock {
+	if o.Clock != nil {
+		return o.Clock
 	}
-	return time.Now()
+	return clock.RealClock{}
 }
 
 // Main runs `kubectl roster` with args (without the program name) and
@@ -325,7 +330,7 @@ func (o *Options) organization(ctx context.Context) (*orgsv1alpha1.Organization,
 		}
 		return nil, withHint(err, "pass --org NAME (or -n with the organization's home namespace)")
 	}
-	if org := homeOf(orgs, ns); org != nil {
+	if org := index.OldestClaim(orgs, ns); org != nil {
 		return org, nil
 	}
 	if explicit {
@@ -373,21 +378,6 @@ func (o *Options) guessFromNamespace(ctx context.Context, ns string) *orgsv1alph
 		return nil
 	}
 	return org
-}
-
-// homeOf is the organization whose home namespace is ns (the oldest claim
-// wins, as in Roster's controllers).
-func homeOf(orgs []orgsv1alpha1.Organization, ns string) *orgsv1alpha1.Organization {
-	var oldest *orgsv1alpha1.Organization
-	for i := range orgs {
-		if orgs[i].HomeNamespaceName() != ns {
-			continue
-		}
-		if oldest == nil || orgs[i].CreationTimestamp.Before(&oldest.CreationTimestamp) {
-			oldest = &orgs[i]
-		}
-	}
-	return oldest
 }
 
 // directory is an organization's Members and Invitations.

@@ -68,7 +68,7 @@ func (o *Options) serveUI(ctx context.Context, uo *uiOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := ui.New(ui.Options{Backend: &uiBackend{o: o, id: id}, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Now: o.Now})
+	srv, err := ui.New(ui.Options{Backend: &uiBackend{o: o, id: id}, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Clock: o.clock()})
 	if err != nil {
 		return err
 	}
@@ -87,11 +87,11 @@ func openBrowser(ctx context.Context, url string) error {
 	var cmd *exec.Cmd
 	switch runtime.GOOS {
 	case "darwin":
-		cmd = exec.CommandContext(ctx, "open", url)
+		cmd = exec.CommandContext(ctx, "open", url) //nolint:gosec // the URL is the server's own address
 	case "windows":
-		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", url)
+		cmd = exec.CommandContext(ctx, "rundll32", "url.dll,FileProtocolHandler", url) //nolint:gosec // the URL is the server's own address
 	default:
-		cmd = exec.CommandContext(ctx, "xdg-open", url)
+		cmd = exec.CommandContext(ctx, "xdg-open", url) //nolint:gosec // the URL is the server's own address
 	}
 	if err := cmd.Start(); err != nil {
 		return err
@@ -118,8 +118,8 @@ func (b *uiBackend) forOrg(org string) *Options {
 	return &c
 }
 
-// uiProblem is err as the page shows it: the server's words (as the
-// other commands print them) and the plugin's hint.
+// uiProblem is err as the page shows it: Roster's own words (serverWords,
+// without kubectl's "Error from server" wrapper) and the plugin's hint.
 func uiProblem(err error, hint string) error {
 	if err == nil {
 		return nil
@@ -140,7 +140,7 @@ func uiProblem(err error, hint string) error {
 	if h == "" {
 		h = connectionHint(err)
 	}
-	return &ui.Problem{Message: errorMessage(err), Hint: h, Code: code}
+	return &ui.Problem{Message: serverWords(err), Hint: h, Code: code}
 }
 
 func (b *uiBackend) User(context.Context) (string, error) { return b.id.Username, nil }
@@ -289,9 +289,9 @@ func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1al
 	if err != nil {
 		return uiProblem(err, "")
 	}
-	res := c.inviteOne(ctx, c.cl, o, invitee{Email: email, Role: role}, false)
+	res := c.inviteOne(ctx, c.cl, o, existingMembers(ctx, c.cl, o), invitee{Email: email, Role: role}, false)
 	if res.Result == ResultFailed {
-		return &ui.Problem{Message: res.Error, Hint: res.Hint, Code: http.StatusForbidden}
+		return uiProblem(res.err, res.Hint)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -343,4 +343,3 @@ func (b *uiBackend) Revoke(ctx context.Context, org, name string) error {
 	c.say(fmt.Sprintf("Revoked the %s invitation for %s to %s.", inv.Spec.Role, inv.Spec.Email, org))
 	return nil
 }
-

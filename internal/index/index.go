@@ -1,4 +1,6 @@
-// Package index holds the cache indexes the webhooks and controllers share.
+// Package index holds the cache indexes the webhooks and controllers share
+// (Organization by home namespace, Invitation by token hash, Member by
+// accepted token) and the one lookup of a namespace's organization.
 package index
 
 import (
@@ -36,6 +38,23 @@ func homeNamespaceOf(obj client.Object) []string {
 func OrganizationFor(ctx context.Context, reader client.Reader, namespace string) (*orgsv1alpha1.Organization, error) {
 	var orgs orgsv1alpha1.OrganizationList
 	if err := reader.List(ctx, &orgs, client.MatchingFields{OrganizationByHomeNamespace: namespace}); err != nil {
+		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
+	}
+	return OldestClaim(orgs.Items, namespace), nil
+}
+
+// OrganizationWithFallback returns the Organization whose home is
+// namespace: from the cache, else from the API server (reader live), or
+// nil when neither has one. A cache miss is not proof: `kubectl apply` of
+// an Organization and its Members in one go, or an invitee's click just
+// after the Organization appeared, can outrun it.
+func OrganizationWithFallback(ctx context.Context, cached, live client.Reader, namespace string) (*orgsv1alpha1.Organization, error) {
+	org, err := OrganizationFor(ctx, cached, namespace)
+	if err != nil || org != nil {
+		return org, err
+	}
+	var orgs orgsv1alpha1.OrganizationList
+	if err := live.List(ctx, &orgs); err != nil {
 		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
 	}
 	return OldestClaim(orgs.Items, namespace), nil

@@ -104,33 +104,13 @@ type Cluster struct {
 func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 	begin := time.Now()
 	log := opts.Log
-
-	assets := opts.AssetsDir
-	if assets == "" {
-		var err error
-		if assets, err = DefaultAssetsDir(); err != nil {
-			return nil, err
-		}
-	} else if err := checkAssets(assets); err != nil {
+	assets, err := resolveAssets(ctx, opts.AssetsDir)
+	if err != nil {
 		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	dataDir, persistent, err := prepareDataDir(opts.DataDir)
+	if err != nil {
 		return nil, err
-	}
-
-	dataDir := opts.DataDir
-	persistent := dataDir != ""
-	if persistent {
-		var err error
-		if dataDir, err = filepath.Abs(dataDir); err != nil {
-			return nil, fmt.Errorf("etcd data directory: %w", err)
-		}
-		if err := os.MkdirAll(dataDir, 0o700); err != nil {
-			return nil, fmt.Errorf("creating the etcd data directory: %w", err)
-		}
-		if err := checkDataDirFree(dataDir); err != nil {
-			return nil, err
-		}
 	}
 
 	workDir, err := os.MkdirTemp("", "roster-local-")
@@ -147,24 +127,10 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 			retErr = fmt.Errorf("%w (control plane logs are in %s)", retErr, workDir)
 		}
 	}()
-
 	if !persistent {
 		// Inside the work directory, which Stop removes, so envtest never
 		// owns (and never deletes) the data directory itself.
 		dataDir = filepath.Join(workDir, "etcd")
-	}
-	certDir := filepath.Join(workDir, "kube-apiserver")
-	if err := os.Mkdir(certDir, 0o700); err != nil {
-		return nil, err
-	}
-
-	etcdLog, err := c.createLog("etcd.log")
-	if err != nil {
-		return nil, err
-	}
-	apiserverLog, err := c.createLog("kube-apiserver.log")
-	if err != nil {
-		return nil, err
 	}
 
 	// envtest starts etcd and kube-apiserver without Pdeathsig: have them
@@ -174,7 +140,71 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		filepath.Join(assets, "kube-apiserver"),
 		filepath.Join(assets, "kube-controller-manager"),
 	})
+	if err := c.startAPIServer(ctx, opts, assets, dataDir, persistent); err != nil {
+		return nil, err
+	}
+	log.Info("kube-apiserver is serving", "url", c.env.Config.Host, "elapsed", since(begin))
+	if err := c.provisionAdmin(); err != nil {
+		return nil, err
+	}
+	if err := c.startControllerManager(assets); err != nil {
+		return nil, err
+	}
+	if err := c.applyObjects(ctx, opts.Objects); err != nil {
+		return nil, err
+	}
+	log.Info("local control plane is ready", "elapsed", since(begin))
+	return c, nil
+}
 
+// resolveAssets is the assets directory: dir after checking it holds the
+// binaries, or DefaultAssetsDir when dir is empty.
+func resolveAssets(ctx context.Context, dir string) (string, error) {
+	if dir == "" {
+		var err error
+		if dir, err = DefaultAssetsDir(); err != nil {
+			return "", err
+		}
+	} else if err := checkAssets(dir); err != nil {
+		return "", err
+	}
+	return dir, ctx.Err()
+}
+
+// prepareDataDir makes dir, when set, an absolute, existing directory no
+// other control plane is using; persistent says it was set.
+func prepareDataDir(dir string) (_ string, persistent bool, _ error) {
+	if dir == "" {
+		return "", false, nil
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", false, fmt.Errorf("etcd data directory: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", false, fmt.Errorf("creating the etcd data directory: %w", err)
+	}
+	if err := checkDataDirFree(dir); err != nil {
+		return "", false, err
+	}
+	return dir, true, nil
+}
+
+// startAPIServer starts etcd (its data in dataDir) and kube-apiserver
+// through envtest, which installs opts' CRDs and webhook configurations.
+func (c *Cluster) startAPIServer(ctx context.Context, opts Options, assets, dataDir string, persistent bool) error {
+	certDir := filepath.Join(c.workDir, "kube-apiserver")
+	if err := os.Mkdir(certDir, 0o700); err != nil {
+		return err
+	}
+	etcdLog, err := c.createLog("etcd.log")
+	if err != nil {
+		return err
+	}
+	apiserverLog, err := c.createLog("kube-apiserver.log")
+	if err != nil {
+		return err
+	}
 	etcd := &envtest.Etcd{
 		Path:    filepath.Join(assets, "etcd"),
 		DataDir: dataDir,
@@ -212,46 +242,50 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		},
 	}
 
-	log.Info("starting etcd and kube-apiserver", "assets", assets, "etcdData", dataDir, "persistent", persistent)
+	c.log.Info("starting etcd and kube-apiserver", "assets", assets, "etcdData", dataDir, "persistent", persistent)
 	// envtest.Environment.Start has no context; it is bounded by
 	// ControlPlaneStartTimeout per process.
 	c.envStarted = true
 	if _, err := c.env.Start(); err != nil {
-		return nil, fmt.Errorf("starting etcd and kube-apiserver: %w", err)
+		return fmt.Errorf("starting etcd and kube-apiserver: %w", err)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	log.Info("kube-apiserver is serving", "url", c.env.Config.Host, "elapsed", since(begin))
+	return ctx.Err()
+}
 
+// provisionAdmin adds the AdminUser behind Config and Kubeconfig.
+func (c *Cluster) provisionAdmin() error {
 	admin, err := c.env.AddUser(envtest.User{Name: AdminUser, Groups: []string{"system:masters"}}, &rest.Config{QPS: -1})
 	if err != nil {
-		return nil, fmt.Errorf("provisioning the %s user: %w", AdminUser, err)
+		return fmt.Errorf("provisioning the %s user: %w", AdminUser, err)
 	}
 	c.cfg = admin.Config()
-	if c.kubeconfig, err = kubeconfigFor(c.cfg); err != nil {
-		return nil, err
-	}
+	c.kubeconfig, err = kubeconfigFor(c.cfg)
+	return err
+}
 
+// startControllerManager starts kube-controller-manager with the
+// controllers a local cluster needs (ClusterRole aggregation, garbage
+// collection, namespace deletion), as its own user.
+func (c *Cluster) startControllerManager(assets string) error {
 	kcmUser, err := c.env.AddUser(envtest.User{Name: controllerManagerUser, Groups: []string{"system:masters"}}, &rest.Config{})
 	if err != nil {
-		return nil, fmt.Errorf("provisioning the %s user: %w", controllerManagerUser, err)
+		return fmt.Errorf("provisioning the %s user: %w", controllerManagerUser, err)
 	}
 	kcmKubeconfig, err := kubeconfigFor(kcmUser.Config())
 	if err != nil {
-		return nil, err
+		return err
 	}
-	kcmKubeconfigPath := filepath.Join(workDir, "kube-controller-manager.kubeconfig")
+	kcmKubeconfigPath := filepath.Join(c.workDir, "kube-controller-manager.kubeconfig")
 	if err := os.WriteFile(kcmKubeconfigPath, kcmKubeconfig, 0o600); err != nil {
-		return nil, err
+		return err
 	}
 
-	kcmLogPath := filepath.Join(workDir, "kube-controller-manager.log")
+	kcmLogPath := filepath.Join(c.workDir, "kube-controller-manager.log")
 	kcmLog, err := c.createLog(filepath.Base(kcmLogPath))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	log.Info("starting kube-controller-manager", "log", kcmLogPath)
+	c.log.Info("starting kube-controller-manager", "log", kcmLogPath)
 	c.kcm = &childProcess{
 		name:    "kube-controller-manager",
 		logPath: kcmLogPath,
@@ -266,27 +300,30 @@ func Start(ctx context.Context, opts Options) (_ *Cluster, retErr error) {
 		out: kcmLog,
 	}
 	if err := c.kcm.start(); err != nil {
-		return nil, err
+		return err
 	}
 	c.guard.settle()
+	return nil
+}
 
+// applyObjects waits until kube-controller-manager has aggregated the built-in
+// admin, edit and view ClusterRoles, then applies objects.
+func (c *Cluster) applyObjects(ctx context.Context, objects []client.Object) error {
 	cl, err := client.New(c.cfg, client.Options{})
 	if err != nil {
-		return nil, fmt.Errorf("creating a client: %w", err)
+		return fmt.Errorf("creating a client: %w", err)
 	}
-	log.Info("waiting for kube-controller-manager to aggregate the admin, edit and view ClusterRoles")
+	c.log.Info("waiting for kube-controller-manager to aggregate the admin, edit and view ClusterRoles")
 	if err := waitForAggregation(ctx, cl, c.kcm, readyTimeout); err != nil {
-		return nil, err
+		return err
 	}
-
-	if len(opts.Objects) > 0 {
-		log.Info("applying objects", "count", len(opts.Objects), "fieldOwner", FieldOwner)
-		if err := Apply(ctx, cl, opts.Objects); err != nil {
-			return nil, err
+	if len(objects) > 0 {
+		c.log.Info("applying objects", "count", len(objects), "fieldOwner", FieldOwner)
+		if err := Apply(ctx, cl, objects); err != nil {
+			return err
 		}
 	}
-	log.Info("local control plane is ready", "elapsed", since(begin))
-	return c, nil
+	return nil
 }
 
 // Config returns a REST config for an admin (system:masters) identity,

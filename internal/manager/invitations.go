@@ -61,7 +61,7 @@ func setupInvitations(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		server.Close()
 		return fmt.Errorf("adding the accept server: %w", err)
 	}
-	if err := (&invitation.InvitationReconciler{
+	if err := (&invitation.Reconciler{
 		Client:     mgr.GetClient(),
 		Live:       mgr.GetAPIReader(),
 		Recorder:   recorder,

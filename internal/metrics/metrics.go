@@ -112,13 +112,6 @@ type OrganizationCollector struct {
 	reader atomic.Pointer[client.Reader]
 }
 
-// NewOrganizationCollector returns a collector that reads from reader.
-func NewOrganizationCollector(reader client.Reader) *OrganizationCollector {
-	c := &OrganizationCollector{}
-	c.reader.Store(&reader)
-	return c
-}
-
 var _ prometheus.Collector = &OrganizationCollector{}
 
 // Describe sends the descriptors of the gauges.

@@ -77,7 +77,7 @@ func (h *hookReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad signature", http.StatusUnauthorized)
 		return
 	}
-	if err := notify.VerifySignature(h.key, ts, body, r.Header.Get(notify.SignatureHeader), time.Now(), time.Minute); err != nil {
+	if err := notifytest.VerifySignature(h.key, ts, body, r.Header.Get(notify.SignatureHeader), time.Now(), time.Minute); err != nil {
 		http.Error(w, err.Error(), http.StatusUnauthorized)
 		return
 	}
@@ -190,7 +190,7 @@ func TestVerifySignature(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := notify.VerifySignature(tc.key, tc.timestamp, tc.body, tc.signature, tc.now, 5*time.Minute)
+			err := notifytest.VerifySignature(tc.key, tc.timestamp, tc.body, tc.signature, tc.now, 5*time.Minute)
 			if tc.wantErr == "" {
 				NewWithT(t).Expect(err).NotTo(HaveOccurred())
 			} else {

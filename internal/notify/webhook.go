@@ -145,20 +145,3 @@ func Sign(key []byte, timestamp string, body []byte) string {
 	mac.Write(body)
 	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
 }
-
-// VerifySignature checks a webhook request's signature and that its
-// timestamp is within tolerance of now (refusing replays of old requests).
-// Receivers written in Go can call it; others recompute Sign.
-func VerifySignature(key []byte, timestamp string, body []byte, signature string, now time.Time, tolerance time.Duration) error {
-	sec, err := strconv.ParseInt(timestamp, 10, 64)
-	if err != nil {
-		return fmt.Errorf("malformed %s", TimestampHeader)
-	}
-	if d := now.Sub(time.Unix(sec, 0)); d > tolerance || d < -tolerance {
-		return fmt.Errorf("%s is %s away from now, more than %s", TimestampHeader, d.Round(time.Second), tolerance)
-	}
-	if !hmac.Equal([]byte(Sign(key, timestamp, body)), []byte(signature)) {
-		return errors.New("signature mismatch")
-	}
-	return nil
-}

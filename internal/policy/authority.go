@@ -1,6 +1,10 @@
 package policy
 
-import orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+import (
+	"fmt"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+)
 
 // RoleAuthority is the custom verbs a role holds on its organization:
 // Owners manage owners and members, Admins manage members, the other roles
@@ -14,6 +18,20 @@ func RoleAuthority(role orgsv1alpha1.Role) Authority {
 		return Authority{ManageMembers: true}
 	}
 	return Authority{}
+}
+
+// ReviewedAuthority is the Authority a SubjectAccessReview's answer grants:
+// allowed is its status for verb on organizations/<org>, and the Authority
+// holds that one verb (or not). The webhooks and the acceptor both turn
+// their reviews into an Authority with it.
+func ReviewedAuthority(verb string, allowed bool) (Authority, error) {
+	switch verb {
+	case orgsv1alpha1.VerbManageOwners:
+		return Authority{ManageOwners: allowed}, nil
+	case orgsv1alpha1.VerbManageMembers:
+		return Authority{ManageMembers: allowed}, nil
+	}
+	return Authority{}, fmt.Errorf("unknown verb %q", verb)
 }
 
 // MembershipAuthority is the authority the requester holds through the

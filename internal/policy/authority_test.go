@@ -21,6 +21,27 @@ func TestRoleAuthority(t *testing.T) {
 	}
 }
 
+func TestReviewedAuthority(t *testing.T) {
+	cases := []struct {
+		verb    string
+		allowed bool
+		want    Authority
+		wantErr bool
+	}{
+		{verb: orgsv1alpha1.VerbManageOwners, allowed: true, want: Authority{ManageOwners: true}},
+		{verb: orgsv1alpha1.VerbManageOwners, allowed: false, want: noVerbs},
+		{verb: orgsv1alpha1.VerbManageMembers, allowed: true, want: membersVerb},
+		{verb: orgsv1alpha1.VerbManageMembers, allowed: false, want: noVerbs},
+		{verb: "delete", allowed: true, want: noVerbs, wantErr: true},
+	}
+	for _, c := range cases {
+		got, err := ReviewedAuthority(c.verb, c.allowed)
+		if got != c.want || (err != nil) != c.wantErr {
+			t.Errorf("ReviewedAuthority(%q, %v) = %+v, %v; want %+v, error %v", c.verb, c.allowed, got, err, c.want, c.wantErr)
+		}
+	}
+}
+
 func TestMembershipAuthority(t *testing.T) {
 	alice := Requester{User: "alice@example.com", Groups: []string{"system:authenticated", "platform"}}
 	newer := func(m orgsv1alpha1.Member) orgsv1alpha1.Member {

@@ -61,7 +61,7 @@ func FuzzDecide(f *testing.F) {
 				t.Fatalf("step %d: an outsider with no verbs was allowed to %s %s", step, r.Op, subject(r.Op, r.Old, r.New).Subject())
 			}
 			members = apply(members, *r)
-			if OwnerUsers(members) == 0 {
+			if countOwnerUsers(members) == 0 {
 				t.Fatalf("step %d: %s of %s by %q (%+v) left organization %q without an owner user: %v",
 					step, r.Op, subject(r.Op, r.Old, r.New).Subject(), r.Requester.User, r.Authority, orgName, describe(members))
 			}

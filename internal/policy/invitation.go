@@ -49,7 +49,15 @@ func DecideInvitation(r InvitationRequest) Decision {
 		return refuseRequest("Invitations", r.Op)
 	}
 	if r.Snapshot.Organization == nil {
-		return notHome(r.Op, "Invitations", inv.Namespace)
+		d := waiting(r.Op, "Invitations", inv.Namespace, r.Requester, r.Authority, r.Snapshot)
+		if d.Allowed() && r.Op == Create {
+			// The recorded inviter is checked as in a home: it is what
+			// acceptance will check the authority of.
+			if d2 := inviterOnCreate(r.Requester, r.New, r.Snapshot.Awaited); !d2.Allowed() {
+				return d2
+			}
+		}
+		return d
 	}
 	if releasedDelete(r.Op, r.Snapshot) {
 		return allow()

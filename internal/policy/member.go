@@ -46,7 +46,11 @@ func DecideMember(r MemberRequest) Decision {
 		return refuseRequest("Members", r.Op)
 	}
 	if r.Snapshot.Organization == nil {
-		return notHome(r.Op, "Members", m.Namespace)
+		d := waiting(r.Op, "Members", m.Namespace, r.Requester, r.Authority, r.Snapshot)
+		if !d.Allowed() || r.Op != Create {
+			return d
+		}
+		return waitingMember(r, m, d)
 	}
 	if releasedDelete(r.Op, r.Snapshot) {
 		return allow()
@@ -102,6 +106,18 @@ func DecideMember(r MemberRequest) Decision {
 		return allow(singleOwnerWarning(org, sole))
 	}
 	return allow()
+}
+
+// waitingMember checks what can be checked of a new Member before its
+// Organization exists: the identity rules, which need no membership.
+func waitingMember(r MemberRequest, m *orgsv1alpha1.Member, d Decision) Decision {
+	if d := notSystemIdentity(r.Requester, m, r.Snapshot.Awaited); !d.Allowed() {
+		return d
+	}
+	if d := notTokenServiceAccount(m, r.Snapshot.Awaited); !d.Allowed() {
+		return d
+	}
+	return d
 }
 
 // subject is the object an operation is about: the new one for a create or

@@ -82,6 +82,10 @@ type Snapshot struct {
 	// deleting them, the fix, needs no decision: they are no current
 	// organization's.
 	HomeStale bool
+	// Awaited, when Organization is nil, is the organization the namespace
+	// will be the home of (AwaitedOrganization), when no Organization of
+	// that name exists yet; "" otherwise.
+	Awaited string
 }
 
 // Code says whether a request is allowed and, if not, how to refuse it.
@@ -146,10 +150,10 @@ func InviterAnnotations(r Requester) map[string]string {
 	}
 }
 
-// OwnerUsers counts Members whose spec.role is Owner, that name a user
+// countOwnerUsers counts Members whose spec.role is Owner, that name a user
 // (groups never count: their membership is invisible to us) and are not
 // being deleted (so "promote bob, then leave" works at once).
-func OwnerUsers(members []orgsv1alpha1.Member) int {
+func countOwnerUsers(members []orgsv1alpha1.Member) int {
 	n := 0
 	for i := range members {
 		if isOwnerUser(&members[i]) {

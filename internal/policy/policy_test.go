@@ -84,10 +84,10 @@ func TestInviterAnnotations(t *testing.T) {
 	g.Expect(InviterAnnotations(Requester{User: "bob", Groups: []string{`a"b`}})).To(HaveKeyWithValue(orgsv1alpha1.InvitedByGroupsAnnotation, `["a\"b"]`))
 }
 
-func TestOwnerUsers(t *testing.T) {
+func TestCountOwnerUsers(t *testing.T) {
 	g := NewWithT(t)
-	g.Expect(OwnerUsers(nil)).To(Equal(0))
-	g.Expect(OwnerUsers([]orgsv1alpha1.Member{
+	g.Expect(countOwnerUsers(nil)).To(Equal(0))
+	g.Expect(countOwnerUsers([]orgsv1alpha1.Member{
 		userMember("a", "a@example.com", owner),
 		userMember("b", "b@example.com", owner),
 		userMember("c", "c@example.com", admin),

@@ -142,10 +142,15 @@ func TestHomeStale(t *testing.T) {
 	at := func(d time.Duration) metav1.ObjectMeta {
 		return metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(created.Add(d))}
 	}
-	older := []orgsv1alpha1.Member{{ObjectMeta: at(-time.Hour)}}
+	older := []orgsv1alpha1.Member{{ObjectMeta: at(-time.Hour), Status: orgsv1alpha1.MemberStatus{Organization: "acme"}}}
+	sent := metav1.NewTime(created.Add(-time.Minute))
+	// Created before the organization, in its future home, and never any
+	// organization's: they waited for it (AwaitedOrganization).
+	waited := []orgsv1alpha1.Member{{ObjectMeta: at(-time.Hour)}}
+	waitedInvitation := []orgsv1alpha1.Invitation{{ObjectMeta: at(-time.Hour), Status: orgsv1alpha1.InvitationStatus{Phase: orgsv1alpha1.InvitationPending}}}
 	newer := []orgsv1alpha1.Member{{ObjectMeta: at(time.Minute)}}
 	sameSecond := []orgsv1alpha1.Member{{ObjectMeta: at(0)}}
-	olderInvitation := []orgsv1alpha1.Invitation{{ObjectMeta: at(-time.Hour)}}
+	olderInvitation := []orgsv1alpha1.Invitation{{ObjectMeta: at(-time.Hour), Status: orgsv1alpha1.InvitationStatus{Phase: orgsv1alpha1.InvitationSent, SentAt: &sent}}}
 	tests := []struct {
 		name        string
 		uid         string
@@ -162,6 +167,8 @@ func TestHomeStale(t *testing.T) {
 		{"unstamped, holding only newer Members: an upgrade", "", newer, nil, false},
 		{"unstamped, a Member of the same second counts as the organization's", "", sameSecond, nil, false},
 		{"unstamped and empty", "", nil, nil, false},
+		{"unstamped, holding Members that waited for the organization", "", waited, waitedInvitation, false},
+		{"stamped by an earlier organization, holding waiting Members", "uid-1", waited, nil, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,12 +12,14 @@ import (
 	"sync"
 	"sync/atomic"
 
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL, as in every suite
-	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL, as in every suite
+	. "github.com/onsi/ginkgo/v2" //nolint:revive,staticcheck // the Ginkgo DSL, as in every suite
+	. "github.com/onsi/gomega"    //nolint:revive,staticcheck // the Gomega DSL, as in every suite
+	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -88,6 +90,23 @@ func NewMember(namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alph
 	}
 }
 
+// CreateMember creates the Member namespace/name for user with role as a
+// cluster admin and returns it.
+func (e *Env) CreateMember(ctx context.Context, namespace, name, user string, role orgsv1alpha1.Role) *orgsv1alpha1.Member {
+	GinkgoHelper()
+	m := NewMember(namespace, name, user, role)
+	Expect(e.Admin.Create(ctx, m)).To(Succeed())
+	return m
+}
+
+// GetMember reads the Member namespace/name as a cluster admin, inside an
+// Eventually (g) or a spec (Default).
+func (e *Env) GetMember(ctx context.Context, g Gomega, namespace, name string) *orgsv1alpha1.Member {
+	m := &orgsv1alpha1.Member{}
+	g.Expect(e.Admin.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, m)).To(Succeed())
+	return m
+}
+
 // NewInvitation is the Invitation namespace/name for email with role.
 func NewInvitation(namespace, name, email string, role orgsv1alpha1.Role) *orgsv1alpha1.Invitation {
 	return &orgsv1alpha1.Invitation{
@@ -109,6 +128,20 @@ func (e *Env) CreateOrg(ctx context.Context, org *orgsv1alpha1.Organization) Org
 	return Org{Name: org.Name, Home: org.HomeNamespaceName()}
 }
 
+// CreateHome creates the Organization name (no spec) as a cluster admin
+// and waits only until its home namespace exists, not for any condition
+// (for a suite that watches what comes next); it returns the home
+// namespace.
+func (e *Env) CreateHome(ctx context.Context, name string) string {
+	GinkgoHelper()
+	Expect(e.Admin.Create(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name}})).To(Succeed())
+	home := orgsv1alpha1.DefaultHomeNamespacePrefix + name
+	Eventually(func() error {
+		return e.Admin.Get(ctx, client.ObjectKey{Name: home}, &corev1.Namespace{})
+	}).Should(Succeed())
+	return home
+}
+
 // NewOrg creates org (CreateOrg) with people as its Members, and waits
 // until it is Ready with them counted and the API server's authorizer
 // gives each their role (WaitRoles): a test may act as any of them next.
@@ -127,13 +160,59 @@ func (e *Env) NewOrg(ctx context.Context, org *orgsv1alpha1.Organization, people
 // generation with members Members counted, so its RBAC is written.
 func (e *Env) WaitReady(ctx context.Context, name string, members int) {
 	GinkgoHelper()
+	e.waitReady(ctx, name, members, nil)
+}
+
+// WaitReadyProjects is WaitReady that also waits for projects project
+// namespaces counted in the same status: the RBAC of all of them is
+// written.
+func (e *Env) WaitReadyProjects(ctx context.Context, name string, members, projects int) {
+	GinkgoHelper()
+	e.waitReady(ctx, name, members, &projects)
+}
+
+func (e *Env) waitReady(ctx context.Context, name string, members int, projects *int) {
+	GinkgoHelper()
 	Eventually(func(g Gomega) {
-		org := &orgsv1alpha1.Organization{}
-		g.Expect(e.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+		org := e.GetOrg(ctx, g, name)
 		g.Expect(org.Status.ObservedGeneration).To(Equal(org.Generation))
 		g.Expect(meta.IsStatusConditionTrue(org.Status.Conditions, orgsv1alpha1.ReadyCondition)).To(BeTrue(), "%v", org.Status.Conditions)
 		g.Expect(org.Status.Members).To(BeEquivalentTo(members))
+		if projects != nil {
+			g.Expect(org.Status.Projects).To(BeEquivalentTo(*projects))
+		}
 	}).Should(Succeed())
+}
+
+// GetOrg reads the Organization name as a cluster admin, inside an
+// Eventually (g) or a spec (Default).
+func (e *Env) GetOrg(ctx context.Context, g Gomega, name string) *orgsv1alpha1.Organization {
+	org := &orgsv1alpha1.Organization{}
+	g.Expect(e.Admin.Get(ctx, client.ObjectKey{Name: name}, org)).To(Succeed())
+	return org
+}
+
+// Attach labels ns as a project of org and records org's UID on it, as
+// Roster's webhooks would: for a suite that runs without them.
+func (e *Env) Attach(ctx context.Context, ns *corev1.Namespace, org string) {
+	GinkgoHelper()
+	if ns.Labels == nil {
+		ns.Labels = map[string]string{}
+	}
+	if ns.Annotations == nil {
+		ns.Annotations = map[string]string{}
+	}
+	ns.Labels[orgsv1alpha1.OrganizationLabel] = org
+	ns.Annotations[orgsv1alpha1.OrganizationUIDAnnotation] = string(e.GetOrg(ctx, Default, org).UID)
+}
+
+// CreateAttachedProject creates the namespace name as a project of org
+// the way Roster's webhooks leave it (Attach): for a suite without them.
+func (e *Env) CreateAttachedProject(ctx context.Context, name, org string) {
+	GinkgoHelper()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	e.Attach(ctx, ns, org)
+	Expect(e.Admin.Create(ctx, ns)).To(Succeed())
 }
 
 // WaitRoles waits until the API server's authorizer gives every person
@@ -256,4 +335,34 @@ func FreePort() int {
 	n, err := strconv.Atoi(port)
 	Expect(err).NotTo(HaveOccurred())
 	return n
+}
+
+// Can is AllowedInGroups for a Ginkgo spec: whether user, in groups and
+// system:authenticated, may do what attrs describe; the spec fails when
+// the review cannot be made.
+func (e *Env) Can(ctx context.Context, user string, groups []string, attrs authorizationv1.ResourceAttributes) bool {
+	GinkgoHelper()
+	allowed, err := e.AllowedInGroups(ctx, user, groups, attrs)
+	Expect(err).NotTo(HaveOccurred())
+	return allowed
+}
+
+// Versions is the resourceVersion of objects by "Kind namespace/name": a
+// snapshot of what an action could change, compared before and after it.
+type Versions map[string]string
+
+// Add records obj as kind.
+func (v Versions) Add(kind string, obj client.Object) {
+	v[kind+" "+client.ObjectKeyFromObject(obj).String()] = obj.GetResourceVersion()
+}
+
+// AddList lists list (a *MemberList, *rbacv1.RoleBindingList, …) with
+// opts as a cluster admin and records each item as kind.
+func (e *Env) AddList(ctx context.Context, v Versions, kind string, list client.ObjectList, opts ...client.ListOption) {
+	GinkgoHelper()
+	Expect(e.Admin.List(ctx, list, opts...)).To(Succeed())
+	Expect(meta.EachListItem(list, func(obj k8sruntime.Object) error {
+		v.Add(kind, obj.(client.Object))
+		return nil
+	})).To(Succeed())
 }

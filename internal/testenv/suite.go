@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
-	. "github.com/onsi/ginkgo/v2" //nolint:revive // the Ginkgo DSL, as in every suite
-	. "github.com/onsi/gomega"    //nolint:revive // the Gomega DSL, as in every suite
+	. "github.com/onsi/ginkgo/v2" //nolint:revive,staticcheck // the Ginkgo DSL, as in every suite
+	. "github.com/onsi/gomega"    //nolint:revive,staticcheck // the Gomega DSL, as in every suite
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 )

@@ -11,8 +11,10 @@ import (
 	"time"
 )
 
-// SessionCookie holds the session a browser got for the launch secret.
-const SessionCookie = "roster_ui_session"
+// SessionCookie is the prefix of the cookie that holds the session a
+// browser got for the launch secret; the port follows, since cookies are
+// not kept apart by port and two pages (two users, --as) may run at once.
+const SessionCookie = "roster_ui_session_"
 
 // CSRFHeader carries the single-use token of a state-changing request.
 const CSRFHeader = "X-Roster-CSRF"
@@ -41,6 +43,8 @@ func equalSecret(a, b string) bool {
 // it opened and their unused CSRF tokens.
 type guard struct {
 	secret string
+	// cookie is the session cookie's name.
+	cookie string
 	// hosts are the Host header values the server answers to.
 	hosts []string
 	now   func() time.Time
@@ -53,6 +57,7 @@ func newGuard(port int, now func() time.Time) *guard {
 	p := strconv.Itoa(port)
 	return &guard{
 		secret:   randomToken(),
+		cookie:   SessionCookie + p,
 		hosts:    []string{"127.0.0.1:" + p, "localhost:" + p},
 		now:      now,
 		sessions: map[string]map[string]time.Time{},
@@ -100,7 +105,7 @@ func (g *guard) openSession(secret string) (string, bool) {
 
 // session is the request's session id, if its cookie names one.
 func (g *guard) session(r *http.Request) (string, bool) {
-	c, err := r.Cookie(SessionCookie)
+	c, err := r.Cookie(g.cookie)
 	if err != nil || c.Value == "" {
 		return "", false
 	}

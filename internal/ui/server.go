@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"k8s.io/utils/clock"
 )
 
 //go:embed assets
@@ -28,8 +30,8 @@ type Options struct {
 	Org string
 	// PollInterval is how often the page asks for changes (default 2s).
 	PollInterval time.Duration
-	// Now is the clock; tests fix it.
-	Now func() time.Time
+	// Clock is the clock; tests fix it. Default the real one.
+	Clock clock.PassiveClock
 }
 
 // Server is the Users page's web server.
@@ -46,8 +48,8 @@ func New(o Options) (*Server, error) {
 	if o.Backend == nil {
 		return nil, errors.New("ui: no backend")
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = clock.RealClock{}
 	}
 	if o.PollInterval <= 0 {
 		o.PollInterval = 2 * time.Second
@@ -56,7 +58,7 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on 127.0.0.1:%d: %w", o.Port, err)
 	}
-	s := &Server{o: o, listener: l, guard: newGuard(l.Addr().(*net.TCPAddr).Port, o.Now)}
+	s := &Server{o: o, listener: l, guard: newGuard(l.Addr().(*net.TCPAddr).Port, o.Clock.Now)}
 	s.http = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	return s, nil
 }
@@ -126,8 +128,9 @@ func (s *Server) openSession(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "wrong or missing secret: open the address kubectl roster ui printed", http.StatusUnauthorized)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{
-		Name: SessionCookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
+	// Not Secure: the server speaks plain HTTP on the loopback interface.
+	http.SetCookie(w, &http.Cookie{ //nolint:gosec // see above
+		Name: s.guard.cookie, Value: id, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode,
 	})
 	next := "/"
 	if org := r.URL.Query().Get("org"); org != "" {

@@ -4,6 +4,7 @@ import (
 	"errors"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -32,7 +33,18 @@ func respondFor(group, kind, resource, name string, d policy.Decision) (admissio
 		path := field.NewPath(d.Field)
 		return warnings, apierrors.NewInvalid(gk, name, field.ErrorList{field.Forbidden(path, d.Message)})
 	default:
-		gr := schema.GroupResource{Group: group, Resource: resource}
-		return warnings, apierrors.NewForbidden(gr, name, errors.New(d.Message))
+		return warnings, refusal(schema.GroupResource{Group: group, Resource: resource}, name, d.Message)
 	}
+}
+
+// refusal is the Forbidden error of a refusal by policy: its status carries
+// a cause of type RefusalCause, by which clients (the plugin) tell it from
+// RBAC's. The message is NewForbidden's.
+func refusal(gr schema.GroupResource, name, message string) error {
+	err := apierrors.NewForbidden(gr, name, errors.New(message))
+	err.ErrStatus.Details.Causes = append(err.ErrStatus.Details.Causes, metav1.StatusCause{
+		Type:    orgsv1alpha1.RefusalCause,
+		Message: message,
+	})
+	return err
 }

@@ -10,6 +10,7 @@ import (
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -40,24 +41,19 @@ func requester(ctx context.Context) (authenticationv1.UserInfo, policy.Requester
 }
 
 // organizationFor returns the Organization whose home namespace is namespace, or nil.
+// `kubectl apply` of an Organization and its Members in one go can
+// outrun the cache: the API server is asked before refusing.
 func (f *facts) organizationFor(ctx context.Context, namespace string) (*orgsv1alpha1.Organization, error) {
-	org, err := index.OrganizationFor(ctx, f.reader, namespace)
-	if err != nil || org != nil {
-		return org, err
-	}
-	// `kubectl apply` of an Organization and its Members in one go can
-	// outrun the cache: ask the API server before refusing.
-	var orgs orgsv1alpha1.OrganizationList
-	if err := f.live.List(ctx, &orgs); err != nil {
-		return nil, fmt.Errorf("looking up the organization of namespace %q: %w", namespace, err)
-	}
-	return index.OldestClaim(orgs.Items, namespace), nil
+	return index.OrganizationWithFallback(ctx, f.reader, f.live, namespace)
 }
 
 // snapshot reads the membership of the organization whose home is namespace.
 func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot, error) {
 	org, err := f.organizationFor(ctx, namespace)
 	if err != nil || org == nil {
+		if err == nil {
+			return f.awaiting(ctx, namespace)
+		}
 		return policy.Snapshot{UserPrefix: f.userPrefix}, err
 	}
 	// The snapshot shares the cache's objects rather than copying the whole
@@ -84,6 +80,35 @@ func (f *facts) snapshot(ctx context.Context, namespace string) (policy.Snapshot
 			ns.Labels[orgsv1alpha1.HomeOfLabel] != org.Name,
 		HomeStale: policy.HomeStale(org, ns.Annotations[orgsv1alpha1.HomeOfUIDAnnotation], members.Items, invitations.Items),
 	}, nil
+}
+
+// awaiting is the snapshot of a namespace that is no Organization's home:
+// the organization it awaits (policy.AwaitedOrganization), when no
+// Organization of that name exists yet. The API server is asked, not the
+// cache, so a dry run of a whole folder and the real apply answer alike.
+func (f *facts) awaiting(ctx context.Context, namespace string) (policy.Snapshot, error) {
+	snapshot := policy.Snapshot{UserPrefix: f.userPrefix}
+	ns := &corev1.Namespace{}
+	err := f.reader.Get(ctx, client.ObjectKey{Name: namespace}, ns)
+	if apierrors.IsNotFound(err) {
+		// Applied with the Members in one go, it can outrun the cache.
+		err = f.live.Get(ctx, client.ObjectKey{Name: namespace}, ns)
+	}
+	if err != nil {
+		return snapshot, client.IgnoreNotFound(err)
+	}
+	awaited := policy.AwaitedOrganization(namespace, ns.Labels[orgsv1alpha1.HomeOfLabel])
+	if awaited == "" {
+		return snapshot, nil
+	}
+	err = f.live.Get(ctx, client.ObjectKey{Name: awaited}, &orgsv1alpha1.Organization{})
+	switch {
+	case apierrors.IsNotFound(err):
+		snapshot.Awaited = awaited
+	case err != nil:
+		return snapshot, fmt.Errorf("looking up organization %q, which namespace %q awaits: %w", awaited, namespace, err)
+	}
+	return snapshot, nil
 }
 
 // decideInHome gathers the facts about a request for obj, a Member or an
@@ -119,6 +144,11 @@ func (f *facts) decideInHome(ctx context.Context, obj client.Object, kind, resou
 // admin, a GitOps service account, a refusal) is asked about with one
 // SubjectAccessReview for the verb the operation needs.
 func (f *facts) authority(ctx context.Context, user authenticationv1.UserInfo, who policy.Requester, snapshot policy.Snapshot, verb string) (policy.Authority, error) {
+	if snapshot.Organization == nil && snapshot.Awaited != "" {
+		// Filling the home of an organization that does not exist yet
+		// takes what creating its owners will (policy.AwaitedOrganization).
+		return f.reviewedAuthority(ctx, user, snapshot.Awaited, orgsv1alpha1.VerbManageOwners)
+	}
 	if verb == "" || snapshot.Organization == nil {
 		return policy.Authority{}, nil
 	}
@@ -138,13 +168,7 @@ func (f *facts) reviewedAuthority(ctx context.Context, user authenticationv1.Use
 	if err != nil {
 		return policy.Authority{}, err
 	}
-	switch verb {
-	case orgsv1alpha1.VerbManageOwners:
-		return policy.Authority{ManageOwners: allowed}, nil
-	case orgsv1alpha1.VerbManageMembers:
-		return policy.Authority{ManageMembers: allowed}, nil
-	}
-	return policy.Authority{}, fmt.Errorf("unknown verb %q", verb)
+	return policy.ReviewedAuthority(verb, allowed)
 }
 
 // holds runs one SubjectAccessReview for user, verb and organizations/<org>.

@@ -48,12 +48,6 @@ func newOrg() testOrg {
 	return testOrg{name: o.Name, home: o.Home}
 }
 
-// waitReady waits until the organization is Ready with n Members counted.
-func (o testOrg) waitReady(n int) {
-	GinkgoHelper()
-	env.WaitReady(ctx, o.name, n)
-}
-
 // bindGitOps binds the shipped roster-gitops ClusterRole to the GitOps
 // service account, as docs/gitops.md tells users to.
 func bindGitOps() {
@@ -108,10 +102,5 @@ func setRole(c client.Client, m *orgsv1alpha1.Member, role orgsv1alpha1.Role) er
 // canDo asks the API server whether user may do verb on group/resource in namespace.
 func canDo(user, verb, group, resource, namespace string) bool {
 	GinkgoHelper()
-	review := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
-		User: user, Groups: []string{"system:authenticated"},
-		ResourceAttributes: &authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource},
-	}}
-	Expect(env.Admin.Create(ctx, review)).To(Succeed())
-	return review.Status.Allowed
+	return env.Can(ctx, user, nil, authorizationv1.ResourceAttributes{Namespace: namespace, Verb: verb, Group: group, Resource: resource})
 }

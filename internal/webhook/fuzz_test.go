@@ -2,7 +2,6 @@ package webhook
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -17,15 +16,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/index"
+	"github.com/roster-dev/roster/internal/testenv/fakeapi"
 )
 
 // FuzzAdmissionReview sends arbitrary bytes, as the API server would send
@@ -110,13 +106,7 @@ type fuzzHandler struct {
 // to the fuzzer.
 func fuzzHandlers(tb testing.TB) []fuzzHandler {
 	tb.Helper()
-	scheme := runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(scheme); err != nil {
-		tb.Fatal(err)
-	}
-	if err := orgsv1alpha1.AddToScheme(scheme); err != nil {
-		tb.Fatal(err)
-	}
+	scheme := fakeapi.Scheme()
 	org := &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme", UID: "acme-uid"}}
 	objs := []client.Object{
 		org,
@@ -132,19 +122,7 @@ func fuzzHandlers(tb testing.TB) []fuzzHandler {
 			Spec: orgsv1alpha1.InvitationSpec{Email: "dave@example.com", Role: orgsv1alpha1.RoleAdmin},
 		},
 	}
-	reviews := interceptor.Funcs{Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-		sar, ok := obj.(*authorizationv1.SubjectAccessReview)
-		if !ok {
-			return c.Create(ctx, obj, opts...)
-		}
-		sar.Status.Allowed = fuzzAllowed(sar.Spec)
-		return nil
-	}}
-	c := fake.NewClientBuilder().WithScheme(scheme).WithObjects(objs...).
-		WithIndex(&orgsv1alpha1.Organization{}, index.OrganizationByHomeNamespace, func(o client.Object) []string {
-			return []string{o.(*orgsv1alpha1.Organization).HomeNamespaceName()}
-		}).
-		WithInterceptorFuncs(reviews).Build()
+	c := fakeapi.Builder(scheme, objs...).WithInterceptorFuncs(fakeapi.Reviews(fuzzAllowed)).Build()
 	f := &facts{reader: c, live: c, reviews: c, userPrefix: "oidc:"}
 
 	handlers := []fuzzHandler{

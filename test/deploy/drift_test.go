@@ -20,7 +20,6 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 	"github.com/roster-dev/roster/internal/metrics"
@@ -189,29 +188,10 @@ var _ = Describe("GitOps: config/samples applied as Flux applies it", Ordered, C
 	})
 
 	It("counts it in the metrics: admission decisions, and the organization's members and owners", func() {
+		// A sample's value; -1 where none has the labels.
 		value := func(g Gomega, name string, labels map[string]string) float64 {
-			families, err := ctrlmetrics.Registry.Gather()
-			g.Expect(err).NotTo(HaveOccurred())
-			for _, f := range families {
-				if f.GetName() != name {
-					continue
-				}
-			next:
-				for _, m := range f.GetMetric() {
-					have := map[string]string{}
-					for _, l := range m.GetLabel() {
-						have[l.GetName()] = l.GetValue()
-					}
-					for k, v := range labels {
-						if have[k] != v {
-							continue next
-						}
-					}
-					if m.GetCounter() != nil {
-						return m.GetCounter().GetValue()
-					}
-					return m.GetGauge().GetValue()
-				}
+			if sum, found := testenv.MetricValue(g, name, labels); found {
+				return sum
 			}
 			return -1
 		}

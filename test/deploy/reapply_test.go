@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 	"github.com/roster-dev/roster/pkg/rostertest"
 	"github.com/roster-dev/roster/test/argocd"
 )
@@ -76,7 +77,7 @@ var _ = Describe("GitOps: an accepted Invitation still in Git, re-applied as Flu
 	const frank = "frank@example.com"
 
 	BeforeAll(func() {
-		testEnv := &envtest.Environment{BinaryAssetsDirectory: requireAssets()}
+		testEnv := &envtest.Environment{BinaryAssetsDirectory: testenv.RequireAssets()}
 		cfg, err := testEnv.Start()
 		Expect(err).NotTo(HaveOccurred())
 		DeferCleanup(testEnv.Stop)

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
 )
 
 // Roster's webhooks have failurePolicy Fail: while they cannot be reached,
@@ -136,28 +137,13 @@ var _ = Describe("The admission webhook unreachable", func() {
 // could change for org.
 func snapshot(o *orgState) map[string]string {
 	GinkgoHelper()
-	out := map[string]string{}
-	add := func(kind string, obj client.Object) {
-		out[kind+" "+client.ObjectKeyFromObject(obj).String()] = obj.GetResourceVersion()
-	}
+	out := testenv.Versions{}
 	organization := &orgsv1alpha1.Organization{}
 	Expect(env.Admin.Get(ctx, client.ObjectKey{Name: o.name}, organization)).To(Succeed())
-	add("Organization", organization)
-	var members orgsv1alpha1.MemberList
-	Expect(env.Admin.List(ctx, &members, client.InNamespace(o.home))).To(Succeed())
-	for i := range members.Items {
-		add("Member", &members.Items[i])
-	}
-	var invitations orgsv1alpha1.InvitationList
-	Expect(env.Admin.List(ctx, &invitations, client.InNamespace(o.home))).To(Succeed())
-	for i := range invitations.Items {
-		add("Invitation", &invitations.Items[i])
-	}
-	var bindings rbacv1.RoleBindingList
-	Expect(env.Admin.List(ctx, &bindings, client.MatchingLabels{"orgs.roster.dev/access-for": o.name})).To(Succeed())
-	for i := range bindings.Items {
-		add("RoleBinding", &bindings.Items[i])
-	}
+	out.Add("Organization", organization)
+	env.AddList(ctx, out, "Member", &orgsv1alpha1.MemberList{}, client.InNamespace(o.home))
+	env.AddList(ctx, out, "Invitation", &orgsv1alpha1.InvitationList{}, client.InNamespace(o.home))
+	env.AddList(ctx, out, "RoleBinding", &rbacv1.RoleBindingList{}, client.MatchingLabels{"orgs.roster.dev/access-for": o.name})
 	for ns := range o.projects {
 		out["Namespace "+ns] = stateOf(&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}})
 	}

@@ -206,45 +206,22 @@ type world map[string]string
 
 func snapshotWorld() world {
 	GinkgoHelper()
-	w := world{}
-	add := func(kind string, obj client.Object) {
-		w[kind+" "+client.ObjectKeyFromObject(obj).String()] = obj.GetResourceVersion()
-	}
+	w := testenv.Versions{}
 	var orgs orgsv1alpha1.OrganizationList
 	Expect(env.Admin.List(ctx, &orgs)).To(Succeed())
 	for i := range orgs.Items {
 		if orgs.Items[i].Name == acme.name || orgs.Items[i].Name == globex.name {
-			add("Organization", &orgs.Items[i])
+			w.Add("Organization", &orgs.Items[i])
 		}
 	}
 	for _, o := range []org{acme, globex} {
-		var members orgsv1alpha1.MemberList
-		Expect(env.Admin.List(ctx, &members, client.InNamespace(o.home))).To(Succeed())
-		for i := range members.Items {
-			add("Member", &members.Items[i])
-		}
-		var invitations orgsv1alpha1.InvitationList
-		Expect(env.Admin.List(ctx, &invitations, client.InNamespace(o.home))).To(Succeed())
-		for i := range invitations.Items {
-			add("Invitation", &invitations.Items[i])
-		}
+		env.AddList(ctx, w, "Member", &orgsv1alpha1.MemberList{}, client.InNamespace(o.home))
+		env.AddList(ctx, w, "Invitation", &orgsv1alpha1.InvitationList{}, client.InNamespace(o.home))
 		sel := client.MatchingLabels{access.AccessForLabel: o.name}
-		var crs rbacv1.ClusterRoleList
-		Expect(env.Admin.List(ctx, &crs, sel)).To(Succeed())
-		for i := range crs.Items {
-			add("ClusterRole", &crs.Items[i])
-		}
-		var crbs rbacv1.ClusterRoleBindingList
-		Expect(env.Admin.List(ctx, &crbs, sel)).To(Succeed())
-		for i := range crbs.Items {
-			add("ClusterRoleBinding", &crbs.Items[i])
-		}
+		env.AddList(ctx, w, "ClusterRole", &rbacv1.ClusterRoleList{}, sel)
+		env.AddList(ctx, w, "ClusterRoleBinding", &rbacv1.ClusterRoleBindingList{}, sel)
 		for _, ns := range []string{o.home, o.project} {
-			var rbs rbacv1.RoleBindingList
-			Expect(env.Admin.List(ctx, &rbs, client.InNamespace(ns))).To(Succeed())
-			for i := range rbs.Items {
-				add("RoleBinding", &rbs.Items[i])
-			}
+			env.AddList(ctx, w, "RoleBinding", &rbacv1.RoleBindingList{}, client.InNamespace(ns))
 		}
 	}
 	for _, name := range []string{acme.home, acme.project, globex.home, globex.project, "kube-system", "default", testenv.ManagerNamespace} {
@@ -255,9 +232,9 @@ func snapshotWorld() world {
 			continue
 		}
 		Expect(err).NotTo(HaveOccurred())
-		add("Namespace", ns)
+		w.Add("Namespace", ns)
 	}
-	return w
+	return world(w)
 }
 
 // refusal is who must refuse an attempt, and how that shows in the error.

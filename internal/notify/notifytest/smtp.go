@@ -87,6 +87,7 @@ func StartSMTP(username, password string) (*SMTP, error) {
 	return t, nil
 }
 
+// Close stops the server.
 func (t *SMTP) Close() { _ = t.server.Close() }
 
 // RefuseNext makes the next n deliveries to rcpt fail with 451.

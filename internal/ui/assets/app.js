@@ -45,6 +45,9 @@
     return data;
   }
 
+  // plural is "1 member", "2 members".
+  function plural(n, one, many) { return n + ' ' + (n === 1 ? one : many); }
+
   function showError(node, err) {
     node.textContent = '';
     node.append(el('span', { text: err.message || String(err) }));
@@ -129,16 +132,21 @@
     const d = state.data;
     const tbody = $('rows');
     tbody.textContent = '';
-    if (!d) return;
+    if (!d) {
+      $('count').textContent = '';
+      $('page-info').textContent = '';
+      $('banner').hidden = true;
+      return;
+    }
     if (d.items.length === 0) {
       tbody.append(el('tr', {}, el('td', { colspan: '6', class: 'empty', text: state.q ? 'No user matches “' + state.q + '”.' : 'No users yet.' })));
     }
     for (const e of d.items) {
-      const name = el('td', { class: 'name-cell' },
+      const name = el('td', { class: 'name-cell' }, el('div', { class: 'name-wrap' },
         el('span', { class: 'avatar', 'aria-hidden': 'true', text: (e.name.replace(/^group:/, '')[0] || '?').toUpperCase() }),
         el('span', { class: 'name', text: e.name }),
         e.self ? el('span', { class: 'you', text: 'You' }) : null,
-        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null);
+        e.kind === 'Invitation' ? el('span', { class: 'kind', text: 'Invitation' }) : null));
       let roleText = e.role;
       const role = el('td', {}, el('span', { class: 'role role-' + e.role, text: roleText }));
       if (e.effectiveRole && e.effectiveRole !== e.role) role.append(el('span', { class: 'detail', text: 'applied: ' + e.effectiveRole }));
@@ -151,7 +159,8 @@
       tr.append(el('td', { class: 'row-error-cell', hidden: true }));
       tbody.append(tr);
     }
-    $('count').textContent = d.total + (d.total === 1 ? ' user' : ' users') + (state.q ? ' match' : '') + ' · ' + d.members + ' members, ' + d.pending + ' invitations';
+    $('count').textContent = plural(d.total, 'user', 'users') + (state.q ? (d.total === 1 ? ' matches' : ' match') : '') +
+      ' · ' + plural(d.members, 'member', 'members') + ', ' + plural(d.pending, 'invitation', 'invitations');
     $('page-info').textContent = 'Page ' + d.page + ' of ' + d.pages;
     $('prev').disabled = d.page <= 1;
     $('next').disabled = d.page >= d.pages;
@@ -216,15 +225,23 @@
     if (state.openMenu && !state.openMenu.btn.parentNode.contains(ev.target)) closeMenu();
   });
 
-  let returnFocus = null;
-  function openDialog(d) {
-    returnFocus = document.activeElement;
+  // A dialog opened from a row's menu gives the focus back to that row's
+  // menu button when it closes (Update, Cancel or Escape), found again by
+  // its label since a refresh may have drawn the row anew.
+  let returnTo = null;
+  function openDialog(d, e) {
+    returnTo = e ? 'Actions for ' + e.name : null;
     d.showModal();
   }
   function closeDialog(d) {
     d.close();
-    if (returnFocus && document.body.contains(returnFocus)) returnFocus.focus();
   }
+  function restoreFocus() {
+    const back = returnTo && [...document.querySelectorAll('#rows .menu-btn')].find((n) => n.getAttribute('aria-label') === returnTo);
+    (back || $('search')).focus();
+  }
+  $('edit-dialog').addEventListener('close', restoreFocus);
+  $('confirm-dialog').addEventListener('close', restoreFocus);
 
   function rowError(e, err) {
     const tr = document.querySelector('#rows tr[data-kind="' + e.kind + '"][data-object="' + CSS.escape(e.object) + '"]');
@@ -262,7 +279,7 @@
       await api('/api/members/role', { org: state.org, member: e.object, role });
       notice('Changed the role of ' + e.name + ' to ' + role + '.');
     };
-    openDialog($('edit-dialog'));
+    openDialog($('edit-dialog'), e);
     sel.focus();
   }
 
@@ -274,9 +291,20 @@
     dialogAction = async () => {
       const r = await run();
       notice(r.message);
-      if (leaving) await loadSession();
+      // Having left, the user may no longer read the organization: the
+      // page starts again with what they can still see.
+      if (leaving) {
+        state.data = null;
+        renderRows();
+        await loadSession().catch((err) => showError($('load-error'), err));
+        // Whatever the caches still say, the user is no member now.
+        state.session.access = {};
+        state.session.role = '';
+        $('my-role').textContent = 'not a member';
+        $('create-users').hidden = true;
+      }
     };
-    openDialog($('confirm-dialog'));
+    openDialog($('confirm-dialog'), e);
     $('confirm-cancel').focus();
   }
 
@@ -319,6 +347,8 @@
       }
     } catch (err) {
       showError($('load-error'), err);
+      // Refused as no member (having left): no stale rows, nor controls.
+      if (!myRole() && state.data) { state.data = null; renderRows(); }
     }
   }
 
@@ -359,7 +389,7 @@
   let searchTimer = null;
   $('search').addEventListener('input', (ev) => {
     clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => { state.q = ev.target.value; state.page = 1; refresh(); }, 200);
+    searchTimer = setTimeout(() => { state.q = ev.target.value.trim(); state.page = 1; refresh(); }, 200);
   });
   for (const b of document.querySelectorAll('button.sort')) {
     b.addEventListener('click', () => {
@@ -458,7 +488,7 @@
       renderInvitees();
       const failed = r.results.length - ok;
       const s = $('invite-summary');
-      s.textContent = ok + (ok === 1 ? ' invitation sent' : ' invitations sent') + (failed ? '; ' + failed + ' refused: see each row.' : '.');
+      s.textContent = plural(ok, 'invitation', 'invitations') + ' sent' + (failed ? '; ' + failed + ' refused: see each row.' : '.');
       s.hidden = false;
       refresh();
       if (!failed) { showInvite(false); notice(s.textContent); }

@@ -5,6 +5,9 @@
 -- organization without an owner (LastOwner), a second Member for the same
 -- user or group (Duplicate), RBAC that could not be applied. Progressing
 -- while Roster has not reconciled the latest change.
+-- Progressing while it waits for its Organization (OrganizationNotFound in
+-- the namespace that will be its home: a folder applied in one sync);
+-- Degraded when that Organization has another home (HomeNamespaceMismatch).
 -- Only Lua's base and table libraries are used: Argo CD opens no others.
 local hs = { status = "Progressing", message = "Waiting for Roster to apply the member's role." }
 if obj.metadata ~= nil and obj.metadata.deletionTimestamp ~= nil then
@@ -29,6 +32,10 @@ for _, condition in ipairs(obj.status.conditions) do
     end
     if condition.status == "True" then
       hs.status = "Healthy"
+    elseif condition.reason == "OrganizationNotFound" and (obj.status.organization == nil or obj.status.organization == "") then
+      -- Waiting for its Organization, applied in the same sync: it takes
+      -- effect when the Organization appears.
+      hs.status = "Progressing"
     elseif condition.status == "False" then
       hs.status = "Degraded"
     end
