@@ -30,6 +30,7 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Invitation{}, &InvitationList{},
 		&AccessToken{}, &AccessTokenList{},
 		&Project{}, &ProjectList{},
+		&AuditLog{}, &AuditLogList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil
