@@ -37,10 +37,10 @@ const (
 type AuditOutcome string
 
 const (
-	// AuditSucceeded: the change was committed (a record of it is written
+	// AuditSucceeded means the change was committed (a record of it is written
 	// only once Roster has seen it committed).
 	AuditSucceeded AuditOutcome = "Succeeded"
-	// AuditDenied: Roster's admission refused the request; nothing changed.
+	// AuditDenied means Roster's admission refused the request; nothing changed.
 	AuditDenied AuditOutcome = "Denied"
 )
 
