@@ -38,6 +38,8 @@ var (
 	admDuration   = flag.Duration("admission-duration", time.Second, "admission: how long")
 	unrelatedRBs  = flag.Int("unrelated-rolebindings", 500, "memory: RoleBindings that are not Roster's to add")
 	tokensFlag    = flag.Int("tokens", 3, "tokens: personal access tokens of the member whose role change is measured (0: skip)")
+	projectEnvs   = flag.String("project-envs", "1,3,5", "projects: environment counts K of the Projects created and deleted (empty: skip)")
+	projectMembs  = flag.Int("project-members", 0, "projects: Members of the projects workload's organization (0: -members)")
 	plainFlag     = flag.Bool("plain", true, "run the plain-client lower bound on a second control plane")
 	scalingFlag   = flag.String("scaling", "", "scaling curve: comma-separated member totals, e.g. 1000,2500,5000,10000")
 	scalingPlain  = flag.Bool("scaling-plain", false, "run the plain-client lower bound at every scaling point")
@@ -79,6 +81,7 @@ func TestBench(t *testing.T) {
 			AdmissionDuration:     *admDuration,
 			UnrelatedRoleBindings: *unrelatedRBs,
 			Tokens:                *tokensFlag,
+			ProjectMembers:        *projectMembs,
 			Plain:                 *plainFlag,
 			ScalingPlain:          *scalingPlain,
 			HeapProfile:           *heapProfile,
@@ -86,14 +89,14 @@ func TestBench(t *testing.T) {
 			CPUProfile:            *cpuProfile,
 			CPUProfilePhase:       *cpuPhase,
 		}
-		if *scalingFlag != "" {
-			for _, f := range strings.Split(*scalingFlag, ",") {
-				n, err := strconv.Atoi(strings.TrimSpace(f))
-				if err != nil {
-					t.Fatalf("-scaling: %v", err)
-				}
-				o.Scaling = append(o.Scaling, n)
-			}
+		if o.Scaling, err = intList("-scaling", *scalingFlag); err != nil {
+			t.Fatal(err)
+		}
+		if o.ProjectMembers == 0 {
+			o.ProjectMembers = *membersFlag
+		}
+		if o.ProjectEnvs, err = intList("-project-envs", *projectEnvs); err != nil {
+			t.Fatal(err)
 		}
 		res, err = Run(context.Background(), o)
 		if errors.Is(err, testenv.ErrNoAssets) {
@@ -128,7 +131,7 @@ func scalePointProcess(ctx context.Context, s Sizes) (*Results, error) {
 	args := []string{
 		"-test.run=^TestBench$", "-test.count=1", "-test.timeout=0",
 		fmt.Sprintf("-orgs=%d", s.Orgs), fmt.Sprintf("-members=%d", s.Members), fmt.Sprintf("-projects=%d", s.Projects),
-		"-churn-rate=0", "-admission-clients=0", "-unrelated-rolebindings=0", "-scaling=",
+		"-churn-rate=0", "-admission-clients=0", "-unrelated-rolebindings=0", "-scaling=", "-project-envs=",
 		fmt.Sprintf("-plain=%t", *scalingPlain), "-out=" + out.Name(),
 		fmt.Sprintf("-qps=%g", *qpsFlag), fmt.Sprintf("-burst=%d", *burstFlag), fmt.Sprintf("-workers=%d", *workersFlag),
 	}
@@ -138,4 +141,20 @@ func scalePointProcess(ctx context.Context, s Sizes) (*Results, error) {
 		return nil, fmt.Errorf("%s %v: %w", os.Args[0], args, err)
 	}
 	return ReadResults(out.Name())
+}
+
+// intList parses a flag's comma-separated integers ("" is none).
+func intList(name, v string) ([]int, error) {
+	var out []int
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	for _, f := range strings.Split(v, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

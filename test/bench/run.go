@@ -32,6 +32,10 @@ type Options struct {
 	// Tokens is how many AccessTokens the tokens workload gives its member
 	// (0: the workload does not run; it needs 3 organizations).
 	Tokens int
+	// ProjectEnvs lists the environment counts K of the projects workload
+	// (none: it does not run); ProjectMembers is its organization's Members.
+	ProjectEnvs    []int
+	ProjectMembers int
 	// Plain runs the lower bound on a second control plane.
 	Plain bool
 	// Scaling lists member totals for the scaling curve (Members per
@@ -74,6 +78,7 @@ type Results struct {
 	RestartChange    *RestartChangeResult `json:"restartChange,omitempty"`
 	Churn            *ChurnResult         `json:"churn,omitempty"`
 	Tokens           *TokensResult        `json:"tokens,omitempty"`
+	Projects         *ProjectsResult      `json:"projects,omitempty"`
 	Admission        *AdmissionResult     `json:"admission,omitempty"`
 	Loopback         *LoopbackResult      `json:"loopback,omitempty"`
 	Scaling          []ScalePoint         `json:"scaling,omitempty"`
@@ -258,6 +263,13 @@ func Run(ctx context.Context, o Options) (*Results, error) {
 		}
 		if err := VerifyRBAC(ctx, env, s, orgs, changed); err != nil {
 			return res, fmt.Errorf("after the tokens workload: %w", err)
+		}
+	}
+
+	if len(o.ProjectEnvs) > 0 {
+		phase("projects")
+		if res.Projects, err = Projects(ctx, env, mgr, o.ProjectMembers, o.ProjectEnvs); err != nil {
+			return res, err
 		}
 	}
 
