@@ -116,7 +116,7 @@ fuzz-long: ## Fuzz every target for FUZZTIME each (default 10m): the policy engi
 # of these, e.g. make bench BENCH_ARGS="-orgs=25 -scaling=" (docs/benchmarks.md).
 BENCH_LARGE = -orgs=100 -members=100 -projects=5 -churn-rate=50 -churn-duration=60s \
 	-admission-clients=50 -admission-duration=20s -unrelated-rolebindings=50000 \
-	-scaling=1000,2500,5000,10000 -out=results.json -svg=../../docs/benchmarks-scaling.svg
+	-project-envs=1,3,5 -scaling=1000,2500,5000,10000 -out=results.json -svg=../../docs/benchmarks-scaling.svg
 
 .PHONY: bench
 bench: ## Run the scale benchmark (test/bench) at 10,000 members with the scaling curve; sizes in BENCH_ARGS.

@@ -38,7 +38,7 @@ var (
 	admDuration   = flag.Duration("admission-duration", time.Second, "admission: how long")
 	unrelatedRBs  = flag.Int("unrelated-rolebindings", 500, "memory: RoleBindings that are not Roster's to add")
 	tokensFlag    = flag.Int("tokens", 3, "tokens: personal access tokens of the member whose role change is measured (0: skip)")
-	projectEnvs   = flag.String("project-envs", "1,3,5", "projects: environment counts K of the Projects created and deleted (empty: skip)")
+	projectEnvs   = flag.String("project-envs", "2", "projects: environment counts K of the Projects created and deleted, e.g. 1,3,5 (empty: skip)")
 	projectMembs  = flag.Int("project-members", 0, "projects: Members of the projects workload's organization (0: -members)")
 	plainFlag     = flag.Bool("plain", true, "run the plain-client lower bound on a second control plane")
 	scalingFlag   = flag.String("scaling", "", "scaling curve: comma-separated member totals, e.g. 1000,2500,5000,10000")

@@ -98,6 +98,23 @@ func (r *Results) Summary() string {
 			p("| %d | %d | %.1f | %s | %d | %d | %d | %.1f | %.1f | %s |", s.Members, s.Namespaces, s.ConvergeSeconds, plain, s.Writes, s.MinWrites, s.Reconciles, s.ManagerHeapMiB, s.RSSMiB, s.Load)
 		}
 	}
+	if pr := r.Projects; pr != nil && len(pr.Runs) > 0 {
+		p("")
+		p("Projects: organization %s, %d Members over all five roles; %s creates and deletes each Project.", pr.Organization, pr.Members, pr.Creator)
+		p("")
+		p("| K | Roster writes (namespace creates, namespace writes, RoleBindings, quotas, statuses, other) | Plain writes (RoleBindings) | Write ratio | Ready: Roster / plain (s) | Access: Roster / plain (s) | Time ratio (access) | Delete writes: Roster / plain (namespace deletes) | Delete: Roster / plain (s) |")
+		p("|---|---|---|---|---|---|---|---|---|")
+		for _, run := range pr.Runs {
+			ro, pl, rd, pd := run.Roster, run.Plain, run.RosterDelete, run.PlainDelete
+			p("| %d | %d (%d, %d, %d, %d, %d, %d) | %d (%d) | %.2f | %.2f / %.2f | %.2f / %.2f | %.1f | %d / %d (%d) | %.1f / %.1f (ratio %.2f) |",
+				run.Environments, ro.Writes, ro.NamespaceCreates, ro.NamespaceWrites, ro.RoleBindings, ro.Quotas, ro.Statuses, ro.Other,
+				pl.Writes, pl.RoleBindings, run.WriteRatio, ro.ReadySeconds, pl.ReadySeconds, ro.AccessSeconds, pl.AccessSeconds, run.AccessRatio,
+				rd.Writes, pd.Writes, rd.NamespaceDeletes, rd.ReadySeconds, pd.ReadySeconds, run.DeleteSecondsRatio)
+		}
+		for _, run := range pr.Runs {
+			p("Project of %d environments: Roster's writes creating it: %s; deleting it: %s", run.Environments, kinds(run.Roster.WritesByKind), kinds(run.RosterDelete.WritesByKind))
+		}
+	}
 	if c := r.Converge; c != nil {
 		p("")
 		p("Operator writes during converge: %s", kinds(c.WritesByKind))
