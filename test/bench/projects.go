@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log"
 	"slices"
@@ -168,9 +169,9 @@ func projectOrg(ctx context.Context, env *Env, members, maxEnvs int) (*orgsv1alp
 	return org, env.Admin.Get(ctx, client.ObjectKeyFromObject(org), org)
 }
 
-// projectRun creates a Project of k environments as the Contributor and
-// deletes it, then makes the same namespaces and RoleBindings with the
-// plain client and deletes them.
+// projectRun creates a Project of k environments as the Contributor, then
+// the same namespaces and RoleBindings with the plain client, then deletes
+// both.
 func projectRun(ctx context.Context, env *Env, mgr *Manager, org *orgsv1alpha1.Organization, members, k int,
 	contributor, plain client.Client, plainCalls *Counter) (ProjectRun, error) {
 	run := ProjectRun{Environments: k}
@@ -213,39 +214,16 @@ func projectRun(ctx context.Context, env *Env, mgr *Manager, org *orgsv1alpha1.O
 		return run, err
 	}
 	if err := <-readyErr; err != nil {
-		return run, fmt.Errorf("Project %s/%s never Ready: %w", p.Namespace, p.Name, err)
+		return run, fmt.Errorf("the Project %s/%s never got Ready: %w", p.Namespace, p.Name, err)
 	}
 	settle(ctx, mgr, 2*time.Second)
 	run.Roster = costOf(mgr.Calls.Snapshot().Sub(calls0))
 	run.Roster.ReadySeconds, run.Roster.AccessSeconds = ready.Seconds(), accessed.Seconds()
 	if run.Roster.NamespaceCreates != int64(k) {
-		return run, fmt.Errorf("Roster created %d namespaces for %d environments, want %d (writes: %s)", run.Roster.NamespaceCreates, k, k, kinds(run.Roster.WritesByKind))
+		return run, fmt.Errorf("the manager created %d namespaces for %d environments, want %d (writes: %s)", run.Roster.NamespaceCreates, k, k, kinds(run.Roster.WritesByKind))
 	}
 	if err := sameBindings(ctx, env, want); err != nil {
 		return run, err
-	}
-
-	// Roster: the Project deleted by the Contributor.
-	calls0 = mgr.Calls.Snapshot()
-	start = time.Now()
-	if err := contributor.Delete(ctx, p); err != nil {
-		return run, fmt.Errorf("deleting Project %s/%s as its Contributor: %w", p.Namespace, p.Name, err)
-	}
-	if err := namespacesGone(ctx, env, roster); err != nil {
-		return run, err
-	}
-	gone := time.Since(start)
-	if err := poll(ctx, 2*time.Minute, func() (bool, error) {
-		err := env.Admin.Get(ctx, client.ObjectKeyFromObject(p), &orgsv1alpha1.Project{})
-		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
-	}); err != nil {
-		return run, fmt.Errorf("Project %s/%s not gone: %w", p.Namespace, p.Name, err)
-	}
-	settle(ctx, mgr, 2*time.Second)
-	run.RosterDelete = costOf(mgr.Calls.Snapshot().Sub(calls0))
-	run.RosterDelete.ReadySeconds = gone.Seconds()
-	if run.RosterDelete.NamespaceDeletes != int64(k) {
-		return run, fmt.Errorf("Roster deleted %d namespaces of %d, want %d (writes: %s)", run.RosterDelete.NamespaceDeletes, k, k, kinds(run.RosterDelete.WritesByKind))
 	}
 
 	// The plain client: the same namespaces (under other names, without the
@@ -275,18 +253,49 @@ func projectRun(ctx context.Context, env *Env, mgr *Manager, org *orgsv1alpha1.O
 	run.Plain = costOf(plainCalls.Snapshot().Sub(calls0))
 	run.Plain.ReadySeconds, run.Plain.AccessSeconds = done.Seconds(), (done + accessed).Seconds()
 
-	calls0 = plainCalls.Snapshot()
+	// The deletes, Roster's (the Contributor deletes the Project) and the
+	// plain client's (its namespaces), at the same time: both wait for the
+	// namespace controller, which takes seconds, and they see the same load.
+	plainDone := make(chan error, 1)
+	var plainGone time.Duration // written before plainDone
+	plain0 := plainCalls.Snapshot()
+	calls0 = mgr.Calls.Snapshot()
 	start = time.Now()
-	if err := parallel(ctx, Creators, k, func(i int) error {
-		return plain.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: plainNS[i]}})
-	}); err != nil {
-		return run, fmt.Errorf("plain: deleting namespaces: %w", err)
+	go func() {
+		if err := parallel(ctx, Creators, k, func(i int) error {
+			return plain.Delete(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: plainNS[i]}})
+		}); err != nil {
+			plainDone <- fmt.Errorf("plain: deleting namespaces: %w", err)
+			return
+		}
+		err := namespacesGone(ctx, env, plainNS)
+		plainGone = time.Since(start)
+		plainDone <- err
+	}()
+	if err := contributor.Delete(ctx, p); err != nil {
+		return run, errors.Join(fmt.Errorf("deleting Project %s/%s as its Contributor: %w", p.Namespace, p.Name, err), <-plainDone)
 	}
-	if err := namespacesGone(ctx, env, plainNS); err != nil {
+	if err := namespacesGone(ctx, env, roster); err != nil {
+		return run, errors.Join(err, <-plainDone)
+	}
+	gone := time.Since(start)
+	if err := <-plainDone; err != nil {
 		return run, fmt.Errorf("plain: %w", err)
 	}
-	run.PlainDelete = costOf(plainCalls.Snapshot().Sub(calls0))
-	run.PlainDelete.ReadySeconds = time.Since(start).Seconds()
+	if err := poll(ctx, 2*time.Minute, func() (bool, error) {
+		err := env.Admin.Get(ctx, client.ObjectKeyFromObject(p), &orgsv1alpha1.Project{})
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	}); err != nil {
+		return run, fmt.Errorf("the Project %s/%s is not gone: %w", p.Namespace, p.Name, err)
+	}
+	settle(ctx, mgr, 2*time.Second)
+	run.PlainDelete = costOf(plainCalls.Snapshot().Sub(plain0))
+	run.PlainDelete.ReadySeconds = plainGone.Seconds()
+	run.RosterDelete = costOf(mgr.Calls.Snapshot().Sub(calls0))
+	run.RosterDelete.ReadySeconds = gone.Seconds()
+	if run.RosterDelete.NamespaceDeletes != int64(k) {
+		return run, fmt.Errorf("the manager deleted %d namespaces of %d, want %d (writes: %s)", run.RosterDelete.NamespaceDeletes, k, k, kinds(run.RosterDelete.WritesByKind))
+	}
 
 	run.WriteRatio = float64(run.Roster.Writes) / float64(run.Plain.Writes)
 	run.ReadyRatio = run.Roster.ReadySeconds / run.Plain.ReadySeconds
@@ -419,7 +428,7 @@ func accessEffective(ctx context.Context, env *Env, org string, members int, nam
 			return 0, err
 		}
 		if ok {
-			return 0, fmt.Errorf("ViewerNoSecrets %s may read Secrets in %s", UserName(org, i), namespaces[0])
+			return 0, fmt.Errorf("the ViewerNoSecrets %s may read Secrets in %s", UserName(org, i), namespaces[0])
 		}
 		break
 	}
