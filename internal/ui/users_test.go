@@ -43,6 +43,8 @@ var _ = Describe("The Users list", func() {
 		p := openUI(outsider, org.Name)
 		Eventually(func() bool { return eval[bool](p, `!document.getElementById('load-error').hidden`) }).Should(BeTrue())
 		Expect(p.text("#load-error")).To(ContainSubstring("forbidden"))
+		Expect(p.text("#whoami")).To(Equal(outsider))
+		Expect(p.text("#my-role")).To(Equal("not a member"))
 		Expect(p.rows()).To(BeEmpty())
 		Expect(eval[bool](p, `document.getElementById('create-users').hidden`)).To(BeTrue())
 		Expect(eval[int](p, `document.querySelectorAll('#rows .menu-btn').length`)).To(Equal(0))
