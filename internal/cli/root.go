@@ -238,7 +238,8 @@ func (o *Options) client() (client.Client, error) {
 	if cfg.QPS == 0 {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
-	cl, err := client.New(cfg, client.Options{Scheme: scheme})
+	// With watch: the web page follows the directories it shows.
+	cl, err := client.NewWithWatch(cfg, client.Options{Scheme: scheme})
 	if err != nil {
 		return nil, err
 	}

@@ -68,7 +68,9 @@ func (o *Options) serveUI(ctx context.Context, uo *uiOptions) error {
 	if err != nil {
 		return err
 	}
-	srv, err := ui.New(ui.Options{Backend: &uiBackend{o: o, id: id}, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Clock: o.clock()})
+	backend := newUIBackend(o, id)
+	defer backend.watches.stopAll()
+	srv, err := ui.New(ui.Options{Backend: backend, Port: uo.port, Org: o.Org, PollInterval: uo.poll, Clock: o.clock()})
 	if err != nil {
 		return err
 	}
@@ -107,9 +109,17 @@ type uiBackend struct {
 	id identity
 	// mu serializes writes, which print their outcome to the terminal.
 	mu sync.Mutex
+	// watches follow the directories the page shows.
+	watches *directoryWatches
 }
 
 var _ ui.Backend = &uiBackend{}
+
+// newUIBackend is the page's backend acting as id through o's client.
+func newUIBackend(o *Options, id identity) *uiBackend {
+	watched, _ := o.cl.(client.WithWatch)
+	return &uiBackend{o: o, id: id, watches: newDirectoryWatches(watched, o.clock().Now)}
+}
 
 // forOrg is o acting on organization org (as --org would).
 func (b *uiBackend) forOrg(org string) *Options {
@@ -173,7 +183,7 @@ func (b *uiBackend) Directory(ctx context.Context, org string) (*ui.Directory, e
 	if err != nil {
 		return nil, uiProblem(err, "")
 	}
-	d, err := c.directory(ctx, o)
+	d, err := b.watches.directory(ctx, c, o)
 	if err != nil {
 		return nil, uiProblem(err, "")
 	}
@@ -226,6 +236,7 @@ func (b *uiBackend) Access(ctx context.Context, org string) (ui.Access, error) {
 }
 
 func (b *uiBackend) SetRole(ctx context.Context, org, member string, role orgsv1alpha1.Role) error {
+	defer b.watches.changed()
 	if !role.IsValid() {
 		return &ui.Problem{Message: fmt.Sprintf("unknown role %q: use one of %s", role, roleNames()), Code: http.StatusBadRequest}
 	}
@@ -237,6 +248,7 @@ func (b *uiBackend) SetRole(ctx context.Context, org, member string, role orgsv1
 }
 
 func (b *uiBackend) Remove(ctx context.Context, org, member string) error {
+	defer b.watches.changed()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.forOrg(org)
@@ -252,6 +264,7 @@ func (b *uiBackend) Remove(ctx context.Context, org, member string) error {
 }
 
 func (b *uiBackend) Leave(ctx context.Context, org string) error {
+	defer b.watches.changed()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	c := b.forOrg(org)
@@ -281,6 +294,7 @@ func (b *uiBackend) Leave(ctx context.Context, org string) error {
 func (b *uiBackend) ValidEmail(email string) error { return validEmail(email) }
 
 func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1alpha1.Role) error {
+	defer b.watches.changed()
 	if !role.IsValid() {
 		return &ui.Problem{Message: fmt.Sprintf("unknown role %q: use one of %s", role, roleNames()), Code: http.StatusBadRequest}
 	}
@@ -314,6 +328,7 @@ func (b *uiBackend) invitation(ctx context.Context, org, name string) (*Options,
 }
 
 func (b *uiBackend) Resend(ctx context.Context, org, name string) error {
+	defer b.watches.changed()
 	c, inv, err := b.invitation(ctx, org, name)
 	if err != nil {
 		return err
@@ -330,6 +345,7 @@ func (b *uiBackend) Resend(ctx context.Context, org, name string) error {
 }
 
 func (b *uiBackend) Revoke(ctx context.Context, org, name string) error {
+	defer b.watches.changed()
 	c, inv, err := b.invitation(ctx, org, name)
 	if err != nil {
 		return err

@@ -49,6 +49,7 @@ type sessionInfo struct {
 	Organizations []Organization    `json:"organizations"`
 	Role          orgsv1alpha1.Role `json:"role,omitempty"`
 	Access        Access            `json:"access"`
+	AccessError   *Problem          `json:"accessError,omitempty"`
 	Roles         []string          `json:"roles"`
 	PollMillis    int64             `json:"pollMillis"`
 }
@@ -81,9 +82,11 @@ func (s *Server) apiSession(w http.ResponseWriter, r *http.Request, _ string) {
 		}
 	}
 	if current != "" {
+		// Someone who may not read the organization (a non-member) still
+		// learns who they are signed in as: no control is offered, and the
+		// list says why it is empty.
 		if info.Access, err = s.o.Backend.Access(ctx, current); err != nil {
-			writeProblem(w, err)
-			return
+			info.AccessError = problemOf(err)
 		}
 	}
 	writeJSON(w, http.StatusOK, info)

@@ -91,6 +91,92 @@ var _ = Describe("Keyboard use and labels", func() {
 	})
 })
 
+var _ = Describe("Every action with keys only", func() {
+	It("invites (removing a mistyped row), resends and deletes an invitation and removes a member; an Admin leaves", func() {
+		org := newOrg()
+		p := openUI(owner, org.Name)
+		Eventually(p.rows).Should(HaveLen(5))
+
+		// + Create Users: two addresses, one REMOVEd on step 2, then sent.
+		p.fromTop()
+		Expect(p.tabTo("+ Create Users", 30)).To(BeTrue())
+		p.keys(kb.Enter)
+		Eventually(func() string { return eval[string](p, `document.activeElement.id`) }).Should(Equal("invite-emails"))
+		p.keys("ana@example.com, oops@example.com")
+		Expect(p.tabTo("Set User Roles", 5)).To(BeTrue())
+		p.keys(kb.Enter)
+		p.do(chromedp.WaitVisible(chromedp.CSS("#invite-step2")))
+		Expect(p.tabTo("Remove oops@example.com", 10)).To(BeTrue())
+		p.keys(kb.Enter)
+		Eventually(func() int { return eval[int](p, `document.querySelectorAll('#invitee-rows tr').length`) }).Should(Equal(1))
+		Expect(p.tabTo("Set User Roles", 10)).To(BeTrue())
+		Expect(eval[string](p, `document.activeElement.id`)).To(Equal("invite-send"))
+		p.keys(kb.Enter)
+		Eventually(func() error { _, err := invitation(org, "ana@example.com"); return err }).Should(Succeed())
+		_, err := invitation(org, "oops@example.com")
+		Expect(err).To(HaveOccurred(), "the REMOVEd address was not invited")
+
+		// All sent, the page is back on the list; the invitation's menu:
+		// Resend, then Delete.
+		Eventually(p.rows).Should(HaveLen(6))
+		p.menuItem("ana@example.com", "Resend")
+		Eventually(func() string {
+			inv, err := invitation(org, "ana@example.com")
+			if err != nil {
+				return ""
+			}
+			return inv.Annotations[orgsv1alpha1.ResendRequestedAtAnnotation]
+		}).ShouldNot(BeEmpty())
+		p.menuItem("ana@example.com", "Delete")
+		p.do(chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")))
+		p.keys(kb.Tab)
+		Expect(p.focused()).To(Equal("Yes, delete"))
+		p.keys(kb.Enter)
+		Eventually(func() error { _, err := invitation(org, "ana@example.com"); return err }).ShouldNot(Succeed())
+
+		// Remove Access: the confirmation's Yes with Tab and Enter.
+		p.menuItem(viewer, "Remove Access")
+		p.do(chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")))
+		p.keys(kb.Tab)
+		Expect(p.focused()).To(Equal("Yes, remove"))
+		p.keys(kb.Enter)
+		Eventually(func() error { _, err := member(org, "dave"); return err }).ShouldNot(Succeed())
+
+		// An Admin leaves from their own row's menu.
+		q := openUI(admin2, org.Name)
+		q.menuItem(admin2, "Leave Organization")
+		q.do(chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")))
+		q.keys(kb.Tab)
+		Expect(q.focused()).To(Equal("Yes, leave"))
+		q.keys(kb.Enter)
+		Eventually(func() error { _, err := member(org, "bob"); return err }).ShouldNot(Succeed())
+	})
+})
+
+// fromTop moves the focus back to the start of the page, as a reload does,
+// so that Tab walks the page from its first control.
+func (p *page) fromTop() {
+	GinkgoHelper()
+	eval[bool](p, `(() => { if (document.activeElement) document.activeElement.blur(); return true; })()`)
+}
+
+// menuItem opens the menu of name's row with keys (Tab to its button,
+// ArrowDown) and picks item with ArrowDown and Enter.
+func (p *page) menuItem(name, item string) {
+	GinkgoHelper()
+	p.fromTop()
+	Expect(p.tabTo("Actions for "+name, 60)).To(BeTrue(), "Tab reaches the menu of "+name)
+	p.keys(kb.ArrowDown)
+	for range 4 {
+		if p.focused() == item {
+			break
+		}
+		p.keys(kb.ArrowDown)
+	}
+	Expect(p.focused()).To(Equal(item))
+	p.keys(kb.Enter)
+}
+
 // keys types keys into whatever has the focus.
 func (p *page) keys(keys ...string) {
 	GinkgoHelper()

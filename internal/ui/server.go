@@ -84,9 +84,16 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err := <-errs:
 		return err
 	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		// Requests in flight get a moment to finish. Then whatever is
+		// left is closed: the browser keeps speculative connections open
+		// that Shutdown counts as busy for their first 5 s, and a local
+		// page going away has nothing left to lose.
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 		defer cancel()
-		return s.http.Shutdown(shutdown)
+		if err := s.http.Shutdown(shutdown); !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return s.http.Close()
 	}
 }
 

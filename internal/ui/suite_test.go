@@ -147,6 +147,16 @@ func member(org testenv.Org, name string) (*orgsv1alpha1.Member, error) {
 	return m, env.Admin.Get(ctx, client.ObjectKey{Namespace: org.Home, Name: name}, m)
 }
 
+// invitation is org's Invitation for email, whatever it is named.
+func invitation(org testenv.Org, email string) (*orgsv1alpha1.Invitation, error) {
+	for _, inv := range invitations(org) {
+		if strings.EqualFold(inv.Spec.Email, email) {
+			return &inv, nil
+		}
+	}
+	return nil, fmt.Errorf("no invitation for %s in %s", email, org.Home)
+}
+
 func invitations(org testenv.Org) []orgsv1alpha1.Invitation {
 	GinkgoHelper()
 	var list orgsv1alpha1.InvitationList

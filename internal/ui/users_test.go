@@ -38,6 +38,18 @@ var _ = Describe("The Users list", func() {
 		Expect(p.text("#banner")).To(ContainSubstring("only one Owner"))
 	})
 
+	It("shows a non-member nothing of the organization and no control, with the server's refusal", func() {
+		org := newOrg()
+		p := openUI(outsider, org.Name)
+		Eventually(func() bool { return eval[bool](p, `!document.getElementById('load-error').hidden`) }).Should(BeTrue())
+		Expect(p.text("#load-error")).To(ContainSubstring("forbidden"))
+		Expect(p.text("#whoami")).To(Equal(outsider))
+		Expect(p.text("#my-role")).To(Equal("not a member"))
+		Expect(p.rows()).To(BeEmpty())
+		Expect(eval[bool](p, `document.getElementById('create-users').hidden`)).To(BeTrue())
+		Expect(eval[int](p, `document.querySelectorAll('#rows .menu-btn').length`)).To(Equal(0))
+	})
+
 	It("renders markup in a name as text", func() {
 		name := testenv.UniqueName("ui")
 		markup := `<img src=x onerror="document.title='owned'"> Acme`
