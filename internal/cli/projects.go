@@ -613,15 +613,17 @@ func (o *Options) annotateConfirmed(ctx context.Context, p *orgsv1alpha1.Project
 
 // heldNamespaces are the namespaces Roster is to delete (all of a deleted
 // Project's; else those no environment asks for) that are not
-// terminating, when Ready says a deletion waits for confirmation.
+// terminating or confirmed already, when Ready says a deletion waits for
+// confirmation.
 func heldNamespaces(org string, p *orgsv1alpha1.Project) (names []string, message string) {
 	cond := meta.FindStatusCondition(p.Status.Conditions, orgsv1alpha1.ReadyCondition)
 	if cond == nil || cond.Reason != orgsv1alpha1.DeletionNeedsConfirmationReason {
 		return nil, ""
 	}
 	wanted := namespaceNames(policy.ProjectNamespaces(org, p))
+	confirmed := policy.ConfirmedNamespaces(p)
 	for _, st := range p.Status.Namespaces {
-		if st.Phase == string(corev1.NamespaceTerminating) || (p.DeletionTimestamp == nil && slices.Contains(wanted, st.Name)) {
+		if st.Phase == string(corev1.NamespaceTerminating) || confirmed[st.Name] || (p.DeletionTimestamp == nil && slices.Contains(wanted, st.Name)) {
 			continue
 		}
 		if strings.Contains(cond.Message, st.Name) {
