@@ -300,6 +300,22 @@ func switchNotFound(arg, org string, parts []string, rows []ProjectInfo) error {
 	return notFoundf(hint, "no project %s in %s", project, where)
 }
 
+// plural is "namespace a" or "namespaces a, b".
+func plural(word string, items []string) string {
+	if len(items) == 1 {
+		return word + " " + items[0]
+	}
+	return word + "s " + strings.Join(items, ", ")
+}
+
+// areOrIs is the verb after plural's words.
+func areOrIs(items []string) string {
+	if len(items) == 1 {
+		return " is"
+	}
+	return " are"
+}
+
 func prefixed(prefix string, values []string) []string {
 	out := make([]string, len(values))
 	for i, v := range values {
@@ -477,7 +493,7 @@ waits until every namespace is Active.`,
 			}
 			names := namespaceNames(policy.ProjectNamespaces(org.Name, p))
 			ch := Change{Action: "project create", Organization: org.Name, Subject: p.Name, Object: "project/" + p.Name, Result: "created",
-				Message: fmt.Sprintf("Created project %s in organization %s; Roster creates its namespaces %s.", p.Name, org.Name, strings.Join(names, ", "))}
+				Message: fmt.Sprintf("Created project %s in organization %s; Roster creates its %s.", p.Name, org.Name, plural("namespace", names))}
 			if wait <= 0 {
 				return o.done(ch)
 			}
@@ -485,7 +501,7 @@ waits until every namespace is Active.`,
 				return err
 			}
 			ch.Result = "ready"
-			ch.Message = fmt.Sprintf("Created project %s in organization %s; its namespaces %s are Active.", p.Name, org.Name, strings.Join(names, ", "))
+			ch.Message = fmt.Sprintf("Created project %s in organization %s; its %s Active.", p.Name, org.Name, plural("namespace", names)+areOrIs(names))
 			return o.done(ch)
 		},
 	}
@@ -717,8 +733,8 @@ command that confirms it.`,
 				if err := o.cl.Delete(ctx, p, client.DryRunAll, client.Preconditions{UID: &uid}); err != nil {
 					return withHint(err, projectHint(err, org.Name))
 				}
-				question := fmt.Sprintf("Delete project %s of organization %s and its namespaces %s (one holding workloads, Secrets or ConfigMaps is kept until confirmed)?",
-					p.Name, org.Name, strings.Join(all, ", "))
+				question := fmt.Sprintf("Delete project %s of organization %s and its %s (one holding workloads, Secrets or ConfigMaps is kept until confirmed)?",
+					p.Name, org.Name, plural("namespace", all))
 				if err := o.confirm(false, question); err != nil {
 					return err
 				}
@@ -731,7 +747,7 @@ command that confirms it.`,
 				return withHint(err, projectHint(err, org.Name))
 			}
 			ch := Change{Action: "project delete", Organization: org.Name, Subject: p.Name, Object: "project/" + p.Name, Result: "deleted",
-				Message: fmt.Sprintf("Deleted project %s of organization %s; Roster deletes its namespaces %s.", p.Name, org.Name, strings.Join(all, ", "))}
+				Message: fmt.Sprintf("Deleted project %s of organization %s; Roster deletes its %s.", p.Name, org.Name, plural("namespace", all))}
 			held, msg, err := o.waitDeletion(ctx, org.Name, p, wait, func(*orgsv1alpha1.Project) bool { return false })
 			switch {
 			case errors.Is(err, errHeld):
@@ -744,7 +760,7 @@ command that confirms it.`,
 					fmt.Sprintf("kubectl roster project delete %s --org %s --confirm-delete-namespaces %s", p.Name, org.Name, strings.Join(held, ",")))
 			case errors.Is(err, context.DeadlineExceeded):
 				ch.Result = "deleting"
-				ch.Message = fmt.Sprintf("Deleting project %s of organization %s: Roster is still deleting its namespaces %s.", p.Name, org.Name, strings.Join(all, ", "))
+				ch.Message = fmt.Sprintf("Deleting project %s of organization %s: Roster is still deleting its %s.", p.Name, org.Name, plural("namespace", all))
 			case err != nil:
 				return err
 			}
@@ -850,7 +866,7 @@ func (o *Options) addEnvironments(ctx context.Context, org *orgsv1alpha1.Organiz
 	})
 	ch := Change{Action: "project env add", Organization: org.Name, Subject: p.Name, Object: "project/" + p.Name}
 	if errors.Is(err, errUnchanged) {
-		ch.Result, ch.Message = "unchanged", fmt.Sprintf("Project %s of organization %s has environments %s already; nothing changed.", p.Name, org.Name, strings.Join(envs, ", "))
+		ch.Result, ch.Message = "unchanged", fmt.Sprintf("Project %s of organization %s has %s already; nothing changed.", p.Name, org.Name, plural("environment", envs))
 		return o.done(ch)
 	}
 	if err != nil {
@@ -861,12 +877,12 @@ func (o *Options) addEnvironments(ctx context.Context, org *orgsv1alpha1.Organiz
 		names[i] = policy.ProjectNamespaceFor(org.Name, p.Name, e)
 	}
 	ch.Result = "changed"
-	ch.Message = fmt.Sprintf("Added environments %s to project %s of organization %s; Roster creates namespaces %s.", strings.Join(added, ", "), p.Name, org.Name, strings.Join(names, ", "))
+	ch.Message = fmt.Sprintf("Added %s to project %s of organization %s; Roster creates %s.", plural("environment", added), p.Name, org.Name, plural("namespace", names))
 	if wait > 0 {
 		if _, err := o.waitProjectReady(ctx, client.ObjectKeyFromObject(p), wait); err != nil {
 			return err
 		}
-		ch.Message = fmt.Sprintf("Added environments %s to project %s of organization %s; namespaces %s are Active.", strings.Join(added, ", "), p.Name, org.Name, strings.Join(names, ", "))
+		ch.Message = fmt.Sprintf("Added %s to project %s of organization %s; %s Active.", plural("environment", added), p.Name, org.Name, plural("namespace", names)+areOrIs(names))
 	}
 	return o.done(ch)
 }
@@ -930,7 +946,7 @@ func (o *Options) removeEnvironments(ctx context.Context, org *orgsv1alpha1.Orga
 		return withHint(err, projectHint(err, org.Name))
 	}
 	ch.Result = "changed"
-	ch.Message = fmt.Sprintf("Removed environments %s from project %s of organization %s; Roster deletes namespaces %s.", strings.Join(all, ", "), p.Name, org.Name, strings.Join(names, ", "))
+	ch.Message = fmt.Sprintf("Removed %s from project %s of organization %s; Roster deletes %s.", plural("environment", all), p.Name, org.Name, plural("namespace", names))
 	done := func(cur *orgsv1alpha1.Project) bool {
 		for _, n := range names {
 			if st := projectNamespaceStatus(cur, n); st != nil && st.Phase != string(corev1.NamespaceTerminating) {
@@ -943,14 +959,14 @@ func (o *Options) removeEnvironments(ctx context.Context, org *orgsv1alpha1.Orga
 	switch {
 	case errors.Is(err, errHeld):
 		ch.Result = "held"
-		ch.Message = fmt.Sprintf("Removed environments %s from project %s of organization %s; Roster keeps %s until confirmed.", strings.Join(all, ", "), p.Name, org.Name, strings.Join(held, ", "))
+		ch.Message = fmt.Sprintf("Removed %s from project %s of organization %s; Roster keeps %s until confirmed.", plural("environment", all), p.Name, org.Name, strings.Join(held, ", "))
 		if err := o.done(ch); err != nil {
 			return err
 		}
 		return heldError(fmt.Sprintf("project %s keeps namespaces of removed environments", p.Name), msg,
 			fmt.Sprintf("kubectl roster project env remove %s %s --org %s --yes", p.Name, strings.Join(all, " "), org.Name))
 	case errors.Is(err, context.DeadlineExceeded):
-		ch.Message = fmt.Sprintf("Removed environments %s from project %s of organization %s; Roster is still deleting namespaces %s.", strings.Join(all, ", "), p.Name, org.Name, strings.Join(names, ", "))
+		ch.Message = fmt.Sprintf("Removed %s from project %s of organization %s; Roster is still deleting %s.", plural("environment", all), p.Name, org.Name, plural("namespace", names))
 	case err != nil:
 		return err
 	}

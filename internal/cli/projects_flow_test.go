@@ -96,7 +96,7 @@ var _ = Describe("kubectl roster projects, switch and project", func() {
 		Expect(r.err).To(ContainSubstring("removing every environment of project web"))
 		r = run(contributor, "", "project", "env", "add", "web", "staging", "--org", o.name, "--wait")
 		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
-		Expect(r.out).To(ContainSubstring("namespaces %s-web-staging are Active", o.name))
+		Expect(r.out).To(ContainSubstring("Added environment staging to project web of organization %s; namespace %s-web-staging is Active.", o.name, o.name))
 
 		// delete asks first; n changes nothing.
 		r = run(contributor, "n\n", "project", "delete", "web", "--org", o.name)
