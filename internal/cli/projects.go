@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kwait "k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -512,38 +513,54 @@ waits until every namespace is Active.`,
 	return cmd
 }
 
+// pollProject reads the Project every 250ms until check says it is done
+// (or returns an error), up to wait; then it returns
+// context.DeadlineExceeded with the last Project read. A Project that is
+// gone is passed to check as nil.
+func (o *Options) pollProject(ctx context.Context, key client.ObjectKey, wait time.Duration, check func(*orgsv1alpha1.Project) (bool, error)) (*orgsv1alpha1.Project, error) {
+	var last *orgsv1alpha1.Project
+	err := kwait.PollUntilContextTimeout(ctx, 250*time.Millisecond, wait, true, func(ctx context.Context) (bool, error) {
+		p := &orgsv1alpha1.Project{}
+		switch err := o.cl.Get(ctx, key, p); {
+		case apierrors.IsNotFound(err):
+			p = nil
+		case err != nil:
+			return false, err
+		}
+		last = p
+		return check(p)
+	})
+	if err != nil && kwait.Interrupted(err) {
+		err = context.DeadlineExceeded
+	}
+	return last, err
+}
+
 // waitProjectReady polls the Project until it is Ready; a reason the
 // controller does not get past by itself ends the wait.
 func (o *Options) waitProjectReady(ctx context.Context, key client.ObjectKey, wait time.Duration) (*orgsv1alpha1.Project, error) {
-	deadline := time.Now().Add(wait)
-	for {
-		p := &orgsv1alpha1.Project{}
-		if err := o.cl.Get(ctx, key, p); err != nil {
-			return nil, err
+	p, err := o.pollProject(ctx, key, wait, func(p *orgsv1alpha1.Project) (bool, error) {
+		if p == nil {
+			return false, notFoundf("", "project %s was deleted while waiting for it", key.Name)
 		}
 		cond := meta.FindStatusCondition(p.Status.Conditions, orgsv1alpha1.ReadyCondition)
-		if cond != nil && cond.ObservedGeneration == p.Generation {
-			switch cond.Reason {
-			case orgsv1alpha1.NamespaceConflictReason, orgsv1alpha1.ProjectLimitExceededReason, orgsv1alpha1.OrganizationMissingReason:
-				return nil, fmt.Errorf("project %s is not ready (%s): %s", p.Name, cond.Reason, cond.Message)
-			}
-			if cond.Status == metav1.ConditionTrue {
-				return p, nil
-			}
+		if cond == nil || cond.ObservedGeneration != p.Generation {
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			msg := "Roster has not reported on it"
-			if cond != nil {
-				msg = cond.Reason + ": " + cond.Message
-			}
-			return nil, fmt.Errorf("project %s is not ready after %s (%s)", p.Name, wait, msg)
+		switch cond.Reason {
+		case orgsv1alpha1.NamespaceConflictReason, orgsv1alpha1.ProjectLimitExceededReason, orgsv1alpha1.OrganizationMissingReason:
+			return false, fmt.Errorf("project %s is not ready (%s): %s", p.Name, cond.Reason, cond.Message)
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+		return cond.Status == metav1.ConditionTrue, nil
+	})
+	if errors.Is(err, context.DeadlineExceeded) && p != nil {
+		msg := "Roster has not reported on it"
+		if cond := meta.FindStatusCondition(p.Status.Conditions, orgsv1alpha1.ReadyCondition); cond != nil {
+			msg = cond.Reason + ": " + cond.Message
 		}
+		return nil, fmt.Errorf("project %s is not ready after %s (%s)", p.Name, wait, msg)
 	}
+	return p, err
 }
 
 // getProject is the Project NAME of the organization the command acts on.
@@ -656,32 +673,18 @@ var errHeld = errors.New("held for confirmation")
 // gone), or Roster holds one for confirmation: then it returns errHeld
 // and the held namespaces with Roster's message.
 func (o *Options) waitDeletion(ctx context.Context, org string, p *orgsv1alpha1.Project, wait time.Duration, done func(*orgsv1alpha1.Project) bool) ([]string, string, error) {
-	deadline := time.Now().Add(wait)
-	key := client.ObjectKeyFromObject(p)
-	for {
-		cur := &orgsv1alpha1.Project{}
-		err := o.cl.Get(ctx, key, cur)
-		if apierrors.IsNotFound(err) {
-			return nil, "", nil
+	var held []string
+	var msg string
+	_, err := o.pollProject(ctx, client.ObjectKeyFromObject(p), wait, func(cur *orgsv1alpha1.Project) (bool, error) {
+		if cur == nil || done(cur) {
+			return true, nil
 		}
-		if err != nil {
-			return nil, "", err
+		if held, msg = heldNamespaces(org, cur); len(held) > 0 {
+			return false, errHeld
 		}
-		if done(cur) {
-			return nil, "", nil
-		}
-		if held, msg := heldNamespaces(org, cur); len(held) > 0 {
-			return held, msg, errHeld
-		}
-		if time.Now().After(deadline) {
-			return nil, "", context.DeadlineExceeded
-		}
-		select {
-		case <-ctx.Done():
-			return nil, "", ctx.Err()
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		return false, nil
+	})
+	return held, msg, err
 }
 
 // heldError says which namespaces Roster keeps and how to confirm.
@@ -713,58 +716,7 @@ command that confirms it.`,
 		Args:              exactArgs("NAME"),
 		ValidArgsFunction: o.completeProjects,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ctx := cmd.Context()
-			names, err := parseEnvironments(confirm)
-			if err != nil {
-				return err
-			}
-			org, p, err := o.getProject(ctx, args[0])
-			if err != nil {
-				return err
-			}
-			all := projectNamespaceSet(org.Name, p)
-			if yes {
-				names = all
-			} else if err := checkConfirmList(org.Name, p, names); err != nil {
-				return err
-			}
-			if !yes && len(names) == 0 {
-				uid := p.UID
-				if err := o.cl.Delete(ctx, p, client.DryRunAll, client.Preconditions{UID: &uid}); err != nil {
-					return withHint(err, projectHint(err, org.Name))
-				}
-				question := fmt.Sprintf("Delete project %s of organization %s and its %s (one holding workloads, Secrets or ConfigMaps is kept until confirmed)?",
-					p.Name, org.Name, plural("namespace", all))
-				if err := o.confirm(false, question); err != nil {
-					return err
-				}
-			}
-			if err := o.annotateConfirmed(ctx, p, names); err != nil {
-				return withHint(err, projectHint(err, org.Name))
-			}
-			uid := p.UID
-			if err := o.cl.Delete(ctx, p, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
-				return withHint(err, projectHint(err, org.Name))
-			}
-			ch := Change{Action: "project delete", Organization: org.Name, Subject: p.Name, Object: "project/" + p.Name, Result: "deleted",
-				Message: fmt.Sprintf("Deleted project %s of organization %s; Roster deletes its %s.", p.Name, org.Name, plural("namespace", all))}
-			held, msg, err := o.waitDeletion(ctx, org.Name, p, wait, func(*orgsv1alpha1.Project) bool { return false })
-			switch {
-			case errors.Is(err, errHeld):
-				ch.Result = "held"
-				ch.Message = fmt.Sprintf("Project %s of organization %s is being deleted; Roster keeps %s until confirmed.", p.Name, org.Name, strings.Join(held, ", "))
-				if err := o.done(ch); err != nil {
-					return err
-				}
-				return heldError(fmt.Sprintf("project %s is not deleted yet", p.Name), msg,
-					fmt.Sprintf("kubectl roster project delete %s --org %s --confirm-delete-namespaces %s", p.Name, org.Name, strings.Join(held, ",")))
-			case errors.Is(err, context.DeadlineExceeded):
-				ch.Result = "deleting"
-				ch.Message = fmt.Sprintf("Deleting project %s of organization %s: Roster is still deleting its %s.", p.Name, org.Name, plural("namespace", all))
-			case err != nil:
-				return err
-			}
-			return o.done(ch)
+			return o.deleteProject(cmd.Context(), args[0], confirm, yes, wait)
 		},
 	}
 	cmd.Flags().StringSliceVar(&confirm, "confirm-delete-namespaces", nil, "Namespaces of the project to delete with their contents, comma-separated")
@@ -772,6 +724,62 @@ command that confirms it.`,
 	cmd.Flags().DurationVar(&wait, "wait", 30*time.Second, "How long to wait for Roster to delete the namespaces or say what it keeps")
 	cmd.MarkFlagsMutuallyExclusive("confirm-delete-namespaces", "yes")
 	return cmd
+}
+
+// deleteProject is `project delete NAME`: confirm lists the namespaces to
+// delete with their contents, yes confirms them all without asking.
+func (o *Options) deleteProject(ctx context.Context, name string, confirm []string, yes bool, wait time.Duration) error {
+	names, err := parseEnvironments(confirm)
+	if err != nil {
+		return err
+	}
+	org, p, err := o.getProject(ctx, name)
+	if err != nil {
+		return err
+	}
+	all := projectNamespaceSet(org.Name, p)
+	if yes {
+		names = all
+	} else if err := checkConfirmList(org.Name, p, names); err != nil {
+		return err
+	}
+	if !yes && len(names) == 0 {
+		uid := p.UID
+		if err := o.cl.Delete(ctx, p, client.DryRunAll, client.Preconditions{UID: &uid}); err != nil {
+			return withHint(err, projectHint(err, org.Name))
+		}
+		question := fmt.Sprintf("Delete project %s of organization %s and its %s (one holding workloads, Secrets or ConfigMaps is kept until confirmed)?",
+			p.Name, org.Name, plural("namespace", all))
+		if err := o.confirm(false, question); err != nil {
+			return err
+		}
+	}
+	if err := o.annotateConfirmed(ctx, p, names); err != nil {
+		return withHint(err, projectHint(err, org.Name))
+	}
+	uid := p.UID
+	if err := o.cl.Delete(ctx, p, client.Preconditions{UID: &uid}); err != nil && !apierrors.IsNotFound(err) {
+		return withHint(err, projectHint(err, org.Name))
+	}
+	ch := Change{Action: "project delete", Organization: org.Name, Subject: p.Name, Object: "project/" + p.Name, Result: "deleted",
+		Message: fmt.Sprintf("Deleted project %s of organization %s; Roster deletes its %s.", p.Name, org.Name, plural("namespace", all))}
+	held, msg, err := o.waitDeletion(ctx, org.Name, p, wait, func(*orgsv1alpha1.Project) bool { return false })
+	switch {
+	case errors.Is(err, errHeld):
+		ch.Result = "held"
+		ch.Message = fmt.Sprintf("Project %s of organization %s is being deleted; Roster keeps %s until confirmed.", p.Name, org.Name, strings.Join(held, ", "))
+		if err := o.done(ch); err != nil {
+			return err
+		}
+		return heldError(fmt.Sprintf("project %s is not deleted yet", p.Name), msg,
+			fmt.Sprintf("kubectl roster project delete %s --org %s --confirm-delete-namespaces %s", p.Name, org.Name, strings.Join(held, ",")))
+	case errors.Is(err, context.DeadlineExceeded):
+		ch.Result = "deleting"
+		ch.Message = fmt.Sprintf("Deleting project %s of organization %s: Roster is still deleting its %s.", p.Name, org.Name, plural("namespace", all))
+	case err != nil:
+		return err
+	}
+	return o.done(ch)
 }
 
 func newProjectEnvCommand(o *Options, add bool) *cobra.Command {
@@ -939,10 +947,8 @@ func (o *Options) removeEnvironments(ctx context.Context, org *orgsv1alpha1.Orga
 	for i, e := range all {
 		names[i] = policy.ProjectNamespaceFor(org.Name, p.Name, e)
 	}
-	if errors.Is(err, errUnchanged) {
-		// Removed before; its namespace is held: say so below.
-		err = nil
-	} else if err != nil {
+	// errUnchanged: removed before, its namespace held; said below.
+	if err != nil && !errors.Is(err, errUnchanged) {
 		return withHint(err, projectHint(err, org.Name))
 	}
 	ch.Result = "changed"
