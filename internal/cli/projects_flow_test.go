@@ -46,6 +46,15 @@ var _ = Describe("kubectl roster projects, switch and project", func() {
 		r = run(outsider, "", "projects", "--org", o.name)
 		Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
 
+		// Completion offers switch's targets and the project names.
+		r = run(contributor, "", "__complete", "switch", "--org", o.name, "")
+		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+		Expect(r.out).To(ContainSubstring("web/dev\t%s (%s, Active)\n", dev, o.name))
+		Expect(r.out).To(ContainSubstring("web/prod\t%s (%s, Active)\n", prod, o.name))
+		r = run(contributor, "", "__complete", "project", "env", "add", "--org", o.name, "")
+		Expect(r.code).To(Equal(cli.ExitOK), "%s", r)
+		Expect(r.out).To(ContainSubstring("web\tWeb shop\n"))
+
 		// switch writes the namespace into the current context of the
 		// kubeconfig it is given, and nothing else.
 		path := filepath.Join(GinkgoT().TempDir(), "config")
