@@ -83,6 +83,15 @@ var _ = Describe("kubectl roster projects, switch and project", func() {
 		Expect(r.err).To(ContainSubstring(`row "Create - Update - Delete projects"`))
 		Expect(r.err).NotTo(ContainSubstring("hint:"), "the webhook words its own fix")
 
+		// Someone of no organization reaches none of it, and changes nothing.
+		r = run(outsider, "", "project", "env", "remove", "web", "dev", "--org", o.name)
+		Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+		r = run(outsider, "", "project", "delete", "web", "--org", o.name, "--yes")
+		Expect(r.code).To(Equal(cli.ExitRefused), "%s", r)
+		r = run(outsider, "", "switch", o.name+"/web/dev")
+		Expect(r.code).To(Equal(cli.ExitNotFound), "%s", r)
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: o.home, Name: "web"}, &orgsv1alpha1.Project{})).To(Succeed())
+
 		// Removing an environment whose namespace holds a ConfigMap is
 		// held; the plugin says so with the command that confirms it.
 		Expect(env.As(testenv.Carol).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: prod, Name: "settings"}})).To(Succeed())
