@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
 )
@@ -129,4 +130,50 @@ func completeInvitees(_ *cobra.Command, _ []string, toComplete string) ([]cobra.
 		out = append(out, toComplete[:i+1]+string(r))
 	}
 	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
+}
+
+// completeProjectNamespaces offers switch's PROJECT/ENVIRONMENT targets,
+// the namespace as description.
+func (o *Options) completeProjectNamespaces(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	rs, err := o.reachableProjects(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, p := range projectList(rs).Items {
+		target := p.Project
+		if p.Environment != "" {
+			target += "/" + p.Environment
+		}
+		out = append(out, completion(target, p.Namespace+" ("+p.Organization+", "+p.Phase+")"))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
+}
+
+// completeProjects offers the names of the organization's projects for
+// the first argument.
+func (o *Options) completeProjects(cmd *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+	if len(args) > 0 {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := completionContext(cmd)
+	defer cancel()
+	org, err := o.organization(ctx)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var list orgsv1alpha1.ProjectList
+	if err := o.cl.List(ctx, &list, client.InNamespace(org.HomeNamespaceName())); err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []cobra.Completion
+	for _, p := range list.Items {
+		out = append(out, completion(p.Name, p.Spec.DisplayName))
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp
 }

@@ -171,7 +171,8 @@ else the only organization you belong to.`,
 
 	root.AddGroup(&cobra.Group{ID: "directory", Title: "The user directory:"},
 		&cobra.Group{ID: "invitee", Title: "Invitations you received:"},
-		&cobra.Group{ID: "self", Title: "You:"})
+		&cobra.Group{ID: "self", Title: "You:"},
+		&cobra.Group{ID: "projects", Title: "Projects:"})
 	for _, cmd := range []*cobra.Command{newOrgsCommand(o), newUsersCommand(o), newInviteCommand(o), newResendCommand(o),
 		newRevokeCommand(o), newSetRoleCommand(o), newRemoveCommand(o), newUICommand(o)} {
 		cmd.GroupID = "directory"
@@ -183,6 +184,10 @@ else the only organization you belong to.`,
 	}
 	for _, cmd := range []*cobra.Command{newWhoAmICommand(o), newCanICommand(o), newLeaveCommand(o), newTokenCommand(o)} {
 		cmd.GroupID = "self"
+		root.AddCommand(cmd)
+	}
+	for _, cmd := range []*cobra.Command{newProjectsCommand(o), newSwitchCommand(o), newProjectCommand(o)} {
+		cmd.GroupID = "projects"
 		root.AddCommand(cmd)
 	}
 	addExitCodes(root)
