@@ -1,0 +1,157 @@
+package ui_test
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/testenv"
+)
+
+// projectRow is the selector of project name's row in the Projects view.
+func projectRow(name string) string { return fmt.Sprintf(`#project-rows tr[data-project=%q]`, name) }
+
+// namespaces are the namespaces project name's row shows, with their phase
+// ("Held" for one Roster keeps until its deletion is confirmed).
+func (p *page) namespaces(name string) map[string]string {
+	return eval[map[string]string](p, fmt.Sprintf(`Object.fromEntries([...document.querySelectorAll(%q)].map(n => [n.dataset.namespace, n.dataset.held ? 'Held' : n.dataset.phase]))`,
+		projectRow(name)+` .ns`))
+}
+
+// projects are the names in the Projects table.
+func (p *page) projects() []string {
+	return eval[[]string](p, `[...document.querySelectorAll('#project-rows tr[data-project]')].map(r => r.dataset.project)`)
+}
+
+// openProjects goes to the Projects view from the navigation.
+func (p *page) openProjects() {
+	GinkgoHelper()
+	p.do(chromedp.Click(chromedp.CSS("#nav-projects")), chromedp.WaitVisible(chromedp.CSS("#projects-view")))
+}
+
+// chooseProject picks an action from project name's menu.
+func (p *page) chooseProject(name, key string) {
+	GinkgoHelper()
+	p.do(chromedp.Click(chromedp.CSS(projectRow(name)+` .menu-btn`)),
+		chromedp.WaitVisible(chromedp.CSS(projectRow(name)+` [data-action="`+key+`"]`)),
+		chromedp.Click(chromedp.CSS(projectRow(name)+` [data-action="`+key+`"]`)))
+}
+
+func project(org testenv.Org, name string) (*orgsv1alpha1.Project, error) {
+	p := &orgsv1alpha1.Project{}
+	return p, env.Admin.Get(ctx, client.ObjectKey{Namespace: org.Home, Name: name}, p)
+}
+
+// gone says whether namespace name is deleted or being deleted.
+func gone(name string) bool {
+	ns := &corev1.Namespace{}
+	err := env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)
+	return apierrors.IsNotFound(err) || (err == nil && ns.DeletionTimestamp != nil)
+}
+
+var _ = Describe("The Projects view", func() {
+	It("creates a project with two environments as a Contributor, refuses a Viewer in Roster's words, adds and removes an environment and deletes the project", func() {
+		org := newOrg()
+		dev, prod, qa := org.Name+"-web-dev", org.Name+"-web-prod", org.Name+"-web-qa"
+		p := openUI(contrib, org.Name)
+		p.openProjects()
+		Expect(p.text("#projects-access")).To(ContainSubstring("You are Contributor in " + org.Name + ": edit in every project namespace"))
+		Eventually(func() string { return p.text("#project-rows") }).Should(ContainSubstring("No projects yet"))
+
+		By("+ Create Project marks a malformed name before anything is sent")
+		p.do(chromedp.Click(chromedp.CSS("#create-project")), chromedp.WaitVisible(chromedp.CSS("#project-dialog")),
+			chromedp.SendKeys(chromedp.CSS("#project-name"), "Web"),
+			chromedp.SendKeys(chromedp.CSS("#project-envs"), "dev, Prod_1"))
+		Expect(p.text("#project-name-error")).To(ContainSubstring(`The project name "Web" is not a DNS label`))
+		Expect(p.text("#project-envs-error")).To(ContainSubstring(`The environment name "Prod_1" is not a DNS label`))
+		Expect(eval[string](p, `document.getElementById('project-name').getAttribute('aria-invalid')`)).To(Equal("true"))
+		p.do(chromedp.Click(chromedp.CSS("#project-create")))
+		Expect(p.visible("#project-dialog")).To(BeTrue())
+		Consistently(func() error { _, err := project(org, "web"); return err }, 500*time.Millisecond).Should(Satisfy(apierrors.IsNotFound), "nothing was sent")
+
+		By("a well-formed project with two environments goes through, and both namespaces become Active")
+		eval[bool](p, `(() => { for (const id of ['project-name', 'project-envs']) document.getElementById(id).value = ''; return true; })()`)
+		p.do(chromedp.SendKeys(chromedp.CSS("#project-name"), "web"), chromedp.SendKeys(chromedp.CSS("#project-envs"), "dev, prod"),
+			chromedp.SendKeys(chromedp.CSS("#project-display"), "Web shop"))
+		Expect(p.visible("#project-name-error")).To(BeFalse())
+		Expect(p.text("#project-namespaces")).To(Equal("Namespaces: " + dev + ", " + prod))
+		p.do(chromedp.Click(chromedp.CSS("#project-create")), chromedp.WaitNotVisible(chromedp.CSS("#project-dialog")))
+		Expect(p.text("#projects-notice")).To(ContainSubstring("Project web created"))
+		Eventually(func() map[string]string { return p.namespaces("web") }).Should(Equal(map[string]string{dev: "Active", prod: "Active"}))
+		Eventually(func() string { return p.text(projectRow("web") + " .status-cell .status") }).Should(Equal("Ready"))
+		Expect(p.text(projectRow("web") + " .name-cell")).To(ContainSubstring("Web shop"))
+		Expect(p.text(projectRow("web") + " .pill")).To(Equal("edit"))
+		w, err := project(org, "web")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.Spec.Environments).To(Equal([]string{"dev", "prod"}))
+		Expect(w.Spec.DisplayName).To(Equal("Web shop"))
+		for _, name := range []string{dev, prod} {
+			ns := &corev1.Namespace{}
+			Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
+			Expect(ns.Labels).To(HaveKeyWithValue(orgsv1alpha1.OrganizationLabel, org.Name))
+		}
+		p.screenshot("ui-projects")
+
+		By("a Viewer sees the project, and their create is refused in Roster's words beside the control")
+		v := openUI(viewer, org.Name)
+		v.openProjects()
+		Eventually(v.projects).Should(Equal([]string{"web"}))
+		Expect(v.text("#projects-access")).To(ContainSubstring("You are Viewer in " + org.Name + ": roster-viewer in every project namespace"))
+		v.do(chromedp.Click(chromedp.CSS("#create-project")), chromedp.WaitVisible(chromedp.CSS("#project-dialog")),
+			chromedp.SendKeys(chromedp.CSS("#project-name"), "dave"), chromedp.SendKeys(chromedp.CSS("#project-envs"), "dev"),
+			chromedp.Click(chromedp.CSS("#project-create")), chromedp.WaitVisible(chromedp.CSS("#project-error")))
+		Expect(v.text("#project-error > span:first-child")).To(Equal(`user "` + viewer + `" may not create Project "dave" in organization "` + org.Name +
+			`": is Viewer there, and the permission matrix's row "Create - Update - Delete projects" allows Owners, Admins and Contributors only; ask an Admin or Owner for the Contributor role`))
+		Expect(v.text("#project-error")).NotTo(ContainSubstring("admission webhook"))
+		Expect(v.visible("#project-dialog")).To(BeTrue(), "the refusal stays beside the control")
+		_, err = project(org, "dave")
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)
+
+		By("Add environment")
+		p.chooseProject("web", "add-env")
+		p.do(chromedp.WaitVisible(chromedp.CSS("#env-dialog")), chromedp.SendKeys(chromedp.CSS("#env-name"), "qa"))
+		Expect(p.text("#env-text")).To(Equal("Roster creates namespace " + qa + "."))
+		p.do(chromedp.Click(chromedp.CSS("#env-yes")), chromedp.WaitNotVisible(chromedp.CSS("#env-dialog")))
+		Eventually(func() map[string]string { return p.namespaces("web") }).Should(Equal(map[string]string{dev: "Active", prod: "Active", qa: "Active"}))
+		Eventually(func() map[string]string { return v.namespaces("web") }).Should(HaveKey(qa), "the Viewer's page follows by itself")
+
+		By("Remove environment: one that holds a ConfigMap is held until the deletion is confirmed")
+		Expect(env.Admin.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: prod, Name: "settings"}})).To(Succeed())
+		p.chooseProject("web", "remove-env")
+		p.do(chromedp.WaitVisible(chromedp.CSS("#env-dialog")))
+		p.selectOption("#env-choice", "prod")
+		Expect(p.text("#env-text")).To(ContainSubstring("Roster deletes namespace " + prod))
+		p.do(chromedp.Click(chromedp.CSS("#env-yes")), chromedp.WaitNotVisible(chromedp.CSS("#env-dialog")))
+		Eventually(func() map[string]string { return p.namespaces("web") }).WithTimeout(time.Minute).Should(HaveKeyWithValue(prod, "Held"))
+		Eventually(func() string { return p.text(projectRow("web") + " .status-cell .message") }).Should(ContainSubstring("Namespace " + prod + " holds 0 workloads, 0 Secrets and 1 ConfigMaps"))
+		Expect(gone(prod)).To(BeFalse())
+		p.screenshot("ui-projects-held")
+		p.do(chromedp.Click(chromedp.CSS(projectRow("web")+" .confirm-btn")), chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")))
+		Expect(p.text("#confirm-text")).To(ContainSubstring("Roster holds " + prod + " of project web"))
+		p.do(chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")))
+		w, err = project(org, "web")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.Annotations).To(HaveKeyWithValue(orgsv1alpha1.ConfirmDeleteNamespacesAnnotation, prod))
+		Eventually(func() bool { return gone(prod) }).WithTimeout(time.Minute).Should(BeTrue())
+		Eventually(func() map[string]string { return p.namespaces("web") }).WithTimeout(time.Minute).Should(Equal(map[string]string{dev: "Active", qa: "Active"}))
+
+		By("Delete, after the confirmation")
+		p.chooseProject("web", "delete")
+		p.do(chromedp.WaitVisible(chromedp.CSS("#confirm-dialog")))
+		Expect(p.text("#confirm-title")).To(Equal("Delete Project"))
+		Expect(p.text("#confirm-text")).To(ContainSubstring("Delete project web of " + org.Name))
+		p.do(chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")))
+		Eventually(func() error { _, err := project(org, "web"); return err }).WithTimeout(time.Minute).Should(Satisfy(apierrors.IsNotFound))
+		Expect(gone(dev) && gone(qa)).To(BeTrue())
+		Eventually(p.projects).Should(BeEmpty())
+		Eventually(v.projects).Should(BeEmpty(), "the Viewer's page follows by itself")
+	})
+})
