@@ -31,7 +31,9 @@ func newUICommand(o *Options) *cobra.Command {
 		Short: "Open the Users page in your browser",
 		Long: `Serve the product's Users page on 127.0.0.1 and open it in your browser:
 members and pending invitations in one table, + Create Users, resend and delete
-invitations, Change Role, Remove Access and Leave Organization.
+invitations, Change Role, Remove Access and Leave Organization; and the
+Projects view: the organization's projects, their environments and namespaces,
++ Create Project, add and remove environments, delete.
 
 The page acts as you, with your kubeconfig and the same flags as every other
 command (--context, --as, ...): the API server, its RBAC and Roster's webhooks

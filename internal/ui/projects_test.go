@@ -98,12 +98,17 @@ var _ = Describe("The Projects view", func() {
 			Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
 			Expect(ns.Labels).To(HaveKeyWithValue(orgsv1alpha1.OrganizationLabel, org.Name))
 		}
+		// A second project, made with kubectl, appears by itself.
+		Expect(env.As(contrib).Create(ctx, &orgsv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: org.Home, Name: "api"},
+			Spec: orgsv1alpha1.ProjectSpec{DisplayName: "Public API", Environments: []string{"dev", "staging", "prod"}}})).To(Succeed())
+		Eventually(func() string { return p.text(projectRow("api") + " .status-cell .status") }).Should(Equal("Ready"))
+		Expect(p.projects()).To(Equal([]string{"api", "web"}))
 		p.screenshot("ui-projects")
 
 		By("a Viewer sees the project, and their create is refused in Roster's words beside the control")
 		v := openUI(viewer, org.Name)
 		v.openProjects()
-		Eventually(v.projects).Should(Equal([]string{"web"}))
+		Eventually(v.projects).Should(Equal([]string{"api", "web"}))
 		Expect(v.text("#projects-access")).To(ContainSubstring("You are Viewer in " + org.Name + ": roster-viewer in every project namespace"))
 		v.do(chromedp.Click(chromedp.CSS("#create-project")), chromedp.WaitVisible(chromedp.CSS("#project-dialog")),
 			chromedp.SendKeys(chromedp.CSS("#project-name"), "dave"), chromedp.SendKeys(chromedp.CSS("#project-envs"), "dev"),
@@ -151,7 +156,7 @@ var _ = Describe("The Projects view", func() {
 		p.do(chromedp.Click(chromedp.CSS("#confirm-yes")), chromedp.WaitNotVisible(chromedp.CSS("#confirm-dialog")))
 		Eventually(func() error { _, err := project(org, "web"); return err }).WithTimeout(time.Minute).Should(Satisfy(apierrors.IsNotFound))
 		Expect(gone(dev) && gone(qa)).To(BeTrue())
-		Eventually(p.projects).Should(BeEmpty())
-		Eventually(v.projects).Should(BeEmpty(), "the Viewer's page follows by itself")
+		Eventually(p.projects).Should(Equal([]string{"api"}))
+		Eventually(v.projects).Should(Equal([]string{"api"}), "the Viewer's page follows by itself")
 	})
 })
