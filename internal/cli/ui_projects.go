@@ -97,6 +97,14 @@ func projectRow(org string, p *orgsv1alpha1.Project) ui.Project {
 			row.Namespaces = append(row.Namespaces, ui.ProjectNamespace{Name: n.Name, Environment: n.Environment, Phase: orgsv1alpha1.ProjectNamespacePending})
 		}
 	}
+	// In the order of the environments; retiring ones last.
+	rank := func(n ui.ProjectNamespace) int {
+		if i := slices.Index(row.Environments, n.Environment); i >= 0 && !n.Retiring {
+			return i
+		}
+		return len(row.Environments)
+	}
+	slices.SortStableFunc(row.Namespaces, func(a, b ui.ProjectNamespace) int { return rank(a) - rank(b) })
 	return row
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -67,8 +68,9 @@ var _ = Describe("The Projects view", func() {
 		Eventually(func() string { return p.text("#project-rows") }).Should(ContainSubstring("No projects yet"))
 
 		By("+ Create Project marks a malformed name before anything is sent")
-		p.do(chromedp.Click(chromedp.CSS("#create-project")), chromedp.WaitVisible(chromedp.CSS("#project-dialog")),
-			chromedp.SendKeys(chromedp.CSS("#project-name"), "Web"),
+		p.do(chromedp.Click(chromedp.CSS("#create-project")), chromedp.WaitVisible(chromedp.CSS("#project-dialog")))
+		p.labels()
+		p.do(chromedp.SendKeys(chromedp.CSS("#project-name"), "Web"),
 			chromedp.SendKeys(chromedp.CSS("#project-envs"), "dev, Prod_1"))
 		Expect(p.text("#project-name-error")).To(ContainSubstring(`The project name "Web" is not a DNS label`))
 		Expect(p.text("#project-envs-error")).To(ContainSubstring(`The environment name "Prod_1" is not a DNS label`))
@@ -120,11 +122,21 @@ var _ = Describe("The Projects view", func() {
 		_, err = project(org, "dave")
 		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)
 
-		By("Add environment")
-		p.chooseProject("web", "add-env")
-		p.do(chromedp.WaitVisible(chromedp.CSS("#env-dialog")), chromedp.SendKeys(chromedp.CSS("#env-name"), "qa"))
+		By("Add environment, with keys only")
+		p.labels()
+		Expect(p.tabTo("Actions for web", 40)).To(BeTrue(), "Tab reaches the project's menu")
+		p.keys(kb.Enter)
+		Eventually(p.focused).Should(Equal("Add environment"))
+		p.labels()
+		p.keys(kb.Enter)
+		Eventually(func() bool { return p.visible("#env-dialog") }).Should(BeTrue())
+		Expect(eval[string](p, `document.activeElement.id`)).To(Equal("env-name"))
+		p.labels()
+		p.do(chromedp.KeyEvent("qa"))
 		Expect(p.text("#env-text")).To(Equal("Roster creates namespace " + qa + "."))
-		p.do(chromedp.Click(chromedp.CSS("#env-yes")), chromedp.WaitNotVisible(chromedp.CSS("#env-dialog")))
+		p.keys(kb.Enter)
+		Eventually(func() bool { return p.visible("#env-dialog") }).Should(BeFalse())
+		Eventually(p.focused).Should(Equal("Actions for web"), "the focus goes back to the project's menu")
 		Eventually(func() map[string]string { return p.namespaces("web") }).Should(Equal(map[string]string{dev: "Active", prod: "Active", qa: "Active"}))
 		Eventually(func() map[string]string { return v.namespaces("web") }).Should(HaveKey(qa), "the Viewer's page follows by itself")
 
