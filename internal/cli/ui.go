@@ -301,18 +301,25 @@ func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1al
 	return nil
 }
 
-// invitation is the Invitation named name in org's home namespace.
-func (b *uiBackend) invitation(ctx context.Context, org, name string) (*Options, *orgsv1alpha1.Invitation, error) {
+// homeObject reads obj, named name, from org's home namespace as the
+// user; hint goes with a refusal.
+func (b *uiBackend) homeObject(ctx context.Context, org, name string, obj client.Object, hint func(error) string) (*Options, error) {
 	c := b.forOrg(org)
 	o, err := c.organization(ctx)
 	if err != nil {
-		return nil, nil, uiProblem(err, "")
+		return nil, uiProblem(err, "")
 	}
+	if err := c.cl.Get(ctx, client.ObjectKey{Namespace: o.HomeNamespaceName(), Name: name}, obj); err != nil {
+		return nil, uiProblem(err, hint(err))
+	}
+	return c, nil
+}
+
+// invitation is the Invitation named name in org's home namespace.
+func (b *uiBackend) invitation(ctx context.Context, org, name string) (*Options, *orgsv1alpha1.Invitation, error) {
 	inv := &orgsv1alpha1.Invitation{}
-	if err := c.cl.Get(ctx, client.ObjectKey{Namespace: o.HomeNamespaceName(), Name: name}, inv); err != nil {
-		return nil, nil, uiProblem(err, "")
-	}
-	return c, inv, nil
+	c, err := b.homeObject(ctx, org, name, inv, func(error) string { return "" })
+	return c, inv, err
 }
 
 func (b *uiBackend) Resend(ctx context.Context, org, name string) error {

@@ -110,16 +110,9 @@ func projectRow(org string, p *orgsv1alpha1.Project) ui.Project {
 
 // project is the Project named name of org, read as the user.
 func (b *uiBackend) project(ctx context.Context, org, name string) (*Options, *orgsv1alpha1.Project, error) {
-	c := b.forOrg(org)
-	o, err := c.organization(ctx)
-	if err != nil {
-		return nil, nil, uiProblem(err, "")
-	}
 	p := &orgsv1alpha1.Project{}
-	if err := c.cl.Get(ctx, client.ObjectKey{Namespace: o.HomeNamespaceName(), Name: name}, p); err != nil {
-		return nil, nil, uiProblem(err, projectHint(err, org))
-	}
-	return c, p, nil
+	c, err := b.homeObject(ctx, org, name, p, func(err error) string { return projectHint(err, org) })
+	return c, p, err
 }
 
 func (b *uiBackend) CreateProject(ctx context.Context, org string, np ui.NewProject) error {

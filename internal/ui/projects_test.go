@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -170,5 +171,80 @@ var _ = Describe("The Projects view", func() {
 		Expect(gone(dev) && gone(qa)).To(BeTrue())
 		Eventually(p.projects).Should(Equal([]string{"api"}))
 		Eventually(v.projects).Should(Equal([]string{"api"}), "the Viewer's page follows by itself")
+	})
+})
+
+// call runs Roster.api(path, body) in the page, as the page's own
+// controls do, and returns "ok" or "refused: " and the message shown.
+func (p *page) call(path string, body any) string {
+	GinkgoHelper()
+	js := fmt.Sprintf(`Roster.api(%q, %s).then(() => 'ok', (e) => 'refused: ' + e.message)`, path, toJSON(body))
+	if body == nil {
+		js = fmt.Sprintf(`Roster.api(%q).then(() => 'ok', (e) => 'refused: ' + e.message)`, path)
+	}
+	v, err := chromedp.Run(p.tab, chromedp.Evaluate[string](js, chromedp.EvalAwaitPromise))
+	Expect(err).NotTo(HaveOccurred(), js)
+	return v
+}
+
+func toJSON(v any) string {
+	b, err := json.Marshal(v)
+	Expect(err).NotTo(HaveOccurred())
+	return string(b)
+}
+
+var _ = Describe("The Projects view's API, attacked from the page", func() {
+	It("refuses another organization's projects, a lower role, a case or Unicode variant of a name and a forged field", func() {
+		org := newOrg()
+		other := env.NewOrg(ctx, &orgsv1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: testenv.UniqueName("ui")}}, testenv.Team[0])
+		Expect(env.As(owner).Create(ctx, &orgsv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: other.Home, Name: "shop"}})).To(Succeed())
+		Expect(env.As(contrib).Create(ctx, &orgsv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: org.Home, Name: "web"}})).To(Succeed())
+
+		c := openUI(contrib, org.Name)
+		By("another organization, where carol is no member")
+		Expect(c.call("/api/projects?org="+other.Name, nil)).To(HavePrefix("refused: "))
+		Expect(c.call("/api/projects/delete", map[string]any{"org": other.Name, "project": "shop"})).To(HavePrefix("refused: "))
+		Expect(c.call("/api/projects/environments/add", map[string]any{"org": other.Name, "project": "shop", "environment": "dev"})).To(HavePrefix("refused: "))
+		Expect(c.call("/api/projects/confirm-delete", map[string]any{"org": other.Name, "project": "shop", "namespaces": []string{other.Name + "-shop"}})).To(HavePrefix("refused: "))
+		Expect(c.call("/api/projects", map[string]any{"org": other.Name, "project": "mine"})).To(HavePrefix("refused: "))
+		shop, err := project(other, "shop")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(shop.DeletionTimestamp).To(BeNil())
+		Expect(shop.Spec.Environments).To(BeEmpty())
+		Expect(shop.Annotations).NotTo(HaveKey(orgsv1alpha1.ConfirmDeleteNamespacesAnnotation))
+		_, err = project(other, "mine")
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)
+
+		By("a case or Unicode variant of a name")
+		for _, name := range []string{"WEB", "Web", "wéb", "web\u200b"} {
+			Expect(c.call("/api/projects", map[string]any{"org": org.Name, "project": name})).To(
+				And(HavePrefix("refused: "), ContainSubstring("metadata.name")), name)
+		}
+		Expect(c.call("/api/projects/environments/add", map[string]any{"org": org.Name, "project": "web", "environment": "Dev"})).To(
+			And(HavePrefix("refused: "), ContainSubstring("spec.environments")))
+
+		By("a forged field is refused, not ignored")
+		Expect(c.call("/api/projects", map[string]any{"org": org.Name, "project": "api", "status": map[string]any{"namespaces": []any{}}})).To(
+			And(HavePrefix("refused: "), ContainSubstring("unknown field")))
+		_, err = project(org, "api")
+		Expect(apierrors.IsNotFound(err)).To(BeTrue(), "%v", err)
+
+		By("a lower role: a Viewer's delete and environment change are refused, naming the row")
+		v := openUI(viewer, org.Name)
+		for _, call := range []struct {
+			path string
+			body map[string]any
+		}{
+			{"/api/projects/delete", map[string]any{"org": org.Name, "project": "web"}},
+			{"/api/projects/environments/add", map[string]any{"org": org.Name, "project": "web", "environment": "dev"}},
+			{"/api/projects/confirm-delete", map[string]any{"org": org.Name, "project": "web", "namespaces": []string{org.Name + "-web"}}},
+		} {
+			Expect(v.call(call.path, call.body)).To(And(HavePrefix(`refused: user "`+viewer+`" may not`), ContainSubstring(`row "Create - Update - Delete projects"`)), call.path)
+		}
+		w, err := project(org, "web")
+		Expect(err).NotTo(HaveOccurred())
+		Expect(w.DeletionTimestamp).To(BeNil())
+		Expect(w.Spec.Environments).To(BeEmpty())
+		Expect(w.Annotations).NotTo(HaveKey(orgsv1alpha1.ConfirmDeleteNamespacesAnnotation))
 	})
 })

@@ -312,12 +312,15 @@
     $('confirm-cancel').focus();
   }
 
-  async function submitDialog(d, errNode, ev) {
+  // submitDialog runs the dialog's action (dialogAction, or action for
+  // another view's dialogs): closed when it succeeds, its error shown
+  // beside the control when refused.
+  async function submitDialog(d, errNode, ev, action) {
     ev.preventDefault();
     const btn = d.querySelector('button[type=submit]');
     btn.disabled = true;
     try {
-      await dialogAction();
+      await (action || dialogAction)();
       closeDialog(d);
       await refresh();
       emit('change');

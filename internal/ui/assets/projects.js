@@ -214,24 +214,15 @@
     $('project-name').focus();
   });
   $('project-cancel').addEventListener('click', () => $('project-dialog').close());
-  $('project-form').addEventListener('submit', async (ev) => {
+  $('project-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     $('project-name').dataset.touched = 'true';
     const f = checkForm();
     if (!f.ok) { (nameProblem('project', f.name) ? $('project-name') : $('project-envs')).focus(); return; }
-    const btn = $('project-create');
-    btn.disabled = true;
-    $('project-error').hidden = true;
-    try {
+    R.submitDialog($('project-dialog'), $('project-error'), ev, async () => {
       const r = await api('/api/projects', { org: R.org(), project: f.name, displayName: $('project-display').value.trim(), environments: f.envs });
-      $('project-dialog').close();
       R.notice(r.message);
-      await refresh();
-    } catch (err) {
-      R.showError($('project-error'), err);
-    } finally {
-      btn.disabled = false;
-    }
+    });
   });
 
   // Add environment and Remove environment.
@@ -273,25 +264,17 @@
   });
   $('env-choice').addEventListener('change', envText);
   $('env-cancel').addEventListener('click', () => $('env-dialog').close());
-  $('env-form').addEventListener('submit', async (ev) => {
+  $('env-form').addEventListener('submit', (ev) => {
     ev.preventDefault();
     const p = state.dialogProject;
     const adding = state.envMode === 'add-env';
     const env = adding ? $('env-name').value.trim() : $('env-choice').value;
     const msg = nameProblem('environment', env);
     if (msg) { R.showError($('env-error'), { message: msg }); return; }
-    const btn = $('env-yes');
-    btn.disabled = true;
-    try {
+    R.submitDialog($('env-dialog'), $('env-error'), ev, async () => {
       const r = await api('/api/projects/environments/' + (adding ? 'add' : 'remove'), { org: R.org(), project: p.name, environment: env });
-      $('env-dialog').close();
       R.notice(r.message);
-      await refresh();
-    } catch (err) {
-      R.showError($('env-error'), err);
-    } finally {
-      btn.disabled = false;
-    }
+    });
   });
 
   R.on('session', () => { state.data = null; render(); refresh(); });
