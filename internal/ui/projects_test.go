@@ -42,9 +42,7 @@ func (p *page) openProjects() {
 // chooseProject picks an action from project name's menu.
 func (p *page) chooseProject(name, key string) {
 	GinkgoHelper()
-	p.do(chromedp.Click(chromedp.CSS(projectRow(name)+` .menu-btn`)),
-		chromedp.WaitVisible(chromedp.CSS(projectRow(name)+` [data-action="`+key+`"]`)),
-		chromedp.Click(chromedp.CSS(projectRow(name)+` [data-action="`+key+`"]`)))
+	p.pick(projectRow(name), key)
 }
 
 func project(org testenv.Org, name string) (*orgsv1alpha1.Project, error) {
