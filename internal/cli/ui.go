@@ -31,7 +31,9 @@ func newUICommand(o *Options) *cobra.Command {
 		Short: "Open the Users page in your browser",
 		Long: `Serve the product's Users page on 127.0.0.1 and open it in your browser:
 members and pending invitations in one table, + Create Users, resend and delete
-invitations, Change Role, Remove Access and Leave Organization.
+invitations, Change Role, Remove Access and Leave Organization; and the
+Projects view: the organization's projects, their environments and namespaces,
++ Create Project, add and remove environments, delete.
 
 The page acts as you, with your kubeconfig and the same flags as every other
 command (--context, --as, ...): the API server, its RBAC and Roster's webhooks
@@ -313,18 +315,25 @@ func (b *uiBackend) Invite(ctx context.Context, org, email string, role orgsv1al
 	return nil
 }
 
-// invitation is the Invitation named name in org's home namespace.
-func (b *uiBackend) invitation(ctx context.Context, org, name string) (*Options, *orgsv1alpha1.Invitation, error) {
+// homeObject reads obj, named name, from org's home namespace as the
+// user; hint goes with a refusal.
+func (b *uiBackend) homeObject(ctx context.Context, org, name string, obj client.Object, hint func(error) string) (*Options, error) {
 	c := b.forOrg(org)
 	o, err := c.organization(ctx)
 	if err != nil {
-		return nil, nil, uiProblem(err, "")
+		return nil, uiProblem(err, "")
 	}
+	if err := c.cl.Get(ctx, client.ObjectKey{Namespace: o.HomeNamespaceName(), Name: name}, obj); err != nil {
+		return nil, uiProblem(err, hint(err))
+	}
+	return c, nil
+}
+
+// invitation is the Invitation named name in org's home namespace.
+func (b *uiBackend) invitation(ctx context.Context, org, name string) (*Options, *orgsv1alpha1.Invitation, error) {
 	inv := &orgsv1alpha1.Invitation{}
-	if err := c.cl.Get(ctx, client.ObjectKey{Namespace: o.HomeNamespaceName(), Name: name}, inv); err != nil {
-		return nil, nil, uiProblem(err, "")
-	}
-	return c, inv, nil
+	c, err := b.homeObject(ctx, org, name, inv, func(error) string { return "" })
+	return c, inv, err
 }
 
 func (b *uiBackend) Resend(ctx context.Context, org, name string) error {

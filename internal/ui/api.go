@@ -222,6 +222,12 @@ type request struct {
 	Role        orgsv1alpha1.Role `json:"role,omitempty"`
 	Emails      string            `json:"emails,omitempty"`
 	Invitations []inviteRow       `json:"invitations,omitempty"`
+	// The Projects view's (projects.go).
+	Project      string   `json:"project,omitempty"`
+	DisplayName  string   `json:"displayName,omitempty"`
+	Environment  string   `json:"environment,omitempty"`
+	Environments []string `json:"environments,omitempty"`
+	Namespaces   []string `json:"namespaces,omitempty"`
 }
 
 type inviteRow struct {

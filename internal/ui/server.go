@@ -18,7 +18,7 @@ import (
 //go:embed assets
 var assets embed.FS
 
-var pageTemplate = template.Must(template.ParseFS(assets, "assets/index.html"))
+var pageTemplate = template.Must(template.ParseFS(assets, "assets/index.html", "assets/projects.html"))
 
 // Options configure a Server.
 type Options struct {
@@ -116,6 +116,7 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("POST /api/invitations/check", s.guard.protect(s.apiCheckEmails))
 	mux.Handle("POST /api/invitations/resend", s.guard.protect(s.apiResend))
 	mux.Handle("POST /api/invitations/delete", s.guard.protect(s.apiRevoke))
+	s.projectRoutes(mux)
 	// Anything else, and every route above, is refused without the Host
 	// and session checks having passed.
 	mux.Handle("/", s.guard.protect(func(w http.ResponseWriter, r *http.Request, _ string) { http.NotFound(w, r) }))

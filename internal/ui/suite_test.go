@@ -288,9 +288,24 @@ func (p *page) screenshot(name string) {
 // the menu first as a person would.
 func (p *page) choose(name, key string) {
 	GinkgoHelper()
-	p.do(chromedp.Click(chromedp.CSS(row(name)+` .menu-btn`)),
-		chromedp.WaitVisible(chromedp.CSS(row(name)+` [data-action="`+key+`"]`)),
-		chromedp.Click(chromedp.CSS(row(name)+` [data-action="`+key+`"]`)))
+	p.pick(row(name), key)
+}
+
+// pick opens the menu of the row sel selects and clicks its item key. A
+// poll may redraw the row between finding its menu button and clicking it
+// (once the menu is open the page does not redraw), so that is tried again.
+func (p *page) pick(sel, key string) {
+	GinkgoHelper()
+	var err error
+	for range 5 {
+		err = chromedp.Do(p.tab, chromedp.Click(chromedp.CSS(sel+` .menu-btn`)),
+			chromedp.WaitVisible(chromedp.CSS(sel+` [data-action="`+key+`"]`)),
+			chromedp.Click(chromedp.CSS(sel+` [data-action="`+key+`"]`)))
+		if err == nil || !strings.Contains(err.Error(), "given id") {
+			break
+		}
+	}
+	Expect(err).NotTo(HaveOccurred())
 }
 
 // selectOption sets a <select> and fires its change event, as picking an

@@ -55,8 +55,10 @@
     node.hidden = false;
   }
 
+  // notice speaks in the view that is shown (the Users list's, or
+  // another view's own notice line).
   function notice(text) {
-    const n = $('notice');
+    const n = document.querySelector('main > section:not([hidden]) > .notice') || $('notice');
     n.textContent = text;
     n.hidden = false;
     clearTimeout(notice.t);
@@ -180,14 +182,16 @@
 
   // menuButton is the row's selection menu: a button that opens a list of
   // actions, reachable and operable with the keyboard.
-  function menuButton(e, acts) {
+  // pick runs the chosen action (the Users list's act by default).
+  function menuButton(e, acts, pick) {
+    pick = pick || act;
     const wrap = el('div', { class: 'menu-wrap' });
     const id = 'menu-' + e.kind + '-' + e.object;
     const btn = el('button', { type: 'button', class: 'menu-btn', 'aria-haspopup': 'menu', 'aria-expanded': 'false', 'aria-controls': id, 'aria-label': 'Actions for ' + e.name, text: '⋮' });
     const menu = el('div', { class: 'menu', role: 'menu', id: id, hidden: true, 'aria-label': 'Actions for ' + e.name });
     for (const a of acts) {
       menu.append(el('button', { type: 'button', role: 'menuitem', class: 'menu-item' + (a.danger ? ' danger' : ''), 'data-action': a.key, tabindex: '-1', text: a.label,
-        onclick: () => { closeMenu(); act(a.key, e); } }));
+        onclick: () => { closeMenu(); pick(a.key, e); } }));
     }
     btn.addEventListener('click', () => (menu.hidden ? openMenu(btn, menu) : closeMenu()));
     btn.addEventListener('keydown', (ev) => {
@@ -237,8 +241,8 @@
     d.close();
   }
   function restoreFocus() {
-    const back = returnTo && [...document.querySelectorAll('#rows .menu-btn')].find((n) => n.getAttribute('aria-label') === returnTo);
-    (back || $('search')).focus();
+    const back = returnTo && [...document.querySelectorAll('main section:not([hidden]) .menu-btn')].find((n) => n.getAttribute('aria-label') === returnTo);
+    (back || ($('users-view').hidden ? $('main') : $('search'))).focus();
   }
   $('edit-dialog').addEventListener('close', restoreFocus);
   $('confirm-dialog').addEventListener('close', restoreFocus);
@@ -308,14 +312,18 @@
     $('confirm-cancel').focus();
   }
 
-  async function submitDialog(d, errNode, ev) {
+  // submitDialog runs the dialog's action (dialogAction, or action for
+  // another view's dialogs): closed when it succeeds, its error shown
+  // beside the control when refused.
+  async function submitDialog(d, errNode, ev, action) {
     ev.preventDefault();
     const btn = d.querySelector('button[type=submit]');
     btn.disabled = true;
     try {
-      await dialogAction();
+      await (action || dialogAction)();
       closeDialog(d);
       await refresh();
+      emit('change');
     } catch (err) {
       showError(errNode, err);
     } finally {
@@ -376,6 +384,7 @@
     const url = new URL(location.href);
     url.searchParams.set('org', state.org);
     history.replaceState(null, '', url.pathname + url.search);
+    emit('session');
   }
 
   $('org-switcher').addEventListener('change', async (ev) => {
@@ -504,6 +513,17 @@
       $('search').focus();
     }
   });
+
+  // Other views of the page (projects.js) use these helpers rather than
+  // their own copies, and hear when the session changes (another
+  // organization) or a dialog has changed something.
+  const listeners = { session: [], change: [] };
+  function emit(kind) { for (const fn of listeners[kind]) fn(); }
+  window.Roster = {
+    $, el, api, plural, ago, showError, notice, menuButton, closeMenu, openDialog, closeDialog, confirmAction, submitDialog,
+    session: () => state.session, org: () => state.org, menuOpen: () => !!state.openMenu,
+    on: (kind, fn) => listeners[kind].push(fn),
+  };
 
   (async function start() {
     try {
