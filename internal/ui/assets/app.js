@@ -339,8 +339,12 @@
   async function refresh() {
     if (!state.org) return;
     const params = new URLSearchParams({ org: state.org, q: state.q, sort: state.sort, dir: state.dir, page: String(state.page), size: String(state.size) });
+    // Answers can come back out of order (two quick sort clicks, a poll):
+    // only the newest request's answer is drawn.
+    const seq = (state.refreshSeq = (state.refreshSeq || 0) + 1);
     try {
       const d = await api('/api/users?' + params.toString());
+      if (seq !== state.refreshSeq) return;
       $('load-error').hidden = true;
       const focused = document.activeElement;
       const keep = focused && focused.closest && focused.closest('#rows') ? focused.getAttribute('aria-label') : null;
@@ -354,6 +358,7 @@
         if (again) again.focus();
       }
     } catch (err) {
+      if (seq !== state.refreshSeq) return;
       showError($('load-error'), err);
       // Refused as no member (having left): no stale rows, nor controls.
       if (!myRole() && state.data) { state.data = null; renderRows(); }
