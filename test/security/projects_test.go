@@ -195,6 +195,25 @@ var _ = Describe("Projects by AccessTokens", Ordered, func() {
 				rbacMessage(c.user, "delete", "resourcequotas"))
 		}
 	})
+	It("an Owner sets templates past the CRD's bounds", func() {
+		o := organization(tok)
+		hard := corev1.ResourceList{}
+		for i := range 65 {
+			hard[corev1.ResourceName(fmt.Sprintf("count/thing%d.example.com", i))] = resource.MustParse("1")
+		}
+		refusedKeeping([]client.Object{o}, bySchema, func() error {
+			return mergePatch(env.As(tia), o.DeepCopy(), func(o *orgsv1alpha1.Organization) { o.Spec.Projects.ResourceQuota.Hard = hard })
+		}, "spec.projects.resourceQuota.hard may have at most 64 entries")
+		limits := make([]corev1.LimitRangeItem, 17)
+		for i := range limits {
+			limits[i] = corev1.LimitRangeItem{Type: corev1.LimitTypePod, Max: corev1.ResourceList{"cpu": resource.MustParse("1")}}
+		}
+		refusedKeeping([]client.Object{o}, bySchema, func() error {
+			return mergePatch(env.As(tia), o.DeepCopy(), func(o *orgsv1alpha1.Organization) {
+				o.Spec.Projects.LimitRange = &corev1.LimitRangeSpec{Limits: limits}
+			})
+		}, "spec.projects.limitRange.limits may have at most 16 entries")
+	})
 	It("an Owner's token limited to Viewer creates a Project", func() {
 		p := newProject(tok, "preview-2")
 		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return tiaRO.Create(ctx, p) },
