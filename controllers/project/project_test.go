@@ -132,10 +132,10 @@ var _ = Describe("Projects", Ordered, func() {
 			p := &orgsv1alpha1.Project{}
 			Expect(c.Get(ctx, key("web"), p)).To(Succeed(), "every member lists and reads Projects")
 			errs := map[string]error{
-				"create a project": c.Create(ctx, newProject("try", "dev"), client.DryRunAll),
-				"add an environment": c.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"environments":["dev","prod","qa"]}}`)), client.DryRunAll),
+				"create a project":      c.Create(ctx, newProject("try", "dev"), client.DryRunAll),
+				"add an environment":    c.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"environments":["dev","prod","qa"]}}`)), client.DryRunAll),
 				"remove an environment": c.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"environments":["dev"]}}`)), client.DryRunAll),
-				"delete a project": c.Delete(ctx, newProject("web"), client.DryRunAll),
+				"delete a project":      c.Delete(ctx, newProject("web"), client.DryRunAll),
 			}
 			for what, err := range errs {
 				if contributorUp(person.Role) {

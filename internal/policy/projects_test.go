@@ -30,6 +30,32 @@ func projectMembers() []orgsv1alpha1.Member {
 	}
 }
 
+// withProjectOp fills in r's Old and New for r.Op: create web [dev],
+// add prod to it, or delete it.
+func withProjectOp(r ProjectRequest) ProjectRequest {
+	switch r.Op {
+	case Create:
+		r.New = project("web", "dev")
+	case Update:
+		r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
+	case Delete:
+		r.Old = project("web", "dev")
+	}
+	return r
+}
+
+// expectProjectDecision: DecideProject(r) allows, or refuses as Forbidden
+// saying says and naming the matrix row.
+func expectProjectDecision(g *WithT, r ProjectRequest, allowed bool, says string) {
+	d := DecideProject(r)
+	g.Expect(d.Allowed()).To(Equal(allowed), d.Message)
+	if !allowed {
+		g.Expect(d.Code).To(Equal(Forbidden))
+		g.Expect(d.Message).To(ContainSubstring(says))
+		g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
+	}
+}
+
 func TestDecideProjectWhoMay(t *testing.T) {
 	users := []struct {
 		who     Requester
@@ -50,21 +76,7 @@ func TestDecideProjectWhoMay(t *testing.T) {
 			t.Run(string(op)+" "+u.who.User, func(t *testing.T) {
 				g := NewWithT(t)
 				r := ProjectRequest{Op: op, Who: u.who, Snapshot: snapshot(projectMembers())}
-				switch op {
-				case Create:
-					r.New = project("web", "dev")
-				case Update:
-					r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
-				case Delete:
-					r.Old = project("web", "dev")
-				}
-				d := DecideProject(r)
-				g.Expect(d.Allowed()).To(Equal(u.allowed), d.Message)
-				if !u.allowed {
-					g.Expect(d.Code).To(Equal(Forbidden))
-					g.Expect(d.Message).To(ContainSubstring(u.says))
-					g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
-				}
+				expectProjectDecision(g, withProjectOp(r), u.allowed, u.says)
 			})
 		}
 	}
@@ -358,21 +370,7 @@ func TestDecideProjectByToken(t *testing.T) {
 				g.Expect(ProjectVerb(who, s)).To(BeEmpty(), "a token is asked about nothing but its token")
 				// Authority is ignored: a token acts with its role, never more.
 				r := ProjectRequest{Op: op, Who: who, Snapshot: s, Token: tt.actor, Authority: bothVerbs}
-				switch op {
-				case Create:
-					r.New = project("web", "dev")
-				case Update:
-					r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
-				case Delete:
-					r.Old = project("web", "dev")
-				}
-				d := DecideProject(r)
-				g.Expect(d.Allowed()).To(Equal(tt.allowed), d.Message)
-				if !tt.allowed {
-					g.Expect(d.Code).To(Equal(Forbidden))
-					g.Expect(d.Message).To(ContainSubstring(tt.says))
-					g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
-				}
+				expectProjectDecision(g, withProjectOp(r), tt.allowed, tt.says)
 			})
 		}
 	}
