@@ -133,4 +133,24 @@ type ProjectPolicy struct {
 	// +kubebuilder:validation:MaxProperties=64
 	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('orgs.roster.dev/'))",message="spec.projects.namespaceAnnotations cannot set Roster's own annotations (orgs.roster.dev/*)"
 	NamespaceAnnotations map[string]string `json:"namespaceAnnotations,omitempty"`
+	// ResourceQuota, when set, is the spec of the ResourceQuota
+	// roster-quota that Roster keeps in every project namespace: members
+	// cannot change or delete it (admin and edit only read ResourceQuotas),
+	// and removing this field deletes it. It is distinct from roster-contents,
+	// Roster's counting quota. At most 64 hard limits, 16 scopes and 16
+	// scope-selector expressions.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.hard) || size(self.hard) <= 64",message="spec.projects.resourceQuota.hard may have at most 64 entries"
+	// +kubebuilder:validation:XValidation:rule="!has(self.scopes) || size(self.scopes) <= 16",message="spec.projects.resourceQuota.scopes may have at most 16 entries"
+	// +kubebuilder:validation:XValidation:rule="!has(self.scopeSelector) || !has(self.scopeSelector.matchExpressions) || size(self.scopeSelector.matchExpressions) <= 16",message="spec.projects.resourceQuota.scopeSelector.matchExpressions may have at most 16 entries"
+	ResourceQuota *corev1.ResourceQuotaSpec `json:"resourceQuota,omitempty"`
+	// LimitRange, when set, is the spec of the LimitRange roster-limits
+	// that Roster keeps in every project namespace: members cannot change
+	// or delete it (admin and edit only read LimitRanges), and removing
+	// this field deletes it. At most 16 limits, each with at most 32
+	// resources per map.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="size(self.limits) <= 16",message="spec.projects.limitRange.limits may have at most 16 entries"
+	// +kubebuilder:validation:XValidation:rule="size(self.limits) > 16 || self.limits.all(l, (!has(l.max) || size(l.max) <= 32) && (!has(l.min) || size(l.min) <= 32) && (!has(l.default) || size(l.default) <= 32) && (!has(l.defaultRequest) || size(l.defaultRequest) <= 32) && (!has(l.maxLimitRequestRatio) || size(l.maxLimitRequestRatio) <= 32))",message="each of spec.projects.limitRange.limits[*].max, min, default, defaultRequest and maxLimitRequestRatio may have at most 32 entries"
+	LimitRange *corev1.LimitRangeSpec `json:"limitRange,omitempty"`
 }

@@ -78,6 +78,11 @@ const (
 	ProjectLabel = "orgs.roster.dev/project"
 	// EnvironmentLabel names the environment of the Project a namespace is for.
 	EnvironmentLabel = "orgs.roster.dev/environment"
+	// TemplateLabel, set to "true", marks a ConfigMap in a project
+	// namespace as a template (the permission matrix's "templates"); any
+	// other ConfigMap there is a parameter. Both are ConfigMaps, so the
+	// same RBAC governs them (docs/permissions.md).
+	TemplateLabel = "orgs.roster.dev/template"
 	// ProjectUIDAnnotation records the UID of the Project a namespace was
 	// created for.
 	ProjectUIDAnnotation = "orgs.roster.dev/project-uid"

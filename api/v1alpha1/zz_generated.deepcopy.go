@@ -21,6 +21,7 @@ limitations under the License.
 package v1alpha1
 
 import (
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
@@ -753,6 +754,16 @@ func (in *ProjectPolicy) DeepCopyInto(out *ProjectPolicy) {
 		for key, val := range *in {
 			(*out)[key] = val
 		}
+	}
+	if in.ResourceQuota != nil {
+		in, out := &in.ResourceQuota, &out.ResourceQuota
+		*out = new(corev1.ResourceQuotaSpec)
+		(*in).DeepCopyInto(*out)
+	}
+	if in.LimitRange != nil {
+		in, out := &in.LimitRange, &out.LimitRange
+		*out = new(corev1.LimitRangeSpec)
+		(*in).DeepCopyInto(*out)
 	}
 }
 

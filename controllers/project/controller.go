@@ -206,6 +206,9 @@ func (r *Reconciler) ensure(ctx context.Context, p *orgsv1alpha1.Project, org *o
 	if err := r.ensureContentsQuota(ctx, n.Name, org.Name); err != nil {
 		return err
 	}
+	if err := r.ensureTemplates(ctx, n.Name, org); err != nil {
+		return err
+	}
 	// Restore what was changed: the organization's labels and annotations
 	// and Roster's own (the webhook refuses detaching; this holds when it was away).
 	patch := client.MergeFrom(ns.DeepCopy())
@@ -319,12 +322,17 @@ func (r *Reconciler) apiReader() client.Reader {
 }
 
 // SetupWithManager watches Projects, the namespaces Roster made for them
-// (by their orgs.roster.dev/project label) and Organizations (bounds,
-// labels and annotations).
+// (by their orgs.roster.dev/project label), the template ResourceQuotas and
+// LimitRanges in them, and Organizations (bounds, labels, annotations and
+// templates: a spec change reaches every Project of the organization).
 func (r *Reconciler) SetupWithManager(mgr ctrl.Manager) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&orgsv1alpha1.Project{}).
 		Watches(&corev1.Namespace{}, handler.EnqueueRequestsFromMapFunc(r.projectOfNamespace)).
+		// The templates (roster-quota, roster-limits): a manual edit or
+		// deletion is undone. The cache holds only Roster's labelled ones.
+		Watches(&corev1.ResourceQuota{}, handler.EnqueueRequestsFromMapFunc(r.projectOfTemplate)).
+		Watches(&corev1.LimitRange{}, handler.EnqueueRequestsFromMapFunc(r.projectOfTemplate)).
 		Watches(&orgsv1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(r.projectsOfOrganization),
 			builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}))).
 		Named("project").
@@ -344,6 +352,16 @@ func (r *Reconciler) projectOfNamespace(ctx context.Context, obj client.Object) 
 		return nil
 	}
 	return []ctrl.Request{{NamespacedName: client.ObjectKey{Namespace: org.HomeNamespaceName(), Name: project}}}
+}
+
+// projectOfTemplate maps a ResourceQuota or LimitRange to the Project of
+// its namespace (projectOfNamespace).
+func (r *Reconciler) projectOfTemplate(ctx context.Context, obj client.Object) []ctrl.Request {
+	ns := &corev1.Namespace{}
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: obj.GetNamespace()}, ns); err != nil {
+		return nil
+	}
+	return r.projectOfNamespace(ctx, ns)
 }
 
 func (r *Reconciler) projectsOfOrganization(ctx context.Context, obj client.Object) []ctrl.Request {

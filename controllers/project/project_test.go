@@ -10,6 +10,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -81,6 +82,71 @@ var _ = Describe("Projects", Ordered, func() {
 				}
 			}
 		}).Should(Succeed())
+	})
+
+	// docs/permissions.md, "Configuration (project) permissions": every row
+	// of the product's matrix as what each role may do in a project
+	// namespace (SubjectAccessReview against the aggregated admin, edit and
+	// view roles) or to a Project (a dry run through the webhook).
+	It("maps every configuration row of the matrix to each role's access", func() {
+		const ns = "acme-web-dev"
+		all := func(orgsv1alpha1.Role) bool { return true }
+		contributorUp := func(r orgsv1alpha1.Role) bool { return r.Rank() >= orgsv1alpha1.RoleContributor.Rank() }
+		nobody := func(orgsv1alpha1.Role) bool { return false }
+		attrs := func(resource string, verbs ...string) []authorizationv1.ResourceAttributes {
+			var out []authorizationv1.ResourceAttributes
+			for _, v := range verbs {
+				out = append(out, authorizationv1.ResourceAttributes{Resource: resource, Verb: v, Namespace: ns})
+			}
+			return out
+		}
+		rows := []struct {
+			row   string
+			attrs []authorizationv1.ResourceAttributes
+			may   func(orgsv1alpha1.Role) bool
+		}{
+			{"Switch projects (work in a project namespace)", attrs("pods", "list", "watch"), all},
+			{"View project parameters (ConfigMaps)", attrs("configmaps", "get", "list", "watch"), all},
+			{"View project templates (ConfigMaps labelled orgs.roster.dev/template=true)", attrs("configmaps", "get", "list", "watch"), all},
+			{"View project secrets (Secrets)", attrs("secrets", "get", "list", "watch"),
+				func(r orgsv1alpha1.Role) bool { return r != orgsv1alpha1.RoleViewerNoSecrets }},
+			{"Create - Update - Delete project parameters and templates (ConfigMaps)", attrs("configmaps", "create", "update", "patch", "delete"), contributorUp},
+			{"Secrets are config a Contributor writes", attrs("secrets", "create", "update", "delete"), contributorUp},
+			{"Owners' bounds: ResourceQuotas and LimitRanges", append(attrs("resourcequotas", "create", "update", "delete"), attrs("limitranges", "create", "update", "delete")...), nobody},
+		}
+		Eventually(func(g Gomega) {
+			for _, person := range testenv.Team {
+				for _, row := range rows {
+					for _, a := range row.attrs {
+						allowed, err := testenv.Allowed(ctx, env.Admin, person.User, nil, a)
+						g.Expect(err).NotTo(HaveOccurred())
+						g.Expect(allowed).To(Equal(row.may(person.Role)), "row %q: %s (%s) %s %s in %s", row.row, person.User, person.Role, a.Verb, a.Resource, ns)
+					}
+				}
+			}
+		}).Should(Succeed())
+		// "Create - Update - Delete projects" and "environments": the webhook
+		// decides (RBAC lets every member ask, so the refusal names the row).
+		for _, person := range testenv.Team {
+			c := env.As(person.User)
+			p := &orgsv1alpha1.Project{}
+			Expect(c.Get(ctx, key("web"), p)).To(Succeed(), "every member lists and reads Projects")
+			errs := map[string]error{
+				"create a project":      c.Create(ctx, newProject("try", "dev"), client.DryRunAll),
+				"add an environment":    c.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"environments":["dev","prod","qa"]}}`)), client.DryRunAll),
+				"remove an environment": c.Patch(ctx, p, client.RawPatch(types.MergePatchType, []byte(`{"spec":{"environments":["dev"]}}`)), client.DryRunAll),
+				"delete a project":      c.Delete(ctx, newProject("web"), client.DryRunAll),
+			}
+			for what, err := range errs {
+				if contributorUp(person.Role) {
+					Expect(err).NotTo(HaveOccurred(), "%s (%s) may %s", person.User, person.Role, what)
+					continue
+				}
+				Expect(apierrors.IsForbidden(err)).To(BeTrue(), "%s (%s) may not %s: %v", person.User, person.Role, what, err)
+				Expect(err.Error()).To(ContainSubstring(`row "Create - Update - Delete projects"`))
+			}
+		}
+		Expect(env.Admin.Get(ctx, key("web"), &orgsv1alpha1.Project{})).To(Succeed())
 	})
 
 	It("refuses a Viewer's create, naming the matrix row", func() {

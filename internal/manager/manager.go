@@ -233,6 +233,7 @@ func cacheOptions() cache.Options {
 			&rbacv1.Role{}:               ours,
 			&corev1.ServiceAccount{}:     ours,
 			&corev1.ResourceQuota{}:      ours,
+			&corev1.LimitRange{}:         ours,
 			&rbacv1.ClusterRole{}:        ours,
 			&rbacv1.ClusterRoleBinding{}: ours,
 		},

@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 
@@ -145,7 +146,48 @@ func ProjectVerb(who Requester, s Snapshot) string {
 	if s.Organization == nil || RequesterRole(who, s).Rank() >= MinProjectRole.Rank() {
 		return ""
 	}
+	if _, _, ok := TokenServiceAccountUser(who.User); ok {
+		// A token acts with its own effective role only (TokenActorRole).
+		return ""
+	}
 	return orgsv1alpha1.VerbManageMembers
+}
+
+// TokenActor is what the webhook found about a requester that is an
+// AccessToken's ServiceAccount (TokenServiceAccountUser): the token of that
+// name in the ServiceAccount's namespace, read from the API server.
+type TokenActor struct {
+	// Namespace and Name are the token's, from the requester's username.
+	Namespace, Name string
+	// Token is the AccessToken, nil when there is none of that name.
+	Token *orgsv1alpha1.AccessToken
+	// Owned: the requesting ServiceAccount is the one Roster made for
+	// Token (TokenServiceAccountOwned).
+	Owned bool
+	// OwnerRole is the token owner's effective role now (UserRole).
+	OwnerRole orgsv1alpha1.Role
+	// MaxTTL is the token's organization's TokenMaxTTL.
+	MaxTTL time.Duration
+	Now    time.Time
+}
+
+// TokenActorRole is the role an AccessToken's ServiceAccount acts with in
+// the organization whose home namespace is home: the token's effective
+// role (TokenAccess: the lower of spec.role and its owner's current role,
+// never more), or "" with why not: a token of another organization, a
+// ServiceAccount no AccessToken made, a revoked or expired token.
+func TokenActorRole(a TokenActor, home string) (orgsv1alpha1.Role, string) {
+	switch {
+	case a.Namespace != home:
+		return "", fmt.Sprintf("is the ServiceAccount of AccessToken %q of the organization whose home is namespace %q, and a token acts only in its own organization", a.Name, a.Namespace)
+	case a.Token == nil || !a.Owned:
+		return "", fmt.Sprintf("is a ServiceAccount named like a token's, but no AccessToken %q made it", a.Name)
+	}
+	standing := TokenAccess(a.Token, a.OwnerRole, a.MaxTTL, a.Now)
+	if standing.Reason != "" {
+		return "", fmt.Sprintf("is the ServiceAccount of AccessToken %q, which is revoked (%s: %s)", a.Name, standing.Reason, standing.Message)
+	}
+	return standing.Role, fmt.Sprintf("is the ServiceAccount of AccessToken %q, which acts as %s (the lower of its spec.role and its owner %q's role)", a.Name, standing.Role, a.Token.Spec.Owner)
 }
 
 // NamespaceFacts is what the webhook knows about an existing namespace
@@ -175,6 +217,10 @@ type ProjectRequest struct {
 	Namespaces map[string]NamespaceFacts
 	// ManagerNamespace is Roster's own namespace.
 	ManagerNamespace string
+	// Token is set when the requester is an AccessToken's ServiceAccount:
+	// it acts with the token's effective role (TokenActorRole) and nothing
+	// else, neither Authority nor a Member.
+	Token *TokenActor
 }
 
 // DecideProject is the matrix row ProjectRow: Owners, Admins and
@@ -223,6 +269,15 @@ func DecideProject(r ProjectRequest) Decision {
 }
 
 func projectAuthority(r ProjectRequest, p *orgsv1alpha1.Project, org string) Decision {
+	action := map[Operation]string{Create: "create", Update: "update", Delete: "delete"}[r.Op]
+	if r.Token != nil {
+		role, is := TokenActorRole(*r.Token, p.Namespace)
+		if role.Rank() >= MinProjectRole.Rank() {
+			return allow()
+		}
+		return forbid("user %q may not %s Project %q in organization %q: it %s, and the permission matrix's row %q allows Owners, Admins and Contributors only, and a token acts with its effective role; use a token of a Contributor or above, of this organization, that is not revoked or expired",
+			r.Who.User, action, p.Name, org, is, ProjectRow)
+	}
 	role := RequesterRole(r.Who, r.Snapshot)
 	if role.Rank() >= MinProjectRole.Rank() || r.Authority.ManageMembers {
 		return allow()
@@ -231,7 +286,6 @@ func projectAuthority(r ProjectRequest, p *orgsv1alpha1.Project, org string) Dec
 	if role != "" {
 		is = "is " + string(role) + " there"
 	}
-	action := map[Operation]string{Create: "create", Update: "update", Delete: "delete"}[r.Op]
 	return forbid("user %q may not %s Project %q in organization %q: %s, and the permission matrix's row %q allows Owners, Admins and Contributors only; ask an Admin or Owner for the Contributor role",
 		r.Who.User, action, p.Name, org, is, ProjectRow)
 }

@@ -3,6 +3,7 @@ package policy
 import (
 	"strings"
 	"testing"
+	"time"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +30,32 @@ func projectMembers() []orgsv1alpha1.Member {
 	}
 }
 
+// withProjectOp fills in r's Old and New for r.Op: create web [dev],
+// add prod to it, or delete it.
+func withProjectOp(r ProjectRequest) ProjectRequest {
+	switch r.Op {
+	case Create:
+		r.New = project("web", "dev")
+	case Update:
+		r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
+	case Delete:
+		r.Old = project("web", "dev")
+	}
+	return r
+}
+
+// expectProjectDecision: DecideProject(r) allows, or refuses as Forbidden
+// saying says and naming the matrix row.
+func expectProjectDecision(g *WithT, r ProjectRequest, allowed bool, says string) {
+	d := DecideProject(r)
+	g.Expect(d.Allowed()).To(Equal(allowed), d.Message)
+	if !allowed {
+		g.Expect(d.Code).To(Equal(Forbidden))
+		g.Expect(d.Message).To(ContainSubstring(says))
+		g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
+	}
+}
+
 func TestDecideProjectWhoMay(t *testing.T) {
 	users := []struct {
 		who     Requester
@@ -49,21 +76,7 @@ func TestDecideProjectWhoMay(t *testing.T) {
 			t.Run(string(op)+" "+u.who.User, func(t *testing.T) {
 				g := NewWithT(t)
 				r := ProjectRequest{Op: op, Who: u.who, Snapshot: snapshot(projectMembers())}
-				switch op {
-				case Create:
-					r.New = project("web", "dev")
-				case Update:
-					r.Old, r.New = project("web", "dev"), project("web", "dev", "prod")
-				case Delete:
-					r.Old = project("web", "dev")
-				}
-				d := DecideProject(r)
-				g.Expect(d.Allowed()).To(Equal(u.allowed), d.Message)
-				if !u.allowed {
-					g.Expect(d.Code).To(Equal(Forbidden))
-					g.Expect(d.Message).To(ContainSubstring(u.says))
-					g.Expect(d.Message).To(ContainSubstring(`row "Create - Update - Delete projects"`))
-				}
+				expectProjectDecision(g, withProjectOp(r), u.allowed, u.says)
 			})
 		}
 	}
@@ -314,3 +327,51 @@ func FuzzDecideProject(f *testing.F) {
 }
 
 func validationErrors(name string) []string { return validation.IsDNS1123Label(name) }
+
+// A token acts with its effective role: the lower of spec.role and its
+// owner's current role, in its own organization only, while it is live.
+func TestDecideProjectByToken(t *testing.T) {
+	const day = 24 * time.Hour
+	tokenUser := "system:serviceaccount:" + home + ":roster-token-ci"
+	actor := func(tok *orgsv1alpha1.AccessToken, ownerRole orgsv1alpha1.Role) *TokenActor {
+		return &TokenActor{Namespace: home, Name: "ci", Token: tok, Owned: tok != nil, OwnerRole: ownerRole, MaxTTL: 90 * day, Now: tokenNow}
+	}
+	expired := accessToken("carol@example.com", "", day)
+	expired.CreationTimestamp = metav1.NewTime(tokenNow.Add(-2 * day))
+	expired.Spec.ExpiresAt = ptr(metav1.NewTime(tokenNow.Add(-day)))
+	foreign := actor(accessToken("carol@example.com", "", 30*day), contributor)
+	foreign.Namespace = "org-globex"
+	unowned := actor(accessToken("carol@example.com", "", 30*day), contributor)
+	unowned.Owned = false
+	tests := []struct {
+		name    string
+		actor   *TokenActor
+		allowed bool
+		says    string
+	}{
+		{"a Contributor's token", actor(accessToken("carol@example.com", "", 30*day), contributor), true, ""},
+		{"an Owner's token", actor(accessToken("alice@example.com", "", 30*day), owner), true, ""},
+		{"an Admin's token limited to Contributor", actor(accessToken("adam@example.com", contributor, 30*day), admin), true, ""},
+		{"an Owner's token limited to Viewer", actor(accessToken("alice@example.com", viewer, 30*day), owner), false, "which acts as Viewer"},
+		{"a Contributor's token whose owner is now Viewer", actor(accessToken("carol@example.com", "", 30*day), viewer), false, "OwnerDemoted"},
+		{"a token whose owner is gone", actor(accessToken("carol@example.com", "", 30*day), ""), false, "OwnerRemoved"},
+		{"a revoked token", actor(revokedToken(accessToken("carol@example.com", "", 30*day), "alice@example.com"), contributor), false, "is revoked (RevokedBy"},
+		{"an expired token", actor(expired, contributor), false, "is revoked (Expired"},
+		{"a token of another organization", foreign, false, "a token acts only in its own organization"},
+		{"a ServiceAccount named like a token's that no token made", unowned, false, `no AccessToken "ci" made it`},
+		{"a ServiceAccount named like a token's, no token of that name", actor(nil, ""), false, `no AccessToken "ci" made it`},
+	}
+	for _, op := range []Operation{Create, Update, Delete} {
+		for _, tt := range tests {
+			t.Run(string(op)+" "+tt.name, func(t *testing.T) {
+				g := NewWithT(t)
+				who := Requester{User: tokenUser, Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + home}}
+				s := snapshot(projectMembers())
+				g.Expect(ProjectVerb(who, s)).To(BeEmpty(), "a token is asked about nothing but its token")
+				// Authority is ignored: a token acts with its role, never more.
+				r := ProjectRequest{Op: op, Who: who, Snapshot: s, Token: tt.actor, Authority: bothVerbs}
+				expectProjectDecision(g, withProjectOp(r), tt.allowed, tt.says)
+			})
+		}
+	}
+}

@@ -6,6 +6,7 @@ package webhook
 import (
 	"context"
 	"fmt"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -201,4 +202,49 @@ func (f *facts) allowed(ctx context.Context, user authenticationv1.UserInfo, c r
 		return false, fmt.Errorf("checking whether %q may %s: %w", user.Username, c, err)
 	}
 	return review.Status.Allowed, nil
+}
+
+// accessToken reads the AccessToken name in namespace from the API server
+// (nil when there is none: a revocation a moment ago counts), its owner's
+// effective role now and its organization's maxTTL.
+func (f *facts) accessToken(ctx context.Context, namespace, name string) (*orgsv1alpha1.AccessToken, orgsv1alpha1.Role, time.Duration, error) {
+	t := &orgsv1alpha1.AccessToken{}
+	err := f.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, t)
+	if apierrors.IsNotFound(err) {
+		return nil, "", 0, nil
+	}
+	if err != nil {
+		return nil, "", 0, err
+	}
+	snapshot, err := f.snapshot(ctx, namespace)
+	if err != nil || snapshot.Organization == nil {
+		return t, "", policy.TokenMaxTTL(nil), err
+	}
+	effective := policy.EffectiveRoles(snapshot.Members, snapshot.Organization.Status.EffectiveOwners, false)
+	return t, policy.UserRole(t.Spec.Owner, snapshot.Members, effective), policy.TokenMaxTTL(snapshot.Organization), nil
+}
+
+// tokenActor is what policy.TokenActorRole needs about a requester that is
+// an AccessToken's ServiceAccount (policy.TokenServiceAccountUser), or nil
+// for anyone else. The ServiceAccount and the token are read from the API
+// server, as for a TokenRequest.
+func (f *facts) tokenActor(ctx context.Context, who policy.Requester, now time.Time) (*policy.TokenActor, error) {
+	namespace, name, ok := policy.TokenServiceAccountUser(who.User)
+	if !ok {
+		return nil, nil
+	}
+	token, ownerRole, maxTTL, err := f.accessToken(ctx, namespace, name)
+	if err != nil {
+		return nil, fmt.Errorf("reading AccessToken %s/%s, whose ServiceAccount asks: %w", namespace, name, err)
+	}
+	a := &policy.TokenActor{Namespace: namespace, Name: name, Token: token, OwnerRole: ownerRole, MaxTTL: maxTTL, Now: now}
+	if token != nil {
+		sa := &corev1.ServiceAccount{}
+		err := f.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: token.ServiceAccountName()}, sa)
+		if client.IgnoreNotFound(err) != nil {
+			return nil, fmt.Errorf("reading ServiceAccount %s/%s: %w", namespace, token.ServiceAccountName(), err)
+		}
+		a.Owned = err == nil && policy.TokenServiceAccountOwned(token, sa)
+	}
+	return a, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -19,10 +20,13 @@ import (
 // ProjectValidator asks policy.DecideProject about every change of a
 // Project: who may (the matrix row "Create - Update - Delete projects"),
 // the organization's spec.projects bounds, and the namespaces it would
-// need. It has no side effects, so a dry run is answered the same.
+// need. A token's ServiceAccount acts with the token's effective role
+// (policy.TokenActorRole). It has no side effects, so a dry run is
+// answered the same.
 type ProjectValidator struct {
 	facts            *facts
 	managerNamespace string
+	clock            clock.PassiveClock
 }
 
 var _ admission.Validator[*orgsv1alpha1.Project] = &ProjectValidator{}
@@ -59,7 +63,11 @@ func (v *ProjectValidator) decide(ctx context.Context, op policy.Operation, old,
 	if err != nil {
 		return nil, err
 	}
-	r := policy.ProjectRequest{Op: op, Who: who, Old: old, New: p, Snapshot: snapshot, Authority: authority, ManagerNamespace: v.managerNamespace}
+	token, err := v.facts.tokenActor(ctx, who, v.clock.Now())
+	if err != nil {
+		return nil, err
+	}
+	r := policy.ProjectRequest{Op: op, Who: who, Old: old, New: p, Snapshot: snapshot, Authority: authority, ManagerNamespace: v.managerNamespace, Token: token}
 	if p != nil && snapshot.Organization != nil {
 		if err := v.namespaceFacts(ctx, &r); err != nil {
 			return nil, err

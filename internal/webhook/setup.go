@@ -76,7 +76,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		return fmt.Errorf("registering the AccessToken webhooks: %w", err)
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &orgsv1alpha1.Project{}).
-		WithValidator(&ProjectValidator{facts: f, managerNamespace: opts.ManagerNamespace}).
+		WithValidator(&ProjectValidator{facts: f, managerNamespace: opts.ManagerNamespace, clock: clock.RealClock{}}).
 		Complete(); err != nil {
 		return fmt.Errorf("registering the Project webhook: %w", err)
 	}

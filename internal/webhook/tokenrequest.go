@@ -6,7 +6,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"time"
 
 	"gomodules.xyz/jsonpatch/v2"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -68,7 +67,7 @@ func (l *TokenRequestLimiter) Handle(ctx context.Context, req admission.Request)
 	if err := json.Unmarshal(req.Object.Raw, tr); err != nil {
 		return admission.Errored(http.StatusBadRequest, err)
 	}
-	token, ownerRole, maxTTL, err := l.accessToken(ctx, req.Namespace, strings.TrimPrefix(req.Name, orgsv1alpha1.TokenServiceAccountPrefix))
+	token, ownerRole, maxTTL, err := l.facts.accessToken(ctx, req.Namespace, strings.TrimPrefix(req.Name, orgsv1alpha1.TokenServiceAccountPrefix))
 	if err != nil {
 		return admission.Errored(http.StatusInternalServerError, err)
 	}
@@ -88,23 +87,4 @@ func (l *TokenRequestLimiter) Handle(ctx context.Context, req admission.Request)
 	}
 	// "add" sets the member whether or not it is there (RFC 6902).
 	return admission.Patched("", jsonpatch.Operation{Operation: "add", Path: "/spec/expirationSeconds", Value: seconds}).WithWarnings(warnings...)
-}
-
-// accessToken reads the AccessToken name (nil when there is none), its
-// owner's effective role now and its organization's maxTTL.
-func (l *TokenRequestLimiter) accessToken(ctx context.Context, namespace, name string) (*orgsv1alpha1.AccessToken, orgsv1alpha1.Role, time.Duration, error) {
-	t := &orgsv1alpha1.AccessToken{}
-	err := l.facts.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, t)
-	if apierrors.IsNotFound(err) {
-		return nil, "", 0, nil
-	}
-	if err != nil {
-		return nil, "", 0, err
-	}
-	snapshot, err := l.facts.snapshot(ctx, namespace)
-	if err != nil || snapshot.Organization == nil {
-		return t, "", policy.TokenMaxTTL(nil), err
-	}
-	effective := policy.EffectiveRoles(snapshot.Members, snapshot.Organization.Status.EffectiveOwners, false)
-	return t, policy.UserRole(t.Spec.Owner, snapshot.Members, effective), policy.TokenMaxTTL(snapshot.Organization), nil
 }

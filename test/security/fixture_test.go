@@ -425,3 +425,16 @@ const orgsAPIVersion = "orgs.roster.dev/v1alpha1"
 func rbacMessage(user, verb, resource string) string {
 	return fmt.Sprintf("User %q cannot %s resource %q", user, verb, resource)
 }
+
+// withToken is a client that presents a value of the ServiceAccount of o's
+// AccessToken name, requested by its owner, and nothing else.
+func withToken(o org, owner, name string) client.Client {
+	GinkgoHelper()
+	value, err := env.RequestToken(ctx, owner, o.home, orgsv1alpha1.TokenServiceAccountPrefix+name)
+	Expect(err).NotTo(HaveOccurred())
+	cfg := rest.AnonymousClientConfig(env.Cluster.Config())
+	cfg.BearerToken = value
+	c, err := client.New(cfg, client.Options{Scheme: manager.Scheme, Mapper: env.Admin.RESTMapper()})
+	Expect(err).NotTo(HaveOccurred())
+	return c
+}

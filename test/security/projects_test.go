@@ -1,10 +1,14 @@
 package security_test
 
 import (
+	"fmt"
+	"time"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -124,5 +128,137 @@ var _ = Describe("Projects", Ordered, func() {
 		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
 			return mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { delete(n.Labels, orgsv1alpha1.ProjectLabel) })
 		}, "label orgs.roster.dev/project cannot be removed")
+	})
+})
+
+// Projects by AccessTokens (CI making preview environments): a token acts
+// with its effective role, the lower of its spec.role and its owner's
+// current role, in its own organization only. And the Organization's
+// ResourceQuota template is out of every member's and token's reach.
+var _ = Describe("Projects by AccessTokens", Ordered, func() {
+	tok := org{name: "tokproj", home: "org-tokproj", members: []person{
+		{"tia", "tia@example.com", orgsv1alpha1.RoleOwner},
+		{"cal", "cal@example.com", orgsv1alpha1.RoleContributor},
+	}}
+	other := org{name: "tokother", home: "org-tokother", members: []person{
+		{"oz", "oz@example.com", orgsv1alpha1.RoleOwner},
+	}}
+	const tia, cal, oz = "tia@example.com", "cal@example.com", "oz@example.com"
+	byProjectWebhook := byWebhook("vproject.roster.dev")
+	newProject := func(o org, name string, envs ...string) *orgsv1alpha1.Project {
+		return &orgsv1alpha1.Project{ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name}, Spec: orgsv1alpha1.ProjectSpec{Environments: envs}}
+	}
+	newToken := func(o org, owner, name string, role orgsv1alpha1.Role) {
+		GinkgoHelper()
+		t := &orgsv1alpha1.AccessToken{ObjectMeta: metav1.ObjectMeta{Namespace: o.home, Name: name}, Spec: orgsv1alpha1.AccessTokenSpec{Role: role}}
+		Expect(env.As(owner).Create(ctx, t)).To(Succeed())
+		Eventually(func(g Gomega) {
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(t), t)).To(Succeed())
+			g.Expect(t.Status.Phase).To(Equal(orgsv1alpha1.AccessTokenReady))
+		}).Should(Succeed())
+	}
+	var calCI, tiaRO, ozCI client.Client
+
+	BeforeAll(func() {
+		createOrg(tok)
+		createOrg(other)
+		o := organization(tok)
+		patch := client.MergeFrom(o.DeepCopy())
+		o.Spec.Projects = &orgsv1alpha1.ProjectPolicy{ResourceQuota: &corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"pods": resource.MustParse("5")}}}
+		Expect(env.Admin.Patch(ctx, o, patch)).To(Succeed())
+		newToken(tok, cal, "cal-ci", "")
+		newToken(tok, tia, "tia-ro", orgsv1alpha1.RoleViewer)
+		newToken(other, oz, "oz-ci", "")
+		calCI, tiaRO, ozCI = withToken(tok, cal, "cal-ci"), withToken(tok, tia, "tia-ro"), withToken(other, oz, "oz-ci")
+	})
+
+	It("a Contributor's token creates, changes and deletes a Project of its organization", func() {
+		p := newProject(tok, "preview-1", "dev")
+		Expect(calCI.Create(ctx, p)).To(Succeed())
+		Expect(mergePatch(calCI, p, func(p *orgsv1alpha1.Project) { p.Spec.Environments = append(p.Spec.Environments, "qa") })).To(Succeed())
+		Eventually(func(g Gomega) {
+			q := &corev1.ResourceQuota{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: "tokproj-preview-1-dev", Name: "roster-quota"}, q)).To(Succeed())
+		}).Should(Succeed())
+	})
+	It("a token and its Owner loosen the organization's ResourceQuota template in a project namespace", func() {
+		q := &corev1.ResourceQuota{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: "tokproj-preview-1-dev", Name: "roster-quota"}, q)).To(Succeed())
+		for _, c := range []struct {
+			user   string
+			client client.Client
+		}{{"system:serviceaccount:org-tokproj:roster-token-cal-ci", calCI}, {tia, env.As(tia)}, {cal, env.As(cal)}} {
+			refusedKeeping([]client.Object{q}, byRBAC, func() error {
+				return mergePatch(c.client, q.DeepCopy(), func(q *corev1.ResourceQuota) { q.Spec.Hard["pods"] = resource.MustParse("1000") })
+			}, rbacMessage(c.user, "patch", "resourcequotas"))
+			refusedKeeping([]client.Object{q}, byRBAC, func() error { return c.client.Delete(ctx, q.DeepCopy()) },
+				rbacMessage(c.user, "delete", "resourcequotas"))
+		}
+	})
+	It("an Owner sets templates past the CRD's bounds", func() {
+		o := organization(tok)
+		hard := corev1.ResourceList{}
+		for i := range 65 {
+			hard[corev1.ResourceName(fmt.Sprintf("count/thing%d.example.com", i))] = resource.MustParse("1")
+		}
+		refusedKeeping([]client.Object{o}, bySchema, func() error {
+			return mergePatch(env.As(tia), o.DeepCopy(), func(o *orgsv1alpha1.Organization) { o.Spec.Projects.ResourceQuota.Hard = hard })
+		}, "spec.projects.resourceQuota.hard may have at most 64 entries")
+		limits := make([]corev1.LimitRangeItem, 17)
+		for i := range limits {
+			limits[i] = corev1.LimitRangeItem{Type: corev1.LimitTypePod, Max: corev1.ResourceList{"cpu": resource.MustParse("1")}}
+		}
+		refusedKeeping([]client.Object{o}, bySchema, func() error {
+			return mergePatch(env.As(tia), o.DeepCopy(), func(o *orgsv1alpha1.Organization) {
+				o.Spec.Projects.LimitRange = &corev1.LimitRangeSpec{Limits: limits}
+			})
+		}, "spec.projects.limitRange.limits may have at most 16 entries")
+	})
+	It("an Owner's token limited to Viewer creates a Project", func() {
+		p := newProject(tok, "preview-2")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return tiaRO.Create(ctx, p) },
+			`user "system:serviceaccount:org-tokproj:roster-token-tia-ro" may not create Project "preview-2" in organization "tokproj"`,
+			`AccessToken "tia-ro", which acts as Viewer`, `row "Create - Update - Delete projects"`)
+	})
+	It("an Owner's token limited to Viewer deletes a Project", func() {
+		p := newProject(tok, "preview-1")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return tiaRO.Delete(ctx, p) },
+			`may not delete Project "preview-1"`, "which acts as Viewer")
+	})
+	It("a token of another organization creates a Project", func() {
+		p := newProject(tok, "preview-3")
+		refusedKeeping([]client.Object{p}, byRBAC, func() error { return ozCI.Create(ctx, p) },
+			rbacMessage("system:serviceaccount:org-tokother:roster-token-oz-ci", "create", "projects"))
+	})
+	It("a cluster admin named as another organization's token creates a Project", func() {
+		// Past RBAC (system:masters), the webhook still sees a token of
+		// another organization: a token's name acts with the token's role only.
+		p := newProject(tok, "preview-4")
+		forged := env.As("system:serviceaccount:org-tokother:roster-token-oz-ci", "system:serviceaccounts", "system:masters")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return forged.Create(ctx, p) },
+			"a token acts only in its own organization", `row "Create - Update - Delete projects"`)
+	})
+	It("a revoked token deletes a Project", func() {
+		newToken(tok, cal, "cal-old", "")
+		old := withToken(tok, cal, "cal-old")
+		t := &orgsv1alpha1.AccessToken{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: tok.home, Name: "cal-old"}, t)).To(Succeed())
+		Expect(mergePatch(env.As(cal), t, func(t *orgsv1alpha1.AccessToken) { t.Spec.Revoked = true })).To(Succeed())
+		p := newProject(tok, "preview-1")
+		// Its ServiceAccount is deleted: the value stops authenticating
+		// (after the API server's token cache, up to 10 seconds).
+		// Until then the webhook refuses it (it reads the token live).
+		Eventually(func(g Gomega) {
+			err := old.Delete(ctx, p.DeepCopy(), client.DryRunAll)
+			if err == nil || (!apierrors.IsUnauthorized(err) && !apierrors.IsForbidden(err)) {
+				StopTrying(fmt.Sprintf("a revoked token's delete was not refused: %v", err)).Now()
+			}
+			g.Expect(apierrors.IsUnauthorized(err)).To(BeTrue(), "%v", err)
+		}).WithTimeout(30 * time.Second).Should(Succeed())
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), p)).To(Succeed())
+		Expect(p.DeletionTimestamp).To(BeNil())
+	})
+	It("a Contributor's token deletes its Project", func() {
+		Expect(calCI.Delete(ctx, newProject(tok, "preview-1"))).To(Succeed())
 	})
 })

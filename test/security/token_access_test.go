@@ -12,12 +12,10 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
-	"github.com/roster-dev/roster/internal/manager"
 	"github.com/roster-dev/roster/internal/policy"
 	"github.com/roster-dev/roster/internal/testenv"
 )
@@ -192,22 +190,9 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 		}
 	})
 
-	// withToken is a client that presents a value of the token's
-	// ServiceAccount, requested by its owner, and nothing else.
-	withToken := func(owner, name string) client.Client {
-		GinkgoHelper()
-		value, err := env.RequestToken(ctx, owner, acme.home, orgsv1alpha1.TokenServiceAccountPrefix+name)
-		Expect(err).NotTo(HaveOccurred())
-		cfg := rest.AnonymousClientConfig(env.Cluster.Config())
-		cfg.BearerToken = value
-		c, err := client.New(cfg, client.Options{Scheme: manager.Scheme, Mapper: env.Admin.RESTMapper()})
-		Expect(err).NotTo(HaveOccurred())
-		return c
-	}
-
 	It("refuses a token making another token (tokens are personal: it would outlive its owner)", func() {
 		for _, name := range []string{"bob-ci", "carol-ci"} {
-			c := withToken(map[string]string{"bob-ci": bob, "carol-ci": carol}[name], name)
+			c := withToken(acme, map[string]string{"bob-ci": bob, "carol-ci": carol}[name], name)
 			refused(byTokenWebhook, func() error { return c.Create(ctx, newToken("chained", "", "")) },
 				`user "system:serviceaccount:org-acme:roster-token-`+name+`" is a ServiceAccount and may not own an AccessToken in organization "acme": tokens are personal`)
 		}
@@ -215,7 +200,7 @@ var _ = Describe("Personal access tokens", Ordered, func() {
 
 	It("refuses a Member for a token's ServiceAccount, whoever asks: the token itself, an Admin or a cluster admin", func() {
 		sa := "system:serviceaccount:" + acme.home + ":" + orgsv1alpha1.TokenServiceAccountPrefix + "bob-ci"
-		for _, c := range []client.Client{withToken(bob, "bob-ci"), env.As(bob), env.Admin} {
+		for _, c := range []client.Client{withToken(acme, bob, "bob-ci"), env.As(bob), env.Admin} {
 			refused(byMemberWebhookInvalid, func() error {
 				return c.Create(ctx, testenv.NewMember(acme.home, "bob-ci-sa", sa, orgsv1alpha1.RoleViewer))
 			},
