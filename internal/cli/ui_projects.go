@@ -23,7 +23,6 @@ import (
 
 var _ ui.ProjectsBackend = &uiBackend{}
 
-
 func (b *uiBackend) Projects(ctx context.Context, org string) (*ui.Projects, error) {
 	c := b.forOrg(org)
 	o, err := c.organization(ctx)
