@@ -1,6 +1,8 @@
 package security_test
 
 import (
+	"k8s.io/apimachinery/pkg/api/meta"
+
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
@@ -111,6 +113,82 @@ var _ = Describe("Projects", Ordered, func() {
 		p := newProject(proj.home, "a-very-long-project-name-for-the-namespace", "a-long-environment")
 		refusedKeeping([]client.Object{p}, byProjectWebhookInvalid, func() error { return env.As(cody).Create(ctx, p) },
 			"Kubernetes allows 63")
+	})
+	// madeNamespace waits until Roster has made p's namespace name and
+	// returns it.
+	madeNamespace := func(p *orgsv1alpha1.Project, name string) *corev1.Namespace {
+		GinkgoHelper()
+		Eventually(func(g Gomega) {
+			got := &orgsv1alpha1.Project{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+			g.Expect(got.Status.Namespaces).To(ContainElement(And(
+				HaveField("Name", name), HaveField("Phase", string(corev1.NamespaceActive)), Not(HaveField("UID", BeEmpty())))))
+		}).Should(Succeed())
+		ns := &corev1.Namespace{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
+		return ns
+	}
+	readyReason := func(p *orgsv1alpha1.Project) func(g Gomega) string {
+		return func(g Gomega) string {
+			got := &orgsv1alpha1.Project{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+			ready := meta.FindStatusCondition(got.Status.Conditions, orgsv1alpha1.ReadyCondition)
+			g.Expect(ready).NotTo(BeNil())
+			return ready.Reason
+		}
+	}
+
+	It("a Contributor derives another Project's namespace within the organization", func() {
+		// shop-dev without environments wants proj-shop-dev, shop's dev.
+		p := newProject(proj.home, "shop-dev")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, p) },
+			`would need namespace "proj-shop-dev", which Project org-proj/shop already derives`)
+	})
+	It("a cluster admin creates a Project outside a home namespace", func() {
+		// acme-web is a namespace attached to acme, not a home.
+		p := newProject(acme.project, "web")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.Admin.Create(ctx, p) },
+			`namespace "acme-web" is not the home namespace of any Organization`)
+	})
+	It("a Viewer forges the confirmation to delete a Project's namespaces", func() {
+		refusedKeeping([]client.Object{shop}, byProjectWebhook, func() error {
+			return mergePatch(env.As(vic), shop.DeepCopy(), func(p *orgsv1alpha1.Project) {
+				p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "proj-shop-dev"}
+			})
+		}, `user "vic@example.com" may not update Project "shop"`, "is Viewer there")
+	})
+	It("an Owner loosens a project namespace's Pod Security label", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		refusedKeeping([]client.Object{ns}, byRBAC, func() error {
+			return mergePatch(env.As(proj.members[0].user), ns.DeepCopy(), func(n *corev1.Namespace) {
+				n.Labels["pod-security.kubernetes.io/enforce"] = "privileged"
+			})
+		}, rbacMessage(proj.members[0].user, "patch", "namespaces"))
+	})
+	It("an Owner deletes a project namespace's roster-contents ResourceQuota", func() {
+		madeNamespace(shop, "proj-shop-dev")
+		q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: "proj-shop-dev", Name: "roster-contents"}}
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(q), &corev1.ResourceQuota{}) }).Should(Succeed())
+		refusedKeeping([]client.Object{q}, byRBAC, func() error { return env.As(proj.members[0].user).Delete(ctx, q.DeepCopy()) },
+			rbacMessage(proj.members[0].user, "delete", "resourcequotas"))
+	})
+	It("a cluster admin moves a Project's namespace to another organization", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
+			return mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { n.Labels[orgsv1alpha1.OrganizationLabel] = acme.name })
+		}, `namespace "proj-shop-dev" is a namespace of Project "shop" of organization "proj"`, "label orgs.roster.dev/organization cannot be removed or changed")
+	})
+	It("a cluster admin rewrites a project namespace's project-uid, and Roster restores it", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		uid := ns.Annotations[orgsv1alpha1.ProjectUIDAnnotation]
+		Expect(uid).NotTo(BeEmpty())
+		Expect(mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { n.Annotations[orgsv1alpha1.ProjectUIDAnnotation] = "forged" })).To(Succeed())
+		Eventually(func(g Gomega) string {
+			got := &corev1.Namespace{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), got)).To(Succeed())
+			return got.Annotations[orgsv1alpha1.ProjectUIDAnnotation]
+		}).Should(Equal(uid))
+		Eventually(readyReason(shop)).Should(Equal(orgsv1alpha1.ReadyReason))
 	})
 	It("a cluster admin detaches a Project's namespace", func() {
 		// A namespace labelled as a Project's, of an organization that does
