@@ -151,8 +151,11 @@ func ProjectVerb(who Requester, s Snapshot) string {
 // NamespaceFacts is what the webhook knows about an existing namespace
 // whose name a Project would use.
 type NamespaceFacts struct {
-	// ProjectUID is its orgs.roster.dev/project-uid annotation.
-	ProjectUID string
+	// UID is its UID. The namespace is the Project's only if the stored
+	// Project's status.namespaces records that UID for it: annotations
+	// (orgs.roster.dev/project-uid) can be written by whoever creates the
+	// namespace, so they prove nothing.
+	UID string
 	// HomeOf is the organization whose home it is, if any.
 	HomeOf string
 }
@@ -325,12 +328,27 @@ func projectNamespaceFree(r ProjectRequest, p *orgsv1alpha1.Project, org, name s
 		case ns.HomeOf != "":
 			return forbid("Project %q of organization %q would need namespace %q, the home namespace of organization %q; choose another project or environment name",
 				p.Name, org, name, ns.HomeOf)
-		case p.UID == "" || ns.ProjectUID != string(p.UID):
+		case !recordedNamespace(r.Old, name, ns.UID):
 			return forbid("Project %q of organization %q would need namespace %q, which exists and was not created by Roster for this Project (Roster never adopts a namespace); choose another project or environment name, or delete that namespace",
 				p.Name, org, name)
 		}
 	}
 	return allow()
+}
+
+// recordedNamespace reports whether the stored Project p (nil on create)
+// records namespace name with uid in status.namespaces: Roster created it
+// for p. Only Roster writes a Project's status.
+func recordedNamespace(p *orgsv1alpha1.Project, name, uid string) bool {
+	if p == nil || uid == "" {
+		return false
+	}
+	for _, st := range p.Status.Namespaces {
+		if st.Name == name && string(st.UID) == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // ProjectNamespaceClaims maps every namespace the given Projects derive to

@@ -6,6 +6,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -16,6 +17,13 @@ func project(name string, envs ...string) *orgsv1alpha1.Project {
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: home},
 		Spec:       orgsv1alpha1.ProjectSpec{Environments: envs},
 	}
+}
+
+// recorded is p with status recording namespace name of the given UID.
+func recorded(p *orgsv1alpha1.Project, name, uid string) *orgsv1alpha1.Project {
+	p.UID = "p-uid"
+	p.Status.Namespaces = append(p.Status.Namespaces, orgsv1alpha1.ProjectNamespaceStatus{Name: name, UID: types.UID(uid)})
+	return p
 }
 
 func projectMembers() []orgsv1alpha1.Member {
@@ -155,8 +163,15 @@ func TestDecideProjectNames(t *testing.T) {
 		{name: "its own claim is not a collision", r: ProjectRequest{New: project("web", "dev"), Claimed: map[string]string{"acme-web-dev": "org-acme/web"}}, allowed: true},
 		{name: "a foreign namespace of that name", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {}}},
 			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
-		{name: "a forged project-uid on a create", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {ProjectUID: ""}}},
+		{name: "a namespace on a create", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {UID: "theirs"}}},
 			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
+		// The project-uid annotation is anyone's who creates namespaces: only
+		// the UID the stored status records makes a namespace the Project's.
+		{name: "an added environment's namespace that status does not record", r: ProjectRequest{Op: Update, Old: recorded(project("web", "dev"), "acme-web-prod", "ours"),
+			New: recorded(project("web", "dev", "prod"), "acme-web-prod", "ours"), Namespaces: map[string]NamespaceFacts{"acme-web-prod": {UID: "theirs"}}},
+			code: Forbidden, field: "spec.environments[1]", says: "was not created by Roster for this Project"},
+		{name: "re-adding an environment whose namespace status records (still terminating)", r: ProjectRequest{Op: Update, Old: recorded(project("web", "dev"), "acme-web-prod", "ours"),
+			New: recorded(project("web", "dev", "prod"), "acme-web-prod", "ours"), Namespaces: map[string]NamespaceFacts{"acme-web-prod": {UID: "ours"}}}, allowed: true},
 		{name: "a home namespace", r: ProjectRequest{New: project("web"), Namespaces: map[string]NamespaceFacts{"acme-web": {HomeOf: "acme-web"}}},
 			code: Forbidden, field: "metadata.name", says: "home namespace of organization"},
 		{name: "Roster's own namespace", r: ProjectRequest{New: project("system"), ManagerNamespace: "acme-system"}, code: Invalid, field: "metadata.name", says: "manager namespace"},

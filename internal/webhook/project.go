@@ -116,7 +116,7 @@ func (v *ProjectValidator) namespaceFacts(ctx context.Context, r *policy.Project
 			}
 			continue
 		}
-		facts := policy.NamespaceFacts{ProjectUID: ns.Annotations[orgsv1alpha1.ProjectUIDAnnotation], HomeOf: ns.Labels[orgsv1alpha1.HomeOfLabel]}
+		facts := policy.NamespaceFacts{UID: string(ns.UID), HomeOf: ns.Labels[orgsv1alpha1.HomeOfLabel]}
 		if facts.HomeOf == "" {
 			facts.HomeOf = orgOf(n.Name)
 		}

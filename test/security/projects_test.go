@@ -190,6 +190,18 @@ var _ = Describe("Projects", Ordered, func() {
 		}).Should(Equal(uid))
 		Eventually(readyReason(shop)).Should(Equal(orgsv1alpha1.ReadyReason))
 	})
+	It("a cluster admin forges a pre-created namespace's project-uid for a Contributor to add", func() {
+		// Anyone who may create namespaces can write the annotation: it
+		// makes nothing the Project's, so admission refuses the name too.
+		current := &orgsv1alpha1.Project{}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(shop), current)).To(Succeed())
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "proj-shop-qa", Annotations: map[string]string{
+			orgsv1alpha1.ProjectUIDAnnotation: string(current.UID)}}}
+		Expect(env.Admin.Create(ctx, ns)).To(Succeed())
+		refusedKeeping([]client.Object{current, ns}, byProjectWebhook, func() error {
+			return mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Spec.Environments = append(p.Spec.Environments, "qa") })
+		}, `namespace "proj-shop-qa", which exists and was not created by Roster for this Project`)
+	})
 	It("a cluster admin detaches a Project's namespace", func() {
 		// A namespace labelled as a Project's, of an organization that does
 		// not exist, so that nothing reconciles it during the attempt.
