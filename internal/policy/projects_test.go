@@ -329,3 +329,51 @@ func FuzzDecideProject(f *testing.F) {
 }
 
 func validationErrors(name string) []string { return validation.IsDNS1123Label(name) }
+
+// The finalizer is Roster's promise that a Project's namespaces go with
+// it: taken off by hand while one is there, the namespace would stay
+// attached to the organization, outside maxProjects and the deletion guard.
+func TestDecideProjectFinalizer(t *testing.T) {
+	carol := Requester{User: "carol@example.com"}
+	s := snapshot(projectMembers())
+	held := func() *orgsv1alpha1.Project {
+		p := recorded(project("web"), "acme-web", "ours")
+		now := metav1.Now()
+		p.DeletionTimestamp, p.Finalizers = &now, []string{orgsv1alpha1.ProjectFinalizer}
+		return p
+	}
+	released := func() *orgsv1alpha1.Project {
+		p := held()
+		p.Finalizers = nil
+		return p
+	}
+	tests := []struct {
+		name       string
+		namespaces map[string]NamespaceFacts
+		allowed    bool
+	}{
+		{name: "while its namespace is there", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours"}}},
+		{name: "once its namespace is being deleted", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours", Terminating: true}}, allowed: true},
+		{name: "once its namespace is gone", allowed: true},
+		{name: "when another namespace of that name is there", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "theirs"}}, allowed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d := DecideProject(ProjectRequest{Op: Update, Who: carol, Old: held(), New: released(), Snapshot: s, Namespaces: tt.namespaces})
+			g.Expect(d.Allowed()).To(Equal(tt.allowed), d.Message)
+			if !tt.allowed {
+				g.Expect(d.Code).To(Equal(Forbidden))
+				g.Expect(d.Field).To(Equal("metadata.finalizers"))
+				g.Expect(d.Message).To(ContainSubstring(`may not remove finalizer orgs.roster.dev/project from Project "web" in organization "acme" while its namespace "acme-web" is still there`))
+				g.Expect(d.Message).To(ContainSubstring("kubectl annotate project web -n org-acme orgs.roster.dev/confirm-delete-namespaces=acme-web --overwrite"))
+			}
+		})
+	}
+	t.Run("a cluster admin too", func(t *testing.T) {
+		g := NewWithT(t)
+		d := DecideProject(ProjectRequest{Op: Update, Who: clusterAdmin, Authority: membersVerb, Old: held(), New: released(), Snapshot: s,
+			Namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours"}}})
+		g.Expect(d.Allowed()).To(BeFalse())
+	})
+}

@@ -202,6 +202,52 @@ var _ = Describe("Projects", Ordered, func() {
 			return mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Spec.Environments = append(p.Spec.Environments, "qa") })
 		}, `namespace "proj-shop-qa", which exists and was not created by Roster for this Project`)
 	})
+	It("a Contributor removes a deleted Project's finalizer to leave its namespace behind", func() {
+		keep := newProject(proj.home, "keep")
+		Expect(env.As(cody).Create(ctx, keep)).To(Succeed())
+		ns := madeNamespace(keep, "proj-keep")
+		// What it holds keeps the deletion waiting for the confirmation.
+		Expect(env.Admin.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "proj-keep", Name: "settings"}})).To(Succeed())
+		// Once Kubernetes has counted it (the quota controller counts from
+		// its informers, which may not have seen a ConfigMap made at once).
+		Eventually(func(g Gomega) {
+			var cms corev1.ConfigMapList
+			g.Expect(env.Admin.List(ctx, &cms, client.InNamespace("proj-keep"))).To(Succeed())
+			q := &corev1.ResourceQuota{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: "proj-keep", Name: "roster-contents"}, q)).To(Succeed())
+			used := q.Status.Used["count/configmaps"]
+			g.Expect(used.Value()).To(BeEquivalentTo(len(cms.Items)))
+		}).Should(Succeed())
+		// A finalizer of someone else's keeps the namespace Terminating once
+		// deleted, for the last step.
+		const held = "example.com/hold"
+		Expect(mergePatch(env.Admin, ns, func(n *corev1.Namespace) { n.Finalizers = append(n.Finalizers, held) })).To(Succeed())
+		DeferCleanup(func() {
+			Expect(mergePatch(env.Admin, ns, func(n *corev1.Namespace) { n.Finalizers = nil })).To(Succeed())
+		})
+		Expect(env.As(cody).Delete(ctx, keep.DeepCopy())).To(Succeed())
+		Eventually(readyReason(keep)).Should(Equal(orgsv1alpha1.DeletionNeedsConfirmationReason))
+		current := &orgsv1alpha1.Project{}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(keep), current)).To(Succeed())
+		refusedKeeping([]client.Object{current, ns}, byProjectWebhook, func() error {
+			return mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Finalizers = nil })
+		}, `Project "keep"`, "proj-keep", orgsv1alpha1.ProjectFinalizer)
+
+		By("the confirmation lets Roster delete the namespace and release the Project")
+		Expect(mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) {
+			p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "proj-keep"}
+		})).To(Succeed())
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(keep), &orgsv1alpha1.Project{}) }).Should(Satisfy(apierrors.IsNotFound))
+
+		By("a Project recreated with the same name does not take over the old one's namespace")
+		Eventually(func(g Gomega) {
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), ns)).To(Succeed())
+			g.Expect(ns.DeletionTimestamp).NotTo(BeNil())
+		}).Should(Succeed())
+		again := newProject(proj.home, "keep")
+		refusedKeeping([]client.Object{again, ns}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, again) },
+			`namespace "proj-keep", which exists and was not created by Roster for this Project`)
+	})
 	It("a cluster admin detaches a Project's namespace", func() {
 		// A namespace labelled as a Project's, of an organization that does
 		// not exist, so that nothing reconciles it during the attempt.
