@@ -1,7 +1,13 @@
 package security_test
 
 import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -11,6 +17,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // byProjectWebhookInvalid: the Project webhook refused a field's value.
@@ -247,6 +254,66 @@ var _ = Describe("Projects", Ordered, func() {
 		again := newProject(proj.home, "keep")
 		refusedKeeping([]client.Object{again, ns}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, again) },
 			`namespace "proj-keep", which exists and was not created by Roster for this Project`)
+	})
+	It("Contributors create Projects at once past maxProjects", func() {
+		// shop is the organization's one Project; the bound leaves room for two.
+		pia := proj.members[0].user
+		Expect(mergePatch(env.As(pia), organization(proj), func(o *orgsv1alpha1.Organization) {
+			o.Spec.Projects = &orgsv1alpha1.ProjectPolicy{MaxProjects: ptr.To[int32](3)}
+		})).To(Succeed())
+		DeferCleanup(func() {
+			Expect(mergePatch(env.As(pia), organization(proj), func(o *orgsv1alpha1.Organization) { o.Spec.Projects = nil })).To(Succeed())
+		})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var created []*orgsv1alpha1.Project
+		for i := range 5 {
+			wg.Go(func() {
+				defer GinkgoRecover()
+				p := newProject(proj.home, fmt.Sprintf("race-%d", i))
+				if err := env.As(cody).Create(ctx, p); err == nil {
+					mu.Lock()
+					created = append(created, p)
+					mu.Unlock()
+				} else {
+					Expect(err.Error()).To(ContainSubstring("spec.projects.maxProjects"))
+				}
+			})
+		}
+		wg.Wait()
+		for _, p := range created {
+			DeferCleanup(func() { Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, p))).To(Succeed()) })
+		}
+		Expect(len(created)).To(BeNumerically(">=", 2))
+		// Admission may let more through than the bound; then the oldest
+		// (creation time, then name) get namespaces and the others none.
+		var all orgsv1alpha1.ProjectList
+		Expect(env.Admin.List(ctx, &all, client.InNamespace(proj.home))).To(Succeed())
+		sort.Slice(all.Items, func(i, j int) bool {
+			a, b := all.Items[i].CreationTimestamp, all.Items[j].CreationTimestamp
+			if !a.Equal(&b) {
+				return a.Before(&b)
+			}
+			return all.Items[i].Name < all.Items[j].Name
+		})
+		for i := range all.Items {
+			p := &all.Items[i]
+			ns := policy.ProjectNamespaceFor(proj.name, p.Name, "")
+			if p.Name == "shop" {
+				continue
+			}
+			if i < 3 {
+				madeNamespace(p, ns)
+				continue
+			}
+			Eventually(readyReason(p)).Should(Equal(orgsv1alpha1.ProjectLimitExceededReason))
+			Consistently(func(g Gomega) {
+				got := &orgsv1alpha1.Project{}
+				g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+				g.Expect(got.Status.Namespaces).To(BeEmpty())
+				g.Expect(apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))).To(BeTrue(), "%s was made", ns)
+			}).WithTimeout(2 * time.Second).Should(Succeed())
+		}
 	})
 	It("a cluster admin detaches a Project's namespace", func() {
 		// A namespace labelled as a Project's, of an organization that does
