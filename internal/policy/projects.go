@@ -193,10 +193,15 @@ func TokenActorRole(a TokenActor, home string) (orgsv1alpha1.Role, string) {
 // NamespaceFacts is what the webhook knows about an existing namespace
 // whose name a Project would use.
 type NamespaceFacts struct {
-	// ProjectUID is its orgs.roster.dev/project-uid annotation.
-	ProjectUID string
+	// UID is its UID. The namespace is the Project's only if the stored
+	// Project's status.namespaces records that UID for it: annotations
+	// (orgs.roster.dev/project-uid) can be written by whoever creates the
+	// namespace, so they prove nothing.
+	UID string
 	// HomeOf is the organization whose home it is, if any.
 	HomeOf string
+	// Terminating: it is being deleted.
+	Terminating bool
 }
 
 // ProjectRequest is one admission request for a Project.
@@ -213,7 +218,9 @@ type ProjectRequest struct {
 	// Claimed maps a namespace name that another Project (of any
 	// organization) derives to that Project, as "<namespace>/<name>".
 	Claimed map[string]string
-	// Namespaces holds the existing namespaces among the names New derives.
+	// Namespaces holds the existing namespaces among the names New derives
+	// and, when an update removes ProjectFinalizer, among those Old's
+	// status records (read from the API server, not a cache).
 	Namespaces map[string]NamespaceFacts
 	// ManagerNamespace is Roster's own namespace.
 	ManagerNamespace string
@@ -255,6 +262,9 @@ func DecideProject(r ProjectRequest) Decision {
 	if r.Op == Delete {
 		return allow()
 	}
+	if d := projectFinalizerKept(r, org.Name); !d.Allowed() {
+		return d
+	}
 	if r.Op == Update && slices.Equal(r.Old.Spec.Environments, r.New.Spec.Environments) {
 		return allow()
 	}
@@ -266,6 +276,38 @@ func DecideProject(r ProjectRequest) Decision {
 		return d
 	}
 	return projectNames(r, p, org)
+}
+
+// RemovesProjectFinalizer reports whether an update takes ProjectFinalizer
+// off a Project.
+func RemovesProjectFinalizer(op Operation, old, p *orgsv1alpha1.Project) bool {
+	return op == Update && old != nil && p != nil &&
+		slices.Contains(old.Finalizers, orgsv1alpha1.ProjectFinalizer) && !slices.Contains(p.Finalizers, orgsv1alpha1.ProjectFinalizer)
+}
+
+// projectFinalizerKept: ProjectFinalizer is Roster's promise that a
+// Project's namespaces go with it. Nobody (cluster admins included) takes
+// it off while a namespace Roster made for the Project (its UID in
+// status.namespaces) is there and not being deleted: the namespace would
+// stay attached to the organization with no Project to delete it, outside
+// maxProjects, past the deletion guard. The controller releases it once
+// each is deleted or being deleted; DecideProject's first exemption covers
+// an organization or home that is going.
+func projectFinalizerKept(r ProjectRequest, org string) Decision {
+	if !RemovesProjectFinalizer(r.Op, r.Old, r.New) {
+		return allow()
+	}
+	for _, st := range r.Old.Status.Namespaces {
+		ns, ok := r.Namespaces[st.Name]
+		if st.UID == "" || !ok || ns.UID != string(st.UID) || ns.Terminating {
+			continue
+		}
+		d := forbid("user %q may not remove finalizer %s from Project %q in organization %q while its namespace %q is still there: Roster deletes the namespace first, then releases the Project; delete the Project, and if the namespace holds something confirm with: kubectl annotate project %s -n %s %s=%s --overwrite",
+			r.Who.User, orgsv1alpha1.ProjectFinalizer, r.New.Name, org, st.Name, r.New.Name, r.New.Namespace, orgsv1alpha1.ConfirmDeleteNamespacesAnnotation, st.Name)
+		d.Field = "metadata.finalizers"
+		return d
+	}
+	return allow()
 }
 
 func projectAuthority(r ProjectRequest, p *orgsv1alpha1.Project, org string) Decision {
@@ -379,12 +421,27 @@ func projectNamespaceFree(r ProjectRequest, p *orgsv1alpha1.Project, org, name s
 		case ns.HomeOf != "":
 			return forbid("Project %q of organization %q would need namespace %q, the home namespace of organization %q; choose another project or environment name",
 				p.Name, org, name, ns.HomeOf)
-		case p.UID == "" || ns.ProjectUID != string(p.UID):
+		case !recordedNamespace(r.Old, name, ns.UID):
 			return forbid("Project %q of organization %q would need namespace %q, which exists and was not created by Roster for this Project (Roster never adopts a namespace); choose another project or environment name, or delete that namespace",
 				p.Name, org, name)
 		}
 	}
 	return allow()
+}
+
+// recordedNamespace reports whether the stored Project p (nil on create)
+// records namespace name with uid in status.namespaces: Roster created it
+// for p. Only Roster writes a Project's status.
+func recordedNamespace(p *orgsv1alpha1.Project, name, uid string) bool {
+	if p == nil || uid == "" {
+		return false
+	}
+	for _, st := range p.Status.Namespaces {
+		if st.Name == name && string(st.UID) == uid {
+			return true
+		}
+	}
+	return false
 }
 
 // ProjectNamespaceClaims maps every namespace the given Projects derive to

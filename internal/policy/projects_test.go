@@ -7,6 +7,7 @@ import (
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
@@ -17,6 +18,13 @@ func project(name string, envs ...string) *orgsv1alpha1.Project {
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: home},
 		Spec:       orgsv1alpha1.ProjectSpec{Environments: envs},
 	}
+}
+
+// recorded is p with status recording namespace name of the given UID.
+func recorded(p *orgsv1alpha1.Project, name, uid string) *orgsv1alpha1.Project {
+	p.UID = "p-uid"
+	p.Status.Namespaces = append(p.Status.Namespaces, orgsv1alpha1.ProjectNamespaceStatus{Name: name, UID: types.UID(uid)})
+	return p
 }
 
 func projectMembers() []orgsv1alpha1.Member {
@@ -168,8 +176,15 @@ func TestDecideProjectNames(t *testing.T) {
 		{name: "its own claim is not a collision", r: ProjectRequest{New: project("web", "dev"), Claimed: map[string]string{"acme-web-dev": "org-acme/web"}}, allowed: true},
 		{name: "a foreign namespace of that name", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {}}},
 			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
-		{name: "a forged project-uid on a create", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {ProjectUID: ""}}},
+		{name: "a namespace on a create", r: ProjectRequest{New: project("web", "dev"), Namespaces: map[string]NamespaceFacts{"acme-web-dev": {UID: "theirs"}}},
 			code: Forbidden, field: "spec.environments[0]", says: "never adopts"},
+		// The project-uid annotation is anyone's who creates namespaces: only
+		// the UID the stored status records makes a namespace the Project's.
+		{name: "an added environment's namespace that status does not record", r: ProjectRequest{Op: Update, Old: recorded(project("web", "dev"), "acme-web-prod", "ours"),
+			New: recorded(project("web", "dev", "prod"), "acme-web-prod", "ours"), Namespaces: map[string]NamespaceFacts{"acme-web-prod": {UID: "theirs"}}},
+			code: Forbidden, field: "spec.environments[1]", says: "was not created by Roster for this Project"},
+		{name: "re-adding an environment whose namespace status records (still terminating)", r: ProjectRequest{Op: Update, Old: recorded(project("web", "dev"), "acme-web-prod", "ours"),
+			New: recorded(project("web", "dev", "prod"), "acme-web-prod", "ours"), Namespaces: map[string]NamespaceFacts{"acme-web-prod": {UID: "ours"}}}, allowed: true},
 		{name: "a home namespace", r: ProjectRequest{New: project("web"), Namespaces: map[string]NamespaceFacts{"acme-web": {HomeOf: "acme-web"}}},
 			code: Forbidden, field: "metadata.name", says: "home namespace of organization"},
 		{name: "Roster's own namespace", r: ProjectRequest{New: project("system"), ManagerNamespace: "acme-system"}, code: Invalid, field: "metadata.name", says: "manager namespace"},
@@ -374,4 +389,52 @@ func TestDecideProjectByToken(t *testing.T) {
 			})
 		}
 	}
+}
+
+// The finalizer is Roster's promise that a Project's namespaces go with
+// it: taken off by hand while one is there, the namespace would stay
+// attached to the organization, outside maxProjects and the deletion guard.
+func TestDecideProjectFinalizer(t *testing.T) {
+	carol := Requester{User: "carol@example.com"}
+	s := snapshot(projectMembers())
+	held := func() *orgsv1alpha1.Project {
+		p := recorded(project("web"), "acme-web", "ours")
+		now := metav1.Now()
+		p.DeletionTimestamp, p.Finalizers = &now, []string{orgsv1alpha1.ProjectFinalizer}
+		return p
+	}
+	released := func() *orgsv1alpha1.Project {
+		p := held()
+		p.Finalizers = nil
+		return p
+	}
+	tests := []struct {
+		name       string
+		namespaces map[string]NamespaceFacts
+		allowed    bool
+	}{
+		{name: "while its namespace is there", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours"}}},
+		{name: "once its namespace is being deleted", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours", Terminating: true}}, allowed: true},
+		{name: "once its namespace is gone", allowed: true},
+		{name: "when another namespace of that name is there", namespaces: map[string]NamespaceFacts{"acme-web": {UID: "theirs"}}, allowed: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			d := DecideProject(ProjectRequest{Op: Update, Who: carol, Old: held(), New: released(), Snapshot: s, Namespaces: tt.namespaces})
+			g.Expect(d.Allowed()).To(Equal(tt.allowed), d.Message)
+			if !tt.allowed {
+				g.Expect(d.Code).To(Equal(Forbidden))
+				g.Expect(d.Field).To(Equal("metadata.finalizers"))
+				g.Expect(d.Message).To(ContainSubstring(`may not remove finalizer orgs.roster.dev/project from Project "web" in organization "acme" while its namespace "acme-web" is still there`))
+				g.Expect(d.Message).To(ContainSubstring("kubectl annotate project web -n org-acme orgs.roster.dev/confirm-delete-namespaces=acme-web --overwrite"))
+			}
+		})
+	}
+	t.Run("a cluster admin too", func(t *testing.T) {
+		g := NewWithT(t)
+		d := DecideProject(ProjectRequest{Op: Update, Who: clusterAdmin, Authority: membersVerb, Old: held(), New: released(), Snapshot: s,
+			Namespaces: map[string]NamespaceFacts{"acme-web": {UID: "ours"}}})
+		g.Expect(d.Allowed()).To(BeFalse())
+	})
 }

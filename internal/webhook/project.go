@@ -124,11 +124,28 @@ func (v *ProjectValidator) namespaceFacts(ctx context.Context, r *policy.Project
 			}
 			continue
 		}
-		facts := policy.NamespaceFacts{ProjectUID: ns.Annotations[orgsv1alpha1.ProjectUIDAnnotation], HomeOf: ns.Labels[orgsv1alpha1.HomeOfLabel]}
+		facts := policy.NamespaceFacts{UID: string(ns.UID), HomeOf: ns.Labels[orgsv1alpha1.HomeOfLabel], Terminating: !ns.DeletionTimestamp.IsZero()}
 		if facts.HomeOf == "" {
 			facts.HomeOf = orgOf(n.Name)
 		}
 		r.Namespaces[n.Name] = facts
+	}
+	if policy.RemovesProjectFinalizer(r.Op, r.Old, r.New) {
+		// Live: the controller releases the finalizer right after it
+		// deletes the last namespace, before the cache may show that.
+		for _, st := range r.Old.Status.Namespaces {
+			ns := &corev1.Namespace{}
+			if err := v.facts.live.Get(ctx, client.ObjectKey{Name: st.Name}, ns); err != nil {
+				if client.IgnoreNotFound(err) != nil {
+					return fmt.Errorf("reading namespace %q: %w", st.Name, err)
+				}
+				delete(r.Namespaces, st.Name)
+				continue
+			}
+			facts := r.Namespaces[st.Name]
+			facts.UID, facts.Terminating = string(ns.UID), !ns.DeletionTimestamp.IsZero()
+			r.Namespaces[st.Name] = facts
+		}
 	}
 	return lookupErr
 }

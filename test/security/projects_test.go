@@ -2,7 +2,12 @@ package security_test
 
 import (
 	"fmt"
+	"sort"
+	"sync"
 	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/utils/ptr"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -13,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	orgsv1alpha1 "github.com/roster-dev/roster/api/v1alpha1"
+	"github.com/roster-dev/roster/internal/policy"
 )
 
 // byProjectWebhookInvalid: the Project webhook refused a field's value.
@@ -115,6 +121,200 @@ var _ = Describe("Projects", Ordered, func() {
 		p := newProject(proj.home, "a-very-long-project-name-for-the-namespace", "a-long-environment")
 		refusedKeeping([]client.Object{p}, byProjectWebhookInvalid, func() error { return env.As(cody).Create(ctx, p) },
 			"Kubernetes allows 63")
+	})
+	// madeNamespace waits until Roster has made p's namespace name and
+	// returns it.
+	madeNamespace := func(p *orgsv1alpha1.Project, name string) *corev1.Namespace {
+		GinkgoHelper()
+		Eventually(func(g Gomega) {
+			got := &orgsv1alpha1.Project{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+			g.Expect(got.Status.Namespaces).To(ContainElement(And(
+				HaveField("Name", name), HaveField("Phase", string(corev1.NamespaceActive)), Not(HaveField("UID", BeEmpty())))))
+		}).Should(Succeed())
+		ns := &corev1.Namespace{}
+		Expect(env.Admin.Get(ctx, client.ObjectKey{Name: name}, ns)).To(Succeed())
+		return ns
+	}
+	readyReason := func(p *orgsv1alpha1.Project) func(g Gomega) string {
+		return func(g Gomega) string {
+			got := &orgsv1alpha1.Project{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+			ready := meta.FindStatusCondition(got.Status.Conditions, orgsv1alpha1.ReadyCondition)
+			g.Expect(ready).NotTo(BeNil())
+			return ready.Reason
+		}
+	}
+
+	It("a Contributor derives another Project's namespace within the organization", func() {
+		// shop-dev without environments wants proj-shop-dev, shop's dev.
+		p := newProject(proj.home, "shop-dev")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, p) },
+			`would need namespace "proj-shop-dev", which Project org-proj/shop already derives`)
+	})
+	It("a cluster admin creates a Project outside a home namespace", func() {
+		// acme-web is a namespace attached to acme, not a home.
+		p := newProject(acme.project, "web")
+		refusedKeeping([]client.Object{p}, byProjectWebhook, func() error { return env.Admin.Create(ctx, p) },
+			`namespace "acme-web" is not the home namespace of any Organization`)
+	})
+	It("a Viewer forges the confirmation to delete a Project's namespaces", func() {
+		refusedKeeping([]client.Object{shop}, byProjectWebhook, func() error {
+			return mergePatch(env.As(vic), shop.DeepCopy(), func(p *orgsv1alpha1.Project) {
+				p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "proj-shop-dev"}
+			})
+		}, `user "vic@example.com" may not update Project "shop"`, "is Viewer there")
+	})
+	It("an Owner loosens a project namespace's Pod Security label", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		refusedKeeping([]client.Object{ns}, byRBAC, func() error {
+			return mergePatch(env.As(proj.members[0].user), ns.DeepCopy(), func(n *corev1.Namespace) {
+				n.Labels["pod-security.kubernetes.io/enforce"] = "privileged"
+			})
+		}, rbacMessage(proj.members[0].user, "patch", "namespaces"))
+	})
+	It("an Owner deletes a project namespace's roster-contents ResourceQuota", func() {
+		madeNamespace(shop, "proj-shop-dev")
+		q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Namespace: "proj-shop-dev", Name: "roster-contents"}}
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(q), &corev1.ResourceQuota{}) }).Should(Succeed())
+		refusedKeeping([]client.Object{q}, byRBAC, func() error { return env.As(proj.members[0].user).Delete(ctx, q.DeepCopy()) },
+			rbacMessage(proj.members[0].user, "delete", "resourcequotas"))
+	})
+	It("a cluster admin moves a Project's namespace to another organization", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		refusedKeeping([]client.Object{ns}, byNamespaceGuard, func() error {
+			return mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { n.Labels[orgsv1alpha1.OrganizationLabel] = acme.name })
+		}, `namespace "proj-shop-dev" is a namespace of Project "shop" of organization "proj"`, "label orgs.roster.dev/organization cannot be removed or changed")
+	})
+	It("a cluster admin rewrites a project namespace's project-uid, and Roster restores it", func() {
+		ns := madeNamespace(shop, "proj-shop-dev")
+		uid := ns.Annotations[orgsv1alpha1.ProjectUIDAnnotation]
+		Expect(uid).NotTo(BeEmpty())
+		Expect(mergePatch(env.Admin, ns.DeepCopy(), func(n *corev1.Namespace) { n.Annotations[orgsv1alpha1.ProjectUIDAnnotation] = "forged" })).To(Succeed())
+		Eventually(func(g Gomega) string {
+			got := &corev1.Namespace{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), got)).To(Succeed())
+			return got.Annotations[orgsv1alpha1.ProjectUIDAnnotation]
+		}).Should(Equal(uid))
+		Eventually(readyReason(shop)).Should(Equal(orgsv1alpha1.ReadyReason))
+	})
+	It("a cluster admin forges a pre-created namespace's project-uid for a Contributor to add", func() {
+		// Anyone who may create namespaces can write the annotation: it
+		// makes nothing the Project's, so admission refuses the name too.
+		current := &orgsv1alpha1.Project{}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(shop), current)).To(Succeed())
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "proj-shop-qa", Annotations: map[string]string{
+			orgsv1alpha1.ProjectUIDAnnotation: string(current.UID)}}}
+		Expect(env.Admin.Create(ctx, ns)).To(Succeed())
+		refusedKeeping([]client.Object{current, ns}, byProjectWebhook, func() error {
+			return mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Spec.Environments = append(p.Spec.Environments, "qa") })
+		}, `namespace "proj-shop-qa", which exists and was not created by Roster for this Project`)
+	})
+	It("a Contributor removes a deleted Project's finalizer to leave its namespace behind", func() {
+		keep := newProject(proj.home, "keep")
+		Expect(env.As(cody).Create(ctx, keep)).To(Succeed())
+		ns := madeNamespace(keep, "proj-keep")
+		// What it holds keeps the deletion waiting for the confirmation.
+		Expect(env.Admin.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "proj-keep", Name: "settings"}})).To(Succeed())
+		// Once Kubernetes has counted it (the quota controller counts from
+		// its informers, which may not have seen a ConfigMap made at once).
+		Eventually(func(g Gomega) {
+			var cms corev1.ConfigMapList
+			g.Expect(env.Admin.List(ctx, &cms, client.InNamespace("proj-keep"))).To(Succeed())
+			q := &corev1.ResourceQuota{}
+			g.Expect(env.Admin.Get(ctx, client.ObjectKey{Namespace: "proj-keep", Name: "roster-contents"}, q)).To(Succeed())
+			used := q.Status.Used["count/configmaps"]
+			g.Expect(used.Value()).To(BeEquivalentTo(len(cms.Items)))
+		}).Should(Succeed())
+		// A finalizer of someone else's keeps the namespace Terminating once
+		// deleted, for the last step.
+		const held = "example.com/hold"
+		Expect(mergePatch(env.Admin, ns, func(n *corev1.Namespace) { n.Finalizers = append(n.Finalizers, held) })).To(Succeed())
+		DeferCleanup(func() {
+			Expect(mergePatch(env.Admin, ns, func(n *corev1.Namespace) { n.Finalizers = nil })).To(Succeed())
+		})
+		Expect(env.As(cody).Delete(ctx, keep.DeepCopy())).To(Succeed())
+		Eventually(readyReason(keep)).Should(Equal(orgsv1alpha1.DeletionNeedsConfirmationReason))
+		current := &orgsv1alpha1.Project{}
+		Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(keep), current)).To(Succeed())
+		refusedKeeping([]client.Object{current, ns}, byProjectWebhook, func() error {
+			return mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) { p.Finalizers = nil })
+		}, `Project "keep"`, "proj-keep", orgsv1alpha1.ProjectFinalizer)
+
+		By("the confirmation lets Roster delete the namespace and release the Project")
+		Expect(mergePatch(env.As(cody), current.DeepCopy(), func(p *orgsv1alpha1.Project) {
+			p.Annotations = map[string]string{orgsv1alpha1.ConfirmDeleteNamespacesAnnotation: "proj-keep"}
+		})).To(Succeed())
+		Eventually(func() error { return env.Admin.Get(ctx, client.ObjectKeyFromObject(keep), &orgsv1alpha1.Project{}) }).Should(Satisfy(apierrors.IsNotFound))
+
+		By("a Project recreated with the same name does not take over the old one's namespace")
+		Eventually(func(g Gomega) {
+			g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(ns), ns)).To(Succeed())
+			g.Expect(ns.DeletionTimestamp).NotTo(BeNil())
+		}).Should(Succeed())
+		again := newProject(proj.home, "keep")
+		refusedKeeping([]client.Object{again, ns}, byProjectWebhook, func() error { return env.As(cody).Create(ctx, again) },
+			`namespace "proj-keep", which exists and was not created by Roster for this Project`)
+	})
+	It("Contributors create Projects at once past maxProjects", func() {
+		// shop is the organization's one Project; the bound leaves room for two.
+		pia := proj.members[0].user
+		Expect(mergePatch(env.As(pia), organization(proj), func(o *orgsv1alpha1.Organization) {
+			o.Spec.Projects = &orgsv1alpha1.ProjectPolicy{MaxProjects: ptr.To[int32](3)}
+		})).To(Succeed())
+		DeferCleanup(func() {
+			Expect(mergePatch(env.As(pia), organization(proj), func(o *orgsv1alpha1.Organization) { o.Spec.Projects = nil })).To(Succeed())
+		})
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		var created []*orgsv1alpha1.Project
+		for i := range 5 {
+			wg.Go(func() {
+				defer GinkgoRecover()
+				p := newProject(proj.home, fmt.Sprintf("race-%d", i))
+				if err := env.As(cody).Create(ctx, p); err == nil {
+					mu.Lock()
+					created = append(created, p)
+					mu.Unlock()
+				} else {
+					Expect(err.Error()).To(ContainSubstring("spec.projects.maxProjects"))
+				}
+			})
+		}
+		wg.Wait()
+		for _, p := range created {
+			DeferCleanup(func() { Expect(client.IgnoreNotFound(env.Admin.Delete(ctx, p))).To(Succeed()) })
+		}
+		Expect(len(created)).To(BeNumerically(">=", 2))
+		// Admission may let more through than the bound; then the oldest
+		// (creation time, then name) get namespaces and the others none.
+		var all orgsv1alpha1.ProjectList
+		Expect(env.Admin.List(ctx, &all, client.InNamespace(proj.home))).To(Succeed())
+		sort.Slice(all.Items, func(i, j int) bool {
+			a, b := all.Items[i].CreationTimestamp, all.Items[j].CreationTimestamp
+			if !a.Equal(&b) {
+				return a.Before(&b)
+			}
+			return all.Items[i].Name < all.Items[j].Name
+		})
+		for i := range all.Items {
+			p := &all.Items[i]
+			ns := policy.ProjectNamespaceFor(proj.name, p.Name, "")
+			if p.Name == "shop" {
+				continue
+			}
+			if i < 3 {
+				madeNamespace(p, ns)
+				continue
+			}
+			Eventually(readyReason(p)).Should(Equal(orgsv1alpha1.ProjectLimitExceededReason))
+			Consistently(func(g Gomega) {
+				got := &orgsv1alpha1.Project{}
+				g.Expect(env.Admin.Get(ctx, client.ObjectKeyFromObject(p), got)).To(Succeed())
+				g.Expect(got.Status.Namespaces).To(BeEmpty())
+				g.Expect(apierrors.IsNotFound(env.Admin.Get(ctx, client.ObjectKey{Name: ns}, &corev1.Namespace{}))).To(BeTrue(), "%s was made", ns)
+			}).WithTimeout(2 * time.Second).Should(Succeed())
+		}
 	})
 	It("a cluster admin detaches a Project's namespace", func() {
 		// A namespace labelled as a Project's, of an organization that does
