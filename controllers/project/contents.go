@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -28,6 +29,13 @@ const ContentsQuotaName = "roster-contents"
 
 // countLimit is the hard limit of every count: a count, not a bound.
 var countLimit = resource.MustParse("1000000")
+
+// recountLimit replaces countLimit when Roster is about to delete the
+// namespace. Changing the hard limits makes the quota controller count
+// everything again; until it has (status.hard equals spec.hard), the counts
+// may miss what was made before the quota existed, which the controller's
+// first count can overlook (later creates are counted at admission).
+var recountLimit = resource.MustParse("1000001")
 
 var (
 	workloadCounts = []corev1.ResourceName{"pods", "count/deployments.apps", "count/statefulsets.apps", "count/daemonsets.apps",
@@ -70,13 +78,26 @@ func (r *Reconciler) ensureContentsQuota(ctx context.Context, namespace, org str
 // its counting quota. known is false while the quota controller has not
 // counted yet (or the quota is gone): then Roster cannot tell, and a
 // deletion waits for the confirmation as for a namespace that holds something.
-func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.NamespaceContents, known bool, err error) {
+// recounting is true while Kubernetes counts again before a deletion.
+func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.NamespaceContents, known, recounting bool, err error) {
 	q := &corev1.ResourceQuota{}
 	if err := r.apiReader().Get(ctx, client.ObjectKey{Namespace: namespace, Name: ContentsQuotaName}, q); err != nil {
 		if apierrors.IsNotFound(err) {
-			return c, false, nil
+			return c, false, false, nil
 		}
-		return c, false, fmt.Errorf("reading ResourceQuota %s in namespace %s: %w", ContentsQuotaName, namespace, err)
+		return c, false, false, fmt.Errorf("reading ResourceQuota %s in namespace %s: %w", ContentsQuotaName, namespace, err)
+	}
+	if limit := q.Spec.Hard[configMapCount]; limit.Cmp(recountLimit) != 0 {
+		for name := range q.Spec.Hard {
+			q.Spec.Hard[name] = recountLimit
+		}
+		if err := r.Client.Update(ctx, q); err != nil && !apierrors.IsConflict(err) {
+			return c, false, false, fmt.Errorf("asking Kubernetes to count namespace %s again (ResourceQuota %s): %w", namespace, ContentsQuotaName, err)
+		}
+		return c, false, true, nil
+	}
+	if !equality.Semantic.DeepEqual(q.Spec.Hard, q.Status.Hard) {
+		return c, false, true, nil
 	}
 	used := q.Status.Used
 	count := func(name corev1.ResourceName) int {
@@ -85,7 +106,7 @@ func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.N
 	}
 	for _, name := range append(append([]corev1.ResourceName{}, workloadCounts...), secretCount, configMapCount) {
 		if _, ok := used[name]; !ok {
-			return c, false, nil
+			return c, false, false, nil
 		}
 	}
 	for _, name := range workloadCounts {
@@ -100,7 +121,7 @@ func (r *Reconciler) contents(ctx context.Context, namespace string) (c policy.N
 	case err == nil:
 		c.ConfigMaps = max(0, c.ConfigMaps-1)
 	case !apierrors.IsNotFound(err):
-		return c, false, fmt.Errorf("reading ConfigMap kube-root-ca.crt in namespace %s: %w", namespace, err)
+		return c, false, false, fmt.Errorf("reading ConfigMap kube-root-ca.crt in namespace %s: %w", namespace, err)
 	}
-	return c, true, nil
+	return c, true, false, nil
 }

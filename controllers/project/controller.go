@@ -40,6 +40,9 @@ import (
 // a namespace holds, and a foreign namespace, are not watched.
 const heldRetry = 10 * time.Second
 
+// recountRetry is how soon a Project waiting for a recount is looked at again.
+const recountRetry = 2 * time.Second
+
 // Reconciler makes and deletes a Project's namespaces.
 type Reconciler struct {
 	Client client.Client
@@ -80,7 +83,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if o.deleting && len(o.held) == 0 {
+	if o.deleting && len(o.held) == 0 && len(o.counting) == 0 {
 		patch := client.MergeFrom(p.DeepCopy())
 		if controllerutil.RemoveFinalizer(p, orgsv1alpha1.ProjectFinalizer) {
 			return ctrl.Result{}, client.IgnoreNotFound(r.Client.Patch(ctx, p, patch))
@@ -88,6 +91,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if len(o.held) > 0 || len(o.conflicts) > 0 {
 		return ctrl.Result{RequeueAfter: heldRetry}, nil
+	}
+	if len(o.counting) > 0 {
+		// The quota's status update brings the Project back; this is the
+		// fallback.
+		return ctrl.Result{RequeueAfter: recountRetry}, nil
 	}
 	return ctrl.Result{}, nil
 }
@@ -285,9 +293,13 @@ func (r *Reconciler) retire(ctx context.Context, p *orgsv1alpha1.Project, st org
 		statusOf(p, st.Name).Phase = string(corev1.NamespaceTerminating)
 		return nil
 	}
-	c, known, err := r.contents(ctx, st.Name)
+	c, known, recounting, err := r.contents(ctx, st.Name)
 	if err != nil {
 		return err
+	}
+	if recounting {
+		o.counting = append(o.counting, st.Name)
+		return nil
 	}
 	if msg := policy.DeletionNeedsConfirmation(p, st.Name, c, known); msg != "" {
 		o.held = append(o.held, msg)

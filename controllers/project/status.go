@@ -20,6 +20,8 @@ type outcome struct {
 	conflicts []string
 	// held are the refusals to delete namespaces that hold something.
 	held []string
+	// counting are namespaces to delete that Kubernetes is counting again.
+	counting []string
 	// deleting: the Project itself is being deleted.
 	deleting bool
 }
@@ -42,6 +44,9 @@ func setReady(p *orgsv1alpha1.Project, o outcome) {
 			strings.Join(o.conflicts, ", ")))
 	case len(o.held) > 0:
 		set(metav1.ConditionFalse, orgsv1alpha1.DeletionNeedsConfirmationReason, strings.Join(o.held, " "))
+	case len(o.counting) > 0:
+		set(metav1.ConditionFalse, orgsv1alpha1.ReconcilingReason, fmt.Sprintf(
+			"Kubernetes is counting what namespace %s holds before Roster deletes it.", strings.Join(o.counting, ", ")))
 	case o.deleting:
 		set(metav1.ConditionFalse, orgsv1alpha1.ReconcilingReason, "Roster is deleting the Project's namespaces.")
 	default:
