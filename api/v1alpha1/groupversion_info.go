@@ -30,7 +30,6 @@ func addKnownTypes(scheme *runtime.Scheme) error {
 		&Invitation{}, &InvitationList{},
 		&AccessToken{}, &AccessTokenList{},
 		&Project{}, &ProjectList{},
-		&AuditLog{}, &AuditLogList{},
 	)
 	metav1.AddToGroupVersion(scheme, GroupVersion)
 	return nil

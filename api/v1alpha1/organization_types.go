@@ -38,11 +38,6 @@ type OrganizationSpec struct {
 	// project namespace.
 	// +optional
 	Projects *ProjectPolicy `json:"projects,omitempty"`
-
-	// Audit bounds the organization's audit log (AuditLogs in the home
-	// namespace): how long records are kept and how many.
-	// +optional
-	Audit *AuditPolicy `json:"audit,omitempty"`
 }
 
 // RoleCounts counts an organization's Members by effective role.

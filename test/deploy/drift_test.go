@@ -38,7 +38,8 @@ const (
 
 // loadSamples reads config/samples, split the way docs/gitops.md tells
 // Flux users to split them: Organizations (and namespaces) in one
-// Kustomization, Members and Invitations in a second that dependsOn it.
+// Kustomization, Members, Invitations and Projects in a second that
+// dependsOn it.
 func loadSamples() (organizations, members []*unstructured.Unstructured, err error) {
 	root, err := repoRoot()
 	if err != nil {
@@ -62,7 +63,7 @@ func loadSamples() (organizations, members []*unstructured.Unstructured, err err
 		}
 		for _, o := range objs {
 			switch o.GetKind() {
-			case "Member", "Invitation":
+			case "Member", "Invitation", "Project":
 				members = append(members, o)
 			default:
 				organizations = append(organizations, o)
