@@ -63,7 +63,8 @@ var _ = Describe("The Projects view", func() {
 		dev, prod, qa := org.Name+"-web-dev", org.Name+"-web-prod", org.Name+"-web-qa"
 		p := openUI(contrib, org.Name)
 		p.openProjects()
-		Expect(p.text("#projects-access")).To(ContainSubstring("You are Contributor in " + org.Name + ": edit in every project namespace"))
+		// The view shows before its first answer is in.
+		Eventually(func() string { return p.text("#projects-access") }).Should(ContainSubstring("You are Contributor in " + org.Name + ": edit in every project namespace"))
 		Eventually(func() string { return p.text("#project-rows") }).Should(ContainSubstring("No projects yet"))
 
 		By("+ Create Project marks a malformed name before anything is sent")
